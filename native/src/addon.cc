@@ -1,0 +1,21 @@
+// tandem's native addon: system calls only, no policy. Every export is typed in
+// src/kernel/native.ts, which is the only module that loads this binary.
+#include <napi.h>
+
+#include "interfaces.h"
+
+namespace tandem {
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("ifNameToIndex", Napi::Function::New(env, IfNameToIndex, "ifNameToIndex"));
+  exports.Set("ifIndexToName", Napi::Function::New(env, IfIndexToName, "ifIndexToName"));
+  return exports;
+}
+
+}  // namespace tandem
+
+static Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
+  return tandem::Init(env, exports);
+}
+
+NODE_API_MODULE(tandem_native, InitModule)
