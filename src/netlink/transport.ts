@@ -1,0 +1,37 @@
+/**
+ * transport: the port through which protocol code (rtnetlink, generic netlink, IPVS) talks to
+ * a netlink socket. The real implementation drives the native addon; tests use fakes.
+ *
+ * Protocol modules build NetlinkRequest values and decode NetlinkMessage replies; they never see
+ * sequence numbers, sockets or threads.
+ */
+import type { NetlinkMessage, NetlinkRequest } from './message.js';
+
+/**
+ * RequestOutcome is the result of one request inside a batch: the reply messages (dump parts or
+ * a data reply, without the terminating ack/DONE) or the kernel's refusal.
+ */
+export type RequestOutcome =
+  | { readonly ok: true; readonly replies: readonly NetlinkMessage[] }
+  | { readonly ok: false; readonly errno: number; readonly extendedMessage?: string };
+
+/** NetlinkTransport is one netlink socket, used by one owner that serialises its calls. */
+export interface NetlinkTransport {
+  /**
+   * request sends one request and resolves with its replies: the parts of a dump (NLM_F_DUMP),
+   * a data reply, or nothing for a bare ack. It rejects with a NetlinkError when the kernel
+   * refuses, and with a timeout or parse error instead of hanging on a bad reply.
+   * `operation` names the request in words for that error ("add virtual server tcp 192.0.2.1:80").
+   */
+  request(request: NetlinkRequest, operation: string): Promise<readonly NetlinkMessage[]>;
+
+  /**
+   * batch sends many requests in as few system calls as the socket allows and resolves with one
+   * outcome per request, in order. One refused request does not stop the others: the kernel
+   * handles each message on its own.
+   */
+  batch(requests: readonly NetlinkRequest[]): Promise<readonly RequestOutcome[]>;
+
+  /** close releases the socket; later calls reject. */
+  close(): void;
+}
