@@ -2,7 +2,16 @@
   "targets": [
     {
       "target_name": "tandem_native",
-      "sources": ["src/addon.cc", "src/errno-error.cc", "src/interfaces.cc"],
+      "sources": [
+        "src/addon.cc",
+        "src/datagram-poller.cc",
+        "src/errno-error.cc",
+        "src/interfaces.cc",
+        "src/netlink-socket.cc",
+        "src/netns.cc",
+        "src/packet-socket.cc",
+        "src/unix-datagram.cc"
+      ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],
       "cflags_cc!": ["-fno-exceptions"],

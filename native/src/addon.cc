@@ -3,12 +3,20 @@
 #include <napi.h>
 
 #include "interfaces.h"
+#include "netlink-socket.h"
+#include "netns.h"
+#include "packet-socket.h"
+#include "unix-datagram.h"
 
 namespace tandem {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("ifNameToIndex", Napi::Function::New(env, IfNameToIndex, "ifNameToIndex"));
   exports.Set("ifIndexToName", Napi::Function::New(env, IfIndexToName, "ifIndexToName"));
+  exports.Set("NetlinkSocket", NetlinkSocket::Define(env));
+  exports.Set("PacketSocket", PacketSocket::Define(env));
+  exports.Set("sendUnixDatagram", Napi::Function::New(env, SendUnixDatagram, "sendUnixDatagram"));
+  exports.Set("withNetworkNamespace", Napi::Function::New(env, WithNetworkNamespace, "withNetworkNamespace"));
   return exports;
 }
 

@@ -17,12 +17,77 @@ export interface ErrnoException extends Error {
   syscall: string;
 }
 
+/**
+ * DatagramListener receives what a listening socket read in one readable event: the datagrams,
+ * or an errno error (ENOBUFS when the kernel dropped messages for lack of buffer space,
+ * EMSGSIZE for a datagram over 64 KiB) together with whatever was read before it.
+ */
+export type DatagramListener = (error: ErrnoException | null, datagrams: Buffer[]) => void;
+
+/**
+ * NativeNetlinkSocket is one AF_NETLINK socket, bound with a kernel-assigned port id, with
+ * NETLINK_EXT_ACK and NETLINK_CAP_ACK on. Methods throw ErrnoException (EBADF once closed).
+ */
+export interface NativeNetlinkSocket {
+  /** portId is the socket's netlink port id (nl_pid from getsockname). */
+  portId(): number;
+  /**
+   * exchange sends `data` on a libuv pool thread, one sendmsg per chunk (`chunkEnds` are the
+   * byte offsets where chunks end, each on a message boundary), reading the queued replies
+   * after each chunk. It then reads until a datagram holds NLMSG_ERROR or NLMSG_DONE with
+   * sequence number `untilSeq`, or bytes that do not frame as netlink, and resolves with every
+   * datagram read. Rejects with ETIMEDOUT (syscall "poll") after `timeoutMs` with nothing to
+   * read, ENOBUFS when replies were dropped, EBUSY when another exchange is in flight.
+   */
+  exchange(data: Buffer, chunkEnds: readonly number[], untilSeq: number, timeoutMs: number): Promise<Buffer[]>;
+  /** listen polls the socket on the main loop and hands every datagram to `listener`. */
+  listen(listener: DatagramListener): void;
+  /** close stops listening and closes the fd (after an exchange in flight, if any). */
+  close(): void;
+}
+
+/** NativePacketSocket is an AF_PACKET SOCK_RAW socket (packet(7)). */
+export interface NativePacketSocket {
+  /**
+   * sendFrame sends one whole Ethernet frame (header included) out of interface `ifindex`.
+   * Throws EINVAL for a frame shorter than an Ethernet header.
+   */
+  sendFrame(ifindex: number, frame: Buffer): void;
+  /** listen polls a bound socket on the main loop and hands every frame to `listener`. */
+  listen(listener: DatagramListener): void;
+  /** close stops listening and closes the fd; safe to call twice. */
+  close(): void;
+}
+
 /** Every function the addon exports. */
 export interface NativeBinding {
   /** Interface name to kernel index (if_nametoindex). Throws ENODEV for an unknown name. */
   ifNameToIndex(name: string): number;
   /** Kernel index to interface name (if_indextoname). Throws ENXIO for an unknown index. */
   ifIndexToName(index: number): string;
+  /**
+   * NetlinkSocket opens a netlink socket for `protocol` (NETLINK_ROUTE, NETLINK_GENERIC),
+   * joins the multicast `groups` (group numbers, e.g. RTNLGRP_LINK = 1) and asks for a
+   * receive buffer of `receiveBufferBytes` (SO_RCVBUFFORCE, else SO_RCVBUF).
+   */
+  NetlinkSocket: new (protocol: number, groups: readonly number[], receiveBufferBytes: number) => NativeNetlinkSocket;
+  /**
+   * PacketSocket opens an AF_PACKET socket. `protocol` 0 gives a send-only socket; an
+   * EtherType (host order, 0x0806 for ARP) binds it to receive that protocol on `ifindex`
+   * (0: every interface).
+   */
+  PacketSocket: new (protocol: number, ifindex: number) => NativePacketSocket;
+  /**
+   * sendUnixDatagram sends one datagram to the AF_UNIX SOCK_DGRAM socket at `path`; a leading
+   * '@' means the abstract namespace. Non-blocking: a full receiver fails with EAGAIN.
+   */
+  sendUnixDatagram(path: string, data: Buffer): void;
+  /**
+   * withNetworkNamespace runs `fn` synchronously with the JS thread inside the network
+   * namespace at `path` (e.g. /run/netns/NAME) and moves back afterwards, even on a throw.
+   * Sockets opened inside `fn` stay in that namespace.
+   */
+  withNetworkNamespace<T>(path: string, fn: () => T): T;
 }
 
 const BINARY = '../../native/build/Release/tandem_native.node';

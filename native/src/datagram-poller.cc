@@ -1,0 +1,90 @@
+#include "datagram-poller.h"
+
+#include <sys/socket.h>
+
+#include <cerrno>
+
+#include "errno-error.h"
+
+namespace tandem {
+
+namespace {
+
+uv_loop_t* LoopOf(Napi::Env env) {
+  uv_loop_t* loop = nullptr;
+  if (napi_get_uv_event_loop(env, &loop) != napi_ok || loop == nullptr) {
+    throw Napi::Error::New(env, "DatagramPoller: no libuv loop for this environment");
+  }
+  return loop;
+}
+
+}  // namespace
+
+DatagramPoller::DatagramPoller(Napi::Env env, int fd, Napi::Function callback)
+    : env_(env),
+      fd_(fd),
+      handle_(new uv_poll_t),
+      callback_(Napi::Persistent(callback)),
+      context_(env, "tandem:datagram-poller"),
+      buffer_(kBufferBytes) {
+  int err = uv_poll_init(LoopOf(env), handle_, fd);
+  if (err != 0) {
+    delete handle_;
+    handle_ = nullptr;
+    throw ErrnoError(env, -err, "uv_poll_init");
+  }
+  handle_->data = this;
+  err = uv_poll_start(handle_, UV_READABLE, OnReadable);
+  if (err != 0) {
+    Stop();
+    throw ErrnoError(env, -err, "uv_poll_start");
+  }
+}
+
+DatagramPoller::~DatagramPoller() { Stop(); }
+
+void DatagramPoller::Stop() {
+  if (handle_ == nullptr) return;
+  uv_poll_stop(handle_);
+  handle_->data = nullptr;
+  uv_close(reinterpret_cast<uv_handle_t*>(handle_),
+           [](uv_handle_t* closed) { delete reinterpret_cast<uv_poll_t*>(closed); });
+  handle_ = nullptr;
+}
+
+void DatagramPoller::OnReadable(uv_poll_t* handle, int status, int /*events*/) {
+  auto* self = static_cast<DatagramPoller*>(handle->data);
+  if (self != nullptr) self->Drain(status);
+}
+
+void DatagramPoller::Drain(int pollStatus) {
+  Napi::HandleScope scope(env_);
+  Napi::Array datagrams = Napi::Array::New(env_);
+  Napi::Value error = env_.Null();
+  if (pollStatus < 0) {
+    error = ErrnoError(env_, -pollStatus, "uv_poll").Value();
+  } else {
+    for (int i = 0; i < kMaxPerEvent; i++) {
+      ssize_t n = recv(fd_, buffer_.data(), buffer_.size(), MSG_DONTWAIT | MSG_TRUNC);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        if (errno != EAGAIN) error = ErrnoError(env_, errno, "recv").Value();
+        break;
+      }
+      if (static_cast<size_t>(n) > buffer_.size()) {
+        error = ErrnoError(env_, EMSGSIZE, "recv").Value();
+        break;
+      }
+      datagrams.Set(datagrams.Length(), Napi::Buffer<uint8_t>::Copy(env_, buffer_.data(), n));
+    }
+  }
+  if (error.IsNull() && datagrams.Length() == 0) return;
+  try {
+    callback_.MakeCallback(env_.Global(), {error, datagrams}, context_);
+  } catch (const Napi::Error& thrown) {
+    // A throwing listener is a bug in JS: report it the way Node reports any uncaught error.
+    napi_fatal_exception(env_, thrown.Value());
+  }
+}
+
+}  // namespace tandem

@@ -1,0 +1,328 @@
+// NetlinkSocket: socket setup, a request/reply exchange on libuv's thread pool, and multicast
+// listening on the main loop. Mechanism only: which messages to send, and what the replies
+// mean, is decided in TypeScript (src/netlink/native-transport.ts).
+//
+// THREADING CHOICE. exchange() runs sendmsg and recvmsg on a libuv pool thread
+// (Napi::AsyncWorker), never on the JS thread. The kernel runs a netlink request's handler
+// synchronously inside sendmsg (netlink_rcv_skb walks every message of the datagram), and it
+// builds each further page of a dump inside recvmsg. A batch of thousands of IPVS or address
+// changes, or a dump of a large table, therefore costs milliseconds to seconds of kernel time
+// per call (measured on the host: see the figures in the transport tests and the report; in a
+// user-mode-linux guest every system call is far slower still). Blocking the event loop that
+// long would delay VRRP adverts and look like a dead peer. The cost is one thread hop per
+// exchange (~0.05 ms), which batching amortises.
+//
+// Multicast notifications (listen) are read on the JS thread through uv_poll: see
+// datagram-poller.h for why that is harmless.
+#include "netlink-socket.h"
+
+#include <linux/netlink.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "errno-error.h"
+
+namespace tandem {
+
+namespace {
+
+// Dumps arrive in skbs of at most 32 KiB (netlink_recvmsg caps max_recvmsg_len there), and
+// unicast replies are smaller; 64 KiB leaves room. A larger datagram is reported as EMSGSIZE,
+// never silently truncated.
+constexpr size_t kReceiveBufferBytes = 65536;
+
+constexpr size_t Align4(size_t n) { return (n + 3) & ~static_cast<size_t>(3); }
+
+void SetIntOption(Napi::Env env, int fd, int level, int name, int value, const char* what) {
+  if (setsockopt(fd, level, name, &value, sizeof value) != 0) {
+    int err = errno;
+    close(fd);
+    throw ErrnoError(env, err, what);
+  }
+}
+
+// ExchangeWorker sends the caller's bytes in chunks, then reads replies until the terminal
+// message for `untilSeq` (NLMSG_ERROR or NLMSG_DONE carrying that sequence number) arrives.
+// Reading that header is framing, not policy: everything else is decoded in TypeScript.
+class ExchangeWorker : public Napi::AsyncWorker {
+ public:
+  ExchangeWorker(Napi::Env env, NetlinkSocket* socket, Napi::Buffer<uint8_t> data,
+                 std::vector<size_t> chunkEnds, uint32_t untilSeq, int timeoutMs)
+      : Napi::AsyncWorker(env, "tandem:netlink-exchange"),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        socket_(socket),
+        fd_(socket->fd()),
+        data_(data.Data()),
+        chunkEnds_(std::move(chunkEnds)),
+        untilSeq_(untilSeq),
+        timeoutMs_(timeoutMs) {
+    // Keep the socket object and the bytes alive while the pool thread uses them.
+    socketRef_ = Napi::Persistent(socket->Value());
+    dataRef_ = Napi::Persistent(data.As<Napi::Object>());
+  }
+
+  Napi::Promise Promise() const { return deferred_.Promise(); }
+
+  void Execute() override {
+    std::vector<uint8_t> buffer(kReceiveBufferBytes);
+    size_t start = 0;
+    for (size_t end : chunkEnds_) {
+      if (!SendChunk(start, end)) return;
+      start = end;
+      // The kernel queued every reply to this chunk before sendmsg returned; reading them now
+      // keeps the receive queue short so a large batch cannot overflow it.
+      if (!ReceiveAvailable(buffer)) return;
+    }
+    while (!done_) {
+      struct pollfd pfd = {fd_, POLLIN, 0};
+      int ready = poll(&pfd, 1, timeoutMs_);
+      if (ready < 0) {
+        if (errno == EINTR) continue;
+        Fail(errno, "poll");
+        return;
+      }
+      if (ready == 0) {
+        Fail(ETIMEDOUT, "poll");
+        return;
+      }
+      if (!ReceiveAvailable(buffer)) return;
+    }
+  }
+
+  void OnOK() override {
+    Napi::Env env = Env();
+    socket_->ExchangeFinished();
+    if (err_ != 0) {
+      deferred_.Reject(ErrnoError(env, err_, syscall_).Value());
+      return;
+    }
+    Napi::Array result = Napi::Array::New(env, datagrams_.size());
+    for (size_t i = 0; i < datagrams_.size(); i++) {
+      result.Set(i, Napi::Buffer<uint8_t>::Copy(env, datagrams_[i].data(), datagrams_[i].size()));
+    }
+    deferred_.Resolve(result);
+  }
+
+ private:
+  bool SendChunk(size_t start, size_t end) {
+    while (start < end) {
+      ssize_t sent = send(fd_, data_ + start, end - start, 0);
+      if (sent < 0) {
+        if (errno == EINTR) continue;
+        Fail(errno, "sendmsg");
+        return false;
+      }
+      // A netlink datagram is taken whole or refused; a short count would mean a kernel bug.
+      if (static_cast<size_t>(sent) != end - start) {
+        Fail(EMSGSIZE, "sendmsg");
+        return false;
+      }
+      start = end;
+    }
+    return true;
+  }
+
+  // ReceiveAvailable reads every queued datagram without waiting. False means it failed.
+  bool ReceiveAvailable(std::vector<uint8_t>& buffer) {
+    while (!done_) {
+      ssize_t n = recv(fd_, buffer.data(), buffer.size(), MSG_DONTWAIT | MSG_TRUNC);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        if (errno == EAGAIN) return true;
+        Fail(errno, "recvmsg");
+        return false;
+      }
+      if (static_cast<size_t>(n) > buffer.size()) {
+        Fail(EMSGSIZE, "recvmsg");
+        return false;
+      }
+      datagrams_.emplace_back(buffer.begin(), buffer.begin() + n);
+      ScanForTerminal(buffer.data(), static_cast<size_t>(n));
+    }
+    return true;
+  }
+
+  // ScanForTerminal marks the exchange done at the terminal message, or at bytes that do not
+  // frame as netlink: TypeScript then reports those as malformed instead of waiting for more.
+  void ScanForTerminal(const uint8_t* bytes, size_t length) {
+    size_t at = 0;
+    while (at < length) {
+      struct nlmsghdr header;
+      if (length - at < sizeof header) {
+        done_ = true;
+        return;
+      }
+      std::memcpy(&header, bytes + at, sizeof header);
+      if (header.nlmsg_len < sizeof header || header.nlmsg_len > length - at) {
+        done_ = true;
+        return;
+      }
+      if (header.nlmsg_seq == untilSeq_ &&
+          (header.nlmsg_type == NLMSG_ERROR || header.nlmsg_type == NLMSG_DONE)) {
+        done_ = true;
+      }
+      at += Align4(header.nlmsg_len);
+    }
+  }
+
+  void Fail(int err, const char* syscall) {
+    err_ = err;
+    syscall_ = syscall;
+  }
+
+  Napi::Promise::Deferred deferred_;
+  NetlinkSocket* socket_;
+  Napi::ObjectReference socketRef_;
+  Napi::ObjectReference dataRef_;
+  int fd_;
+  const uint8_t* data_;
+  std::vector<size_t> chunkEnds_;
+  uint32_t untilSeq_;
+  int timeoutMs_;
+  bool done_ = false;
+  int err_ = 0;
+  const char* syscall_ = "";
+  std::vector<std::vector<uint8_t>> datagrams_;
+};
+
+}  // namespace
+
+Napi::Function NetlinkSocket::Define(Napi::Env env) {
+  return DefineClass(env, "NetlinkSocket",
+                     {
+                         InstanceMethod<&NetlinkSocket::PortId>("portId"),
+                         InstanceMethod<&NetlinkSocket::Exchange>("exchange"),
+                         InstanceMethod<&NetlinkSocket::Listen>("listen"),
+                         InstanceMethod<&NetlinkSocket::Close>("close"),
+                     });
+}
+
+NetlinkSocket::NetlinkSocket(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NetlinkSocket>(info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 3 || !info[0].IsNumber() || !info[1].IsArray() || !info[2].IsNumber()) {
+    throw Napi::TypeError::New(env, "NetlinkSocket(protocol: number, groups: number[], receiveBufferBytes: number)");
+  }
+  int protocol = info[0].As<Napi::Number>().Int32Value();
+  Napi::Array groups = info[1].As<Napi::Array>();
+  int receiveBufferBytes = info[2].As<Napi::Number>().Int32Value();
+
+  int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, protocol);
+  if (fd < 0) throw ErrnoError(env, errno, "socket");
+  // Extended acks carry the kernel's own explanation; capped acks echo only the request's
+  // header instead of the whole request (netlink(7), Linux 4.3 and 4.12).
+  SetIntOption(env, fd, SOL_NETLINK, NETLINK_EXT_ACK, 1, "setsockopt");
+  SetIntOption(env, fd, SOL_NETLINK, NETLINK_CAP_ACK, 1, "setsockopt");
+  // SO_RCVBUFFORCE passes net.core.rmem_max but needs CAP_NET_ADMIN; without it, ask for what
+  // SO_RCVBUF allows (socket(7)).
+  if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &receiveBufferBytes, sizeof receiveBufferBytes) != 0) {
+    SetIntOption(env, fd, SOL_SOCKET, SO_RCVBUF, receiveBufferBytes, "setsockopt");
+  }
+  struct sockaddr_nl local = {};
+  local.nl_family = AF_NETLINK;  // nl_pid 0: the kernel assigns a unique port id
+  if (bind(fd, reinterpret_cast<struct sockaddr*>(&local), sizeof local) != 0) {
+    int err = errno;
+    close(fd);
+    throw ErrnoError(env, err, "bind");
+  }
+  for (uint32_t i = 0; i < groups.Length(); i++) {
+    int group = groups.Get(i).As<Napi::Number>().Int32Value();
+    SetIntOption(env, fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, group, "setsockopt");
+  }
+  fd_ = fd;
+}
+
+NetlinkSocket::~NetlinkSocket() {
+  // Reached only when JS holds no reference: not listening (listen holds one) and not busy
+  // (the worker holds one), so nothing else uses the fd.
+  if (poller_) poller_->Stop();
+  if (fd_ >= 0) close(fd_);
+}
+
+void NetlinkSocket::RequireOpen(Napi::Env env, const char* what) const {
+  if (fd_ < 0 || closeRequested_) throw ErrnoError(env, EBADF, what);
+}
+
+Napi::Value NetlinkSocket::PortId(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  RequireOpen(env, "getsockname");
+  struct sockaddr_nl local = {};
+  socklen_t length = sizeof local;
+  if (getsockname(fd_, reinterpret_cast<struct sockaddr*>(&local), &length) != 0) {
+    throw ErrnoError(env, errno, "getsockname");
+  }
+  return Napi::Number::New(env, local.nl_pid);
+}
+
+Napi::Value NetlinkSocket::Exchange(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 4 || !info[0].IsBuffer() || !info[1].IsArray() || !info[2].IsNumber() ||
+      !info[3].IsNumber()) {
+    throw Napi::TypeError::New(env, "exchange(data: Buffer, chunkEnds: number[], untilSeq: number, timeoutMs: number)");
+  }
+  Napi::Buffer<uint8_t> data = info[0].As<Napi::Buffer<uint8_t>>();
+  Napi::Array ends = info[1].As<Napi::Array>();
+  std::vector<size_t> chunkEnds;
+  size_t previous = 0;
+  for (uint32_t i = 0; i < ends.Length(); i++) {
+    int64_t end = ends.Get(i).As<Napi::Number>().Int64Value();
+    if (end <= static_cast<int64_t>(previous) || end > static_cast<int64_t>(data.Length())) {
+      throw Napi::RangeError::New(env, "exchange: chunkEnds must increase and stay within data");
+    }
+    chunkEnds.push_back(static_cast<size_t>(end));
+    previous = static_cast<size_t>(end);
+  }
+  RequireOpen(env, "sendmsg");
+  // The transport queues its calls; two exchanges at once would steal each other's replies.
+  if (busy_) throw ErrnoError(env, EBUSY, "sendmsg");
+  busy_ = true;
+  auto* worker = new ExchangeWorker(env, this, data, std::move(chunkEnds),
+                                    info[2].As<Napi::Number>().Uint32Value(),
+                                    info[3].As<Napi::Number>().Int32Value());
+  Napi::Promise promise = worker->Promise();
+  worker->Queue();
+  return promise;
+}
+
+void NetlinkSocket::ExchangeFinished() {
+  busy_ = false;
+  if (closeRequested_) CloseNow();
+}
+
+void NetlinkSocket::Listen(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsFunction()) {
+    throw Napi::TypeError::New(env, "listen(callback: (error, datagrams) => void)");
+  }
+  RequireOpen(env, "uv_poll_start");
+  if (poller_) throw ErrnoError(env, EBUSY, "uv_poll_start");
+  poller_ = std::make_unique<DatagramPoller>(env, fd_, info[0].As<Napi::Function>());
+  Ref();  // a listening socket stays alive until closed, even if JS drops it
+}
+
+void NetlinkSocket::Close(const Napi::CallbackInfo& /*info*/) {
+  if (closeRequested_ || fd_ < 0) return;
+  closeRequested_ = true;
+  // A pool thread may be using the fd: close it when that exchange finishes, so the number
+  // cannot be reused under the worker's feet.
+  if (!busy_) CloseNow();
+}
+
+void NetlinkSocket::CloseNow() {
+  if (poller_) {
+    poller_->Stop();
+    poller_.reset();
+    Unref();
+  }
+  if (fd_ >= 0) {
+    close(fd_);
+    fd_ = -1;
+  }
+}
+
+}  // namespace tandem

@@ -1,0 +1,42 @@
+// NetlinkSocket: one AF_NETLINK socket (NETLINK_ROUTE or NETLINK_GENERIC) as a JS object.
+#pragma once
+#include <napi.h>
+
+#include <memory>
+
+#include "datagram-poller.h"
+
+namespace tandem {
+
+// JS surface (typed in src/kernel/native.ts):
+//   new NetlinkSocket(protocol: number, groups: number[], receiveBufferBytes: number)
+//   portId(): number
+//   exchange(data: Buffer, chunkEnds: number[], untilSeq: number, timeoutMs: number): Promise<Buffer[]>
+//   listen(callback: (error, datagrams: Buffer[]) => void): void
+//   close(): void
+class NetlinkSocket : public Napi::ObjectWrap<NetlinkSocket> {
+ public:
+  static Napi::Function Define(Napi::Env env);
+
+  explicit NetlinkSocket(const Napi::CallbackInfo& info);
+  ~NetlinkSocket() override;
+
+  int fd() const { return fd_; }
+  // ExchangeFinished is called on the JS thread when a worker is done with the fd.
+  void ExchangeFinished();
+
+ private:
+  Napi::Value PortId(const Napi::CallbackInfo& info);
+  Napi::Value Exchange(const Napi::CallbackInfo& info);
+  void Listen(const Napi::CallbackInfo& info);
+  void Close(const Napi::CallbackInfo& info);
+  void CloseNow();
+  void RequireOpen(Napi::Env env, const char* what) const;
+
+  int fd_ = -1;
+  bool busy_ = false;
+  bool closeRequested_ = false;
+  std::unique_ptr<DatagramPoller> poller_;
+};
+
+}  // namespace tandem

@@ -1,0 +1,283 @@
+/**
+ * native-transport: the real NetlinkTransport, over one socket of the native addon.
+ *
+ * It owns the sequence numbers and the reply matching; the addon only sends bytes and reads
+ * until the terminal reply (NLMSG_ERROR or NLMSG_DONE) of the last sequence number arrives.
+ *
+ * - request(): one message. A dump (NLM_F_DUMP) ends with NLMSG_DONE; anything else is sent
+ *   with NLM_F_ACK and ends with the kernel's ack or error.
+ * - batch(): every request WITHOUT NLM_F_ACK, so success is silent and a refusal comes back as
+ *   an NLMSG_ERROR carrying its sequence number, then one NLMSG_NOOP WITH NLM_F_ACK. The kernel
+ *   handles the messages of a socket in order (netlink_rcv_skb) and acks a control message
+ *   below NLMSG_MIN_TYPE without doing anything, so that ack proves every earlier request has
+ *   been handled and its error, if any, is already queued.
+ *
+ * Calls are queued: one exchange at a time per socket, so replies cannot be taken by the
+ * wrong caller. Replies to other sequence numbers (left over from an earlier timeout) are
+ * ignored and counted in staleReplies.
+ */
+import { type NativeNetlinkSocket, isErrnoException, loadNative } from '../kernel/native.js';
+import {
+  NLMSG_DONE,
+  NLMSG_ERROR,
+  NLMSG_NOOP,
+  NLMSG_OVERRUN,
+  NLM_F_ACK,
+  NLM_F_DUMP,
+  NLM_F_DUMP_INTR,
+  NLM_F_REQUEST,
+  NLMSG_HDRLEN,
+  align4,
+} from './constants.js';
+import { type NetlinkMessage, type NetlinkRequest, decodeAckOrError, decodeMessages, writeMessage } from './message.js';
+import { NetlinkError } from './netlink-error.js';
+import { NetlinkParseError } from './parse-error.js';
+import type { NetlinkTransport, RequestOutcome } from './transport.js';
+
+/** NativeTransportOptions configures a NativeNetlinkTransport. */
+export interface NativeTransportOptions {
+  /** timeoutMs is how long to wait with nothing to read before giving up on a reply. */
+  readonly timeoutMs?: number;
+  /** chunkBytes caps one sendmsg; it must stay below the socket's send buffer (netlink(7)). */
+  readonly chunkBytes?: number;
+}
+
+/** NativeSocketPort is the part of the addon's netlink socket the transport uses (fakeable). */
+export type NativeSocketPort = Pick<NativeNetlinkSocket, 'exchange' | 'close'>;
+
+/** NetlinkTransportErrorCode names each way a transport call can fail other than a refusal. */
+export type NetlinkTransportErrorCode =
+  | 'TANDEM_NETLINK_TIMEOUT'
+  | 'TANDEM_NETLINK_OVERRUN'
+  | 'TANDEM_NETLINK_CLOSED'
+  | 'TANDEM_NETLINK_DUMP_INTERRUPTED'
+  | 'TANDEM_NETLINK_DUMP_IN_BATCH'
+  | 'TANDEM_NETLINK_SOCKET';
+
+/**
+ * NetlinkTransportError is a failure of the conversation itself: no reply in time, replies
+ * lost to a full receive buffer, a closed socket, or a failed system call (`cause` holds the
+ * addon's errno error). After OVERRUN or TIMEOUT the caller should re-read kernel state.
+ */
+export class NetlinkTransportError extends Error {
+  readonly code: NetlinkTransportErrorCode;
+
+  constructor(code: NetlinkTransportErrorCode, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'NetlinkTransportError';
+    this.code = code;
+  }
+}
+
+/** Default idle timeout: generous, because a large dump in a slow guest takes seconds. */
+const DEFAULT_TIMEOUT_MS = 5_000;
+/** 64 KiB per sendmsg: well under the default 208 KiB send buffer (net.core.wmem_default). */
+const DEFAULT_CHUNK_BYTES = 64 * 1024;
+/** 4 MiB receive buffer: room for every error of a batch chunk and the first page of a dump. */
+const RECEIVE_BUFFER_BYTES = 4 * 1024 * 1024;
+/** Sequence numbers are u32; 0 is what unsolicited notifications carry, so it is skipped. */
+const MAX_SEQ = 0xffff_ffff;
+const BARRIER: NetlinkRequest = { type: NLMSG_NOOP, flags: NLM_F_REQUEST | NLM_F_ACK, payload: new Uint8Array(0) };
+
+/** NativeNetlinkTransport is a NetlinkTransport over one addon netlink socket. */
+export class NativeNetlinkTransport implements NetlinkTransport {
+  private readonly socket: NativeSocketPort;
+  private readonly timeoutMs: number;
+  private readonly chunkBytes: number;
+  private nextSeq = 1;
+  private stale = 0;
+  private closed = false;
+  private tail: Promise<unknown> = Promise.resolve();
+
+  constructor(socket: NativeSocketPort, options: NativeTransportOptions = {}) {
+    this.socket = socket;
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
+  }
+
+  /**
+   * open creates a socket for `protocol` (NETLINK_ROUTE or NETLINK_GENERIC) in the current
+   * network namespace and wraps it.
+   */
+  static open(protocol: number, options: NativeTransportOptions = {}): NativeNetlinkTransport {
+    const { NetlinkSocket } = loadNative();
+    return new NativeNetlinkTransport(new NetlinkSocket(protocol, [], RECEIVE_BUFFER_BYTES), options);
+  }
+
+  /** staleReplies counts replies that matched no request in flight (e.g. after a timeout). */
+  get staleReplies(): number {
+    return this.stale;
+  }
+
+  /** request sends one message; see NetlinkTransport.request. A dump is retried once if interrupted. */
+  request(request: NetlinkRequest, operation: string): Promise<readonly NetlinkMessage[]> {
+    return this.serialise(async () => {
+      const dump = (request.flags & NLM_F_DUMP) === NLM_F_DUMP;
+      const flags = request.flags | NLM_F_REQUEST | (dump ? 0 : NLM_F_ACK);
+      for (let attempt = 1; ; attempt++) {
+        const seq = this.allocate(1);
+        const replies = this.collect(await this.exchange([{ ...request, flags }], seq, seq, operation), seq, 1);
+        const outcome = replies[0];
+        if (outcome === undefined) throw new NetlinkParseError(`${operation}: the reply ended without an ack`, 0);
+        if (!outcome.ok) throw new NetlinkError(operation, { errno: outcome.errno, seq, requestType: request.type, ...extended(outcome) });
+        // NLM_F_DUMP_INTR: the table changed during the dump, so the parts may be inconsistent.
+        if (!outcome.replies.some((reply) => (reply.flags & NLM_F_DUMP_INTR) !== 0)) return outcome.replies;
+        if (attempt === 2) {
+          throw new NetlinkTransportError(
+            'TANDEM_NETLINK_DUMP_INTERRUPTED',
+            `${operation}: the kernel table changed during two dumps in a row; retry later`,
+          );
+        }
+      }
+    });
+  }
+
+  /**
+   * batch sends many requests in as few sendmsg calls as chunkBytes allows; see
+   * NetlinkTransport.batch. Dumps are refused: the kernel runs one dump per socket at a time
+   * and would interleave its pages with the other replies.
+   */
+  batch(requests: readonly NetlinkRequest[]): Promise<readonly RequestOutcome[]> {
+    return this.serialise(async () => {
+      if (requests.some((request) => (request.flags & NLM_F_DUMP) === NLM_F_DUMP)) {
+        throw new NetlinkTransportError('TANDEM_NETLINK_DUMP_IN_BATCH', 'a batch cannot hold a dump request; use request() for dumps');
+      }
+      if (requests.length === 0) return [];
+      const first = this.allocate(requests.length + 1);
+      const barrierSeq = first + requests.length;
+      const messages = requests.map((request) => ({ ...request, flags: (request.flags | NLM_F_REQUEST) & ~NLM_F_ACK }));
+      messages.push(BARRIER);
+      const received = await this.exchange(messages, first, barrierSeq, `batch of ${requests.length} requests`);
+      const outcomes = this.collect(received, first, requests.length + 1);
+      const barrier = outcomes.pop();
+      if (barrier === undefined) throw new NetlinkParseError('the batch reply ended before the barrier ack', 0);
+      if (!barrier.ok) throw new NetlinkError('batch barrier (NLMSG_NOOP)', { errno: barrier.errno, seq: barrierSeq, requestType: NLMSG_NOOP });
+      return outcomes.map((outcome) => outcome ?? { ok: true, replies: [] });
+    });
+  }
+
+  /** close releases the socket; queued and later calls reject with TANDEM_NETLINK_CLOSED. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.socket.close();
+  }
+
+  private serialise<T>(task: () => Promise<T>): Promise<T> {
+    const guarded = (): Promise<T> => {
+      if (this.closed) return Promise.reject(new NetlinkTransportError('TANDEM_NETLINK_CLOSED', 'the netlink socket is closed'));
+      return task();
+    };
+    const run = this.tail.then(guarded, guarded);
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  /** allocate reserves `count` consecutive sequence numbers and returns the first. */
+  private allocate(count: number): number {
+    if (this.nextSeq + count > MAX_SEQ) this.nextSeq = 1;
+    const first = this.nextSeq;
+    this.nextSeq += count;
+    return first;
+  }
+
+  /** exchange frames `messages` from sequence number `first` and returns every message read. */
+  private async exchange(
+    messages: readonly NetlinkRequest[],
+    first: number,
+    untilSeq: number,
+    operation: string,
+  ): Promise<NetlinkMessage[]> {
+    let total = 0;
+    for (const message of messages) total += align4(NLMSG_HDRLEN + message.payload.length);
+    const data = Buffer.alloc(total);
+    const chunkEnds: number[] = [];
+    let at = 0;
+    let chunkStart = 0;
+    messages.forEach((message, index) => {
+      const end = writeMessage(data, at, message, first + index);
+      if (end - chunkStart > this.chunkBytes && at > chunkStart) {
+        chunkEnds.push(at);
+        chunkStart = at;
+      }
+      at = end;
+    });
+    chunkEnds.push(at);
+    let datagrams: Buffer[];
+    try {
+      datagrams = await this.socket.exchange(data, chunkEnds, untilSeq, this.timeoutMs);
+    } catch (error) {
+      throw transportError(error, operation, this.timeoutMs);
+    }
+    return datagrams.flatMap((datagram) => decodeMessages(datagram));
+  }
+
+  /**
+   * collect sorts replies into one outcome per sequence number first..first+count-1.
+   * An outcome stays undefined when its request got no terminal reply and no data.
+   */
+  private collect(messages: readonly NetlinkMessage[], first: number, count: number): (RequestOutcome | undefined)[] {
+    const outcomes = new Array<RequestOutcome | undefined>(count).fill(undefined);
+    const replies: NetlinkMessage[][] = [];
+    let terminated = false;
+    for (const message of messages) {
+      const index = (message.seq - first) >>> 0;
+      if (index >= count || message.type === NLMSG_NOOP) {
+        this.stale++;
+        continue;
+      }
+      if (message.type === NLMSG_OVERRUN) {
+        throw new NetlinkTransportError('TANDEM_NETLINK_OVERRUN', 'the kernel reported lost netlink data; re-read its state');
+      }
+      if (message.type === NLMSG_ERROR) {
+        const reply = decodeAckOrError(message);
+        outcomes[index] = reply.errno === 0 ? { ok: true, replies: replies[index] ?? [] } : refusal(reply.errno, reply.extendedMessage);
+        if (index === count - 1) terminated = true;
+      } else if (message.type === NLMSG_DONE) {
+        // The payload of DONE is the dump's final status (int), negative if it failed midway.
+        const status = message.payload.length >= 4 ? message.payload.readInt32LE(0) : 0;
+        outcomes[index] = status < 0 ? refusal(-status, undefined) : { ok: true, replies: replies[index] ?? [] };
+        if (index === count - 1) terminated = true;
+      } else {
+        (replies[index] ??= []).push(message);
+      }
+    }
+    if (!terminated) throw new NetlinkParseError('the reply ended before its ack or NLMSG_DONE', 0);
+    for (let index = 0; index < count; index++) {
+      const data = replies[index];
+      if (outcomes[index] === undefined && data !== undefined) outcomes[index] = { ok: true, replies: data };
+    }
+    return outcomes;
+  }
+}
+
+function refusal(errno: number, extendedMessage: string | undefined): RequestOutcome {
+  return extendedMessage === undefined ? { ok: false, errno } : { ok: false, errno, extendedMessage };
+}
+
+function extended(outcome: { readonly extendedMessage?: string }): { extendedMessage?: string } {
+  return outcome.extendedMessage === undefined ? {} : { extendedMessage: outcome.extendedMessage };
+}
+
+/** transportError turns the addon's errno error into a NetlinkTransportError that says what to do. */
+function transportError(error: unknown, operation: string, timeoutMs: number): Error {
+  if (!isErrnoException(error)) return error instanceof Error ? error : new Error(String(error));
+  switch (error.code) {
+    case 'ETIMEDOUT':
+      return new NetlinkTransportError(
+        'TANDEM_NETLINK_TIMEOUT',
+        `${operation}: no reply from the kernel within ${timeoutMs} ms; the outcome is unknown, re-read the kernel state`,
+        { cause: error },
+      );
+    case 'ENOBUFS':
+      return new NetlinkTransportError(
+        'TANDEM_NETLINK_OVERRUN',
+        `${operation}: netlink replies were lost (receive buffer full); re-read the kernel state`,
+        { cause: error },
+      );
+    case 'EBADF':
+      return new NetlinkTransportError('TANDEM_NETLINK_CLOSED', `${operation}: the netlink socket is closed`, { cause: error });
+    default:
+      return new NetlinkTransportError('TANDEM_NETLINK_SOCKET', `${operation}: ${error.message}`, { cause: error });
+  }
+}

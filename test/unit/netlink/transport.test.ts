@@ -1,0 +1,67 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { NETLINK_ROUTE, NLM_F_REQUEST } from '../../../src/netlink/constants.js';
+import { NativeNetlinkTransport, NetlinkTransportError } from '../../../src/netlink/native-transport.js';
+import { NetlinkError } from '../../../src/netlink/netlink-error.js';
+import { RTM_DELADDR, RTM_NEWADDR, addressRequest, linkDumpRequest, linkOf } from '../../netns/helpers/rtnetlink.js';
+
+// These run against the host kernel's NETLINK_ROUTE but change nothing: every write they send
+// names an interface that does not exist, so the kernel refuses it.
+const MISSING_IFINDEX = 0x7fff_fff0;
+
+describe('NativeNetlinkTransport on the host kernel', () => {
+  let transport: NativeNetlinkTransport | undefined;
+  afterEach(() => {
+    transport?.close();
+    transport = undefined;
+  });
+
+  it('dumps the links and finds lo at index 1', async () => {
+    transport = NativeNetlinkTransport.open(NETLINK_ROUTE);
+    const links = (await transport.request(linkDumpRequest(), 'dump links')).map(linkOf);
+    expect(links).toContainEqual({ index: 1, name: 'lo' });
+  });
+
+  it('rejects a refused request with a NetlinkError that names the operation and errno', async () => {
+    transport = NativeNetlinkTransport.open(NETLINK_ROUTE);
+    const refused = transport.request(addressRequest(RTM_DELADDR, MISSING_IFINDEX, '192.0.2.1', 32), 'delete address 192.0.2.1/32');
+    await expect(refused).rejects.toBeInstanceOf(NetlinkError);
+    await expect(refused).rejects.toMatchObject({ code: 'ENODEV', errno: 19, operation: 'delete address 192.0.2.1/32' });
+    await expect(refused).rejects.toThrow(/^delete address 192\.0\.2\.1\/32: ENODEV/);
+  });
+
+  it('reports each refusal of a batch by index, and the barrier proves the rest were handled', async () => {
+    transport = NativeNetlinkTransport.open(NETLINK_ROUTE);
+    const noop = { type: 1, flags: NLM_F_REQUEST, payload: new Uint8Array(0) };
+    const outcomes = await transport.batch([noop, addressRequest(RTM_NEWADDR, MISSING_IFINDEX, '192.0.2.1', 32), noop]);
+    expect(outcomes).toEqual([
+      { ok: true, replies: [] },
+      { ok: false, errno: 19, extendedMessage: expect.any(String) as unknown },
+      { ok: true, replies: [] },
+    ]);
+  });
+
+  it('serves calls made concurrently one after another, each with its own replies', async () => {
+    transport = NativeNetlinkTransport.open(NETLINK_ROUTE);
+    const [links, refusal, again] = await Promise.allSettled([
+      transport.request(linkDumpRequest(), 'dump links'),
+      transport.request(addressRequest(RTM_DELADDR, MISSING_IFINDEX, '192.0.2.1', 32), 'delete address'),
+      transport.request(linkDumpRequest(), 'dump links again'),
+    ]);
+    expect(links.status === 'fulfilled' && links.value.length).toBeGreaterThan(0);
+    expect(refusal.status === 'rejected' && refusal.reason).toBeInstanceOf(NetlinkError);
+    expect(again.status === 'fulfilled' && again.value.length).toBe(links.status === 'fulfilled' && links.value.length);
+    expect(transport.staleReplies).toBe(0);
+  });
+
+  it('rejects calls after close with TANDEM_NETLINK_CLOSED', async () => {
+    const closed = NativeNetlinkTransport.open(NETLINK_ROUTE);
+    closed.close();
+    await expect(closed.request(linkDumpRequest(), 'dump links')).rejects.toBeInstanceOf(NetlinkTransportError);
+    await expect(closed.batch([linkDumpRequest()])).rejects.toMatchObject({ code: 'TANDEM_NETLINK_CLOSED' });
+  });
+
+  it('refuses a dump inside a batch', async () => {
+    transport = NativeNetlinkTransport.open(NETLINK_ROUTE);
+    await expect(transport.batch([linkDumpRequest()])).rejects.toMatchObject({ code: 'TANDEM_NETLINK_DUMP_IN_BATCH' });
+  });
+});
