@@ -1,0 +1,211 @@
+/**
+ * netlink-ipvs: IpvsPort and SyncDaemonPort over a generic netlink transport, speaking the
+ * kernel's IPVS family the way ipvsadm(8) does, without libnl or the setsockopt interface.
+ *
+ * It owns no socket: the caller passes a NETLINK_GENERIC transport and closes it. Every
+ * request is counted (requestCount), so tests and the benchmark can check that one weight
+ * change costs exactly one netlink message.
+ */
+import type { AttributeSet } from '../netlink/attributes.js';
+import { resolveGenericFamily } from '../netlink/generic-family.js';
+import { type NetlinkMessage, type NetlinkRequest, decodeGeneric } from '../netlink/message.js';
+import { NetlinkError } from '../netlink/netlink-error.js';
+import { NetlinkParseError } from '../netlink/parse-error.js';
+import type { NetlinkTransport } from '../netlink/transport.js';
+import { decodeInfo, decodeTimeouts } from './config-codec.js';
+import { IPVS_CMD_ATTR_DAEMON, IPVS_CMD_ATTR_DEST, IPVS_CMD_ATTR_SERVICE, IPVS_GENL_NAME } from './constants.js';
+import { decodeDaemon } from './daemon-codec.js';
+import { decodeRealServer } from './dest-codec.js';
+import type { IpvsAction, IpvsErrorContext } from './ipvs-error.js';
+import type { IpvsOperation, IpvsPort, OperationOutcome, SyncDaemonPort } from './ipvs-port.js';
+import type {
+  IpvsInfo,
+  IpvsTable,
+  RealServer,
+  RealServerEntry,
+  RealServerId,
+  SyncDaemon,
+  SyncState,
+  Timeouts,
+  VirtualService,
+  VirtualServiceEntry,
+  VirtualServiceId,
+} from './model.js';
+import { serviceKey } from './model.js';
+import { type OperationLabel, labelOperation, refusal } from './operation-label.js';
+import { IpvsRequestEncoder } from './request-encoder.js';
+import { decodeService } from './service-codec.js';
+
+const ESRCH = 3;
+
+/** NetlinkIpvs is the kernel's IPVS table and sync daemons; see the file comment. */
+export class NetlinkIpvs implements IpvsPort, SyncDaemonPort {
+  private readonly transport: NetlinkTransport;
+  private readonly familyId: number;
+  private sent = 0;
+
+  /** Use open() unless the family id is already known (tests, or a shared resolution). */
+  constructor(transport: NetlinkTransport, familyId: number) {
+    this.transport = transport;
+    this.familyId = familyId;
+  }
+
+  /**
+   * open resolves the "IPVS" generic netlink family on `transport`. It rejects with
+   * GenericFamilyMissingError (hint: modprobe ip_vs) when the kernel has no IPVS loaded.
+   */
+  static async open(transport: NetlinkTransport): Promise<NetlinkIpvs> {
+    const family = await resolveGenericFamily(transport, IPVS_GENL_NAME);
+    return new NetlinkIpvs(transport, family.id);
+  }
+
+  /** requestCount is how many IPVS netlink requests this instance has sent. */
+  get requestCount(): number {
+    return this.sent;
+  }
+
+  addVirtualService(service: VirtualService): Promise<void> {
+    return this.change({ kind: 'add-service', service });
+  }
+
+  editVirtualService(service: VirtualService): Promise<void> {
+    return this.change({ kind: 'edit-service', service });
+  }
+
+  deleteVirtualService(service: VirtualServiceId): Promise<void> {
+    return this.change({ kind: 'delete-service', service });
+  }
+
+  async getVirtualService(service: VirtualServiceId): Promise<VirtualServiceEntry | undefined> {
+    const label = { action: 'get virtual service', object: serviceKey(service), context: {} } as const;
+    try {
+      const replies = await this.send(this.encoder().getService(service), label);
+      return this.nests(replies, IPVS_CMD_ATTR_SERVICE).map(decodeService)[0];
+    } catch (error) {
+      if (error instanceof NetlinkError && error.errno === ESRCH) return undefined;
+      throw error;
+    }
+  }
+
+  async listVirtualServices(): Promise<readonly VirtualServiceEntry[]> {
+    const replies = await this.send(this.encoder().dumpServices(), simpleLabel('list virtual services'));
+    return this.nests(replies, IPVS_CMD_ATTR_SERVICE).map(decodeService);
+  }
+
+  addRealServer(service: VirtualServiceId, realServer: RealServer): Promise<void> {
+    return this.change({ kind: 'add-real-server', service, realServer });
+  }
+
+  editRealServer(service: VirtualServiceId, realServer: RealServer): Promise<void> {
+    return this.change({ kind: 'edit-real-server', service, realServer });
+  }
+
+  deleteRealServer(service: VirtualServiceId, realServer: RealServerId): Promise<void> {
+    return this.change({ kind: 'delete-real-server', service, realServer });
+  }
+
+  async listRealServers(service: VirtualServiceId): Promise<readonly RealServerEntry[]> {
+    const label = { action: 'list real servers', object: serviceKey(service), context: {} } as const;
+    const replies = await this.send(this.encoder().dumpRealServers(service), label);
+    return this.nests(replies, IPVS_CMD_ATTR_DEST).map((set) => decodeRealServer(set, service.family));
+  }
+
+  async list(): Promise<IpvsTable> {
+    const services = await this.listVirtualServices();
+    const table = [];
+    // One GET_DEST dump per service: the kernel has no "all destinations" dump.
+    for (const service of services) table.push({ ...service, realServers: await this.listRealServers(service) });
+    return { services: table };
+  }
+
+  async apply(operations: readonly IpvsOperation[]): Promise<readonly OperationOutcome[]> {
+    const encoder = this.encoder(operations.length);
+    // Encoding first means bad input is refused before anything reaches the kernel.
+    const requests = operations.map((operation) => encoder.operation(operation));
+    this.sent += requests.length;
+    const outcomes = await this.transport.batch(requests);
+    return outcomes.map((outcome, index): OperationOutcome => {
+      if (outcome.ok) return { ok: true };
+      const operation = operations[index];
+      if (operation === undefined) throw new Error(`the transport returned ${outcomes.length} outcomes for ${operations.length} requests`);
+      return { ok: false, error: refusal(labelOperation(operation), outcome.errno, outcome.extendedMessage) };
+    });
+  }
+
+  async zeroCounters(service?: VirtualServiceId): Promise<void> {
+    const object = service === undefined ? '' : serviceKey(service);
+    await this.send(this.encoder().zero(service), { action: 'zero counters', object, context: {} });
+  }
+
+  async flush(): Promise<void> {
+    await this.send(this.encoder().flush(), simpleLabel('flush'));
+  }
+
+  async getTimeouts(): Promise<Timeouts> {
+    return decodeTimeouts(this.only(await this.send(this.encoder().getTimeouts(), simpleLabel('get timeouts'))));
+  }
+
+  async setTimeouts(timeouts: Partial<Timeouts>): Promise<void> {
+    await this.send(this.encoder().setTimeouts(timeouts), simpleLabel('set timeouts'));
+  }
+
+  async getInfo(): Promise<IpvsInfo> {
+    return decodeInfo(this.only(await this.send(this.encoder().getInfo(), simpleLabel('get info'))));
+  }
+
+  async startDaemon(daemon: SyncDaemon): Promise<void> {
+    const context = { syncState: daemon.state, mcastInterface: daemon.mcastInterface };
+    const label = { action: 'start sync daemon', object: `${daemon.state} syncid ${daemon.syncid} on ${daemon.mcastInterface}`, context } as const;
+    await this.send(this.encoder().startDaemon(daemon), label);
+  }
+
+  async stopDaemon(state: SyncState): Promise<void> {
+    await this.send(this.encoder().stopDaemon(state), { action: 'stop sync daemon', object: state, context: { syncState: state } });
+  }
+
+  async listDaemons(): Promise<readonly SyncDaemon[]> {
+    const replies = await this.send(this.encoder().dumpDaemons(), simpleLabel('list sync daemons'));
+    return this.nests(replies, IPVS_CMD_ATTR_DAEMON).map(decodeDaemon);
+  }
+
+  private encoder(expectedOperations = 1): IpvsRequestEncoder {
+    return new IpvsRequestEncoder(this.familyId, expectedOperations);
+  }
+
+  private async change(operation: IpvsOperation): Promise<void> {
+    await this.send(this.encoder().operation(operation), labelOperation(operation));
+  }
+
+  /** send makes one request and turns a kernel refusal into an IpvsError naming the object. */
+  private async send(request: NetlinkRequest, label: OperationLabel): Promise<readonly NetlinkMessage[]> {
+    this.sent++;
+    try {
+      return await this.transport.request(request, `${label.action} ${label.object}`.trimEnd());
+    } catch (error) {
+      if (error instanceof NetlinkError) throw refusal(label, error.errno, error.extendedMessage);
+      throw error;
+    }
+  }
+
+  /** nests decodes each IPVS reply message and returns its one first-level nest of `type`. */
+  private nests(replies: readonly NetlinkMessage[], type: number): AttributeSet[] {
+    const sets: AttributeSet[] = [];
+    for (const reply of replies) {
+      if (reply.type !== this.familyId) continue;
+      const nested = decodeGeneric(reply).attributes.nested(type);
+      if (nested !== undefined) sets.push(nested);
+    }
+    return sets;
+  }
+
+  /** only decodes the single data reply of a GET_CONFIG or GET_INFO request. */
+  private only(replies: readonly NetlinkMessage[]): AttributeSet {
+    const reply = replies.find((message) => message.type === this.familyId);
+    if (reply === undefined) throw new NetlinkParseError('the kernel acked without the data reply', 0);
+    return decodeGeneric(reply).attributes;
+  }
+}
+
+function simpleLabel(action: IpvsAction, context: IpvsErrorContext = {}): OperationLabel {
+  return { action, object: '', context };
+}
