@@ -1,0 +1,118 @@
+/**
+ * schema: the whole config file. One file serves both directors; `nodes` names them and the rest
+ * is shared. Keys are camelCase and carry their units (advertIntervalMs, timeoutSeconds).
+ */
+import { z } from 'zod';
+import { checkConfig } from './semantic-checks.js';
+import { healthSchema, orNull } from './schema-health.js';
+import {
+  absolutePath,
+  interfaceName,
+  intIn,
+  ipAddress,
+  ipPrefix,
+  keyword,
+  listenAddress,
+  multicastAddress,
+  port,
+} from './schema-primitives.js';
+import { virtualServerSchema } from './schema-virtual-server.js';
+
+/** DEFAULT_ELECTION_PORT is tandem's UDP port for adverts; it is not VRRP's IP protocol 112. */
+export const DEFAULT_ELECTION_PORT = 5999;
+
+/** nodeSchema is one director. Its `addresses` are where it sends and receives adverts. */
+const nodeSchema = z.strictObject({
+  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, { error: 'must be letters, digits, ".", "_" or "-"' }),
+  /** null: the node is matched by `name` against the host name. */
+  hostname: orNull(z.string().min(1)),
+  // RFC 5798 §5.2.4: 255 belongs to the address owner and 0 means "resigning"; neither fits here.
+  priority: intIn(1, 254, 'RFC 5798 §5.2.4'),
+  addresses: z.array(ipAddress).min(1),
+  /** A node with one of these interfaces down goes to fault. */
+  trackInterfaces: z.array(interfaceName).default([]),
+});
+
+/** announceSchema paces gratuitous ARP / unsolicited NA, like keepalived's garp_master_* settings. */
+const announceSchema = z.strictObject({
+  count: intIn(0, 100, 'packets per burst').default(5),
+  intervalMs: intIn(0, 10_000, 'between packets of a burst').default(20),
+  /** A second burst this long after the first, for switches that missed it; 0 = none. */
+  repeatAfterMs: intIn(0, 3_600_000, 'delay of the second burst').default(5000),
+  /** Re-announce every so often while master; 0 = never. */
+  refreshIntervalMs: intIn(0, 86_400_000, 'refresh period').default(0),
+});
+
+/** electionSchema is the advert protocol both nodes share. */
+const electionSchema = z.strictObject({
+  groupId: intIn(1, 255, 'like a VRRP VRID, RFC 5798 §5.2.3'),
+  // The upper bound is VRRPv3's 12-bit centisecond field (RFC 5798 §5.2.7), 40.95 s.
+  advertIntervalMs: intIn(10, 40_950, 'RFC 5798 §5.2.7').default(50),
+  preempt: z.boolean().default(true),
+  preemptDelayMs: intIn(0, 3_600_000, 'up to one hour').default(0),
+  /** The shared key lives in this file, never in the YAML. */
+  authKeyFile: absolutePath,
+  /** A second accepted key, so the key can be rotated one node at a time. */
+  authKeyFileNext: orNull(absolutePath),
+  transport: keyword(['unicast', 'multicast'], 'transport').default('unicast'),
+  multicastGroup: orNull(multicastAddress),
+  port: port.default(DEFAULT_ELECTION_PORT),
+  /** null: each node binds its own `addresses`; 0.0.0.0 or :: receives on all. */
+  bindAddress: orNull(ipAddress),
+  announce: announceSchema.prefault({}),
+});
+
+/** vipSchema is one floating address; the output splits `address` into address and prefixLength. */
+const vipSchema = z
+  .strictObject({ address: ipPrefix, interface: interfaceName })
+  .transform(({ address, interface: name }) => ({ ...address, interface: name }));
+
+/** syncDaemonSchema is ipvsadm --start-daemon; its defaults are the kernel's (linux/ip_vs.h). */
+const syncDaemonSchema = z.strictObject({
+  /** both: master and backup daemons on each node; follow-role: master only while master. */
+  mode: keyword(['both', 'follow-role'], 'sync daemon mode').default('both'),
+  mcastInterface: interfaceName,
+  syncid: intIn(0, 255, 'ipvsadm --syncid').default(0),
+  /** 0: the kernel derives it from the interface MTU. The attribute is a u16. */
+  maxlen: intIn(0, 65535, 'bytes, 0 = from the MTU').default(0),
+  group: multicastAddress.default('224.0.0.81'),
+  port: port.default(8848),
+  ttl: intIn(1, 255, 'IP TTL').default(1),
+});
+
+/** A timeout of 0 leaves the kernel's value alone, as in `ipvsadm --set 0 0 0`. */
+const ipvsTimeout = intIn(0, 2_147_483, 'seconds, 0 = leave the kernel value').default(0);
+
+/** ipvsSchema holds global IPVS settings. */
+const ipvsSchema = z.strictObject({
+  timeouts: z.strictObject({ tcpSeconds: ipvsTimeout, tcpFinSeconds: ipvsTimeout, udpSeconds: ipvsTimeout }).prefault({}),
+  /** true: delete kernel services that are not in the config; false: leave them alone. */
+  purgeUnmanaged: z.boolean().default(false),
+});
+
+/** hookSchema is one command run on a role change. */
+const hookSchema = z.strictObject({
+  command: absolutePath,
+  args: z.array(z.string()).default([]),
+  timeoutMs: intIn(1, 600_000, 'up to ten minutes').default(10_000),
+});
+
+/** configShapeSchema is the whole file's shape, before the rules that span sections. */
+export const configShapeSchema = z.strictObject({
+    nodes: z.array(nodeSchema),
+    election: electionSchema,
+    vips: z.array(vipSchema).default([]),
+    virtualServers: z.array(virtualServerSchema).default([]),
+    health: healthSchema,
+    syncDaemon: orNull(syncDaemonSchema),
+    ipvs: ipvsSchema.prefault({}),
+    hooks: z
+      .strictObject({ onMaster: orNull(hookSchema), onBackup: orNull(hookSchema), onFault: orNull(hookSchema), onStop: orNull(hookSchema) })
+      .prefault({}),
+    control: z.strictObject({ socketPath: absolutePath.default('/run/tandem/control.sock') }).prefault({}),
+    metrics: z.strictObject({ listen: listenAddress.nullable().default('127.0.0.1:9640') }).prefault({}),
+    log: z.strictObject({ level: keyword(['fatal', 'error', 'warn', 'info', 'debug', 'trace'], 'log level').default('info') }).prefault({}),
+});
+
+/** configSchema is the whole file: shape, then the cross-section rules. */
+export const configSchema = configShapeSchema.superRefine(checkConfig);
