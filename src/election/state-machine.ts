@@ -154,6 +154,12 @@ function masterHears(state: ElectionState, advert: Advert): Step {
       : stop(state, 'handover-complete');
   }
   if (advert.priority === 0) return reassert(state, false);
+  // A yield advert: a peer gave way to us after holding the VIPs; pull the traffic back, unless
+  // we already announced after hearing it as a master (its last GARP predates ours).
+  if (advert.state === 'backup') {
+    if (state.announcedOverPeer) return noChange({ ...state, announcedOverPeer: false });
+    return { state, actions: [{ kind: 'announce' }] };
+  }
   if (advert.state !== 'master') return noChange(state);
   const priority = effectivePriority(state);
   // Tie-break on equal priority: the higher node id wins (RFC 5798 §6.4.3 uses the higher IP
@@ -167,7 +173,7 @@ function masterHears(state: ElectionState, advert: Advert): Step {
 function reassert(state: ElectionState, announce: boolean): Step {
   const advert = withAdvert(state, 'master', effectivePriority(state), 0);
   return {
-    state: advert.state,
+    state: announce ? { ...advert.state, announcedOverPeer: true } : advert.state,
     actions: [
       advert.action,
       { kind: 'armTimer', timer: 'advert', afterMs: state.options.advertIntervalMs },

@@ -38,6 +38,7 @@ export function becomeMaster(state: ElectionState, reason: TransitionReason): St
       preemptPending: false,
       preemptSuppressed: false,
       leaving: 'no',
+      announcedOverPeer: false,
     },
     actions,
   };
@@ -50,13 +51,21 @@ export function becomeMaster(state: ElectionState, reason: TransitionReason): St
  */
 export function becomeBackup(state: ElectionState, reason: TransitionReason, masterAdvertIntervalMs: number): Step {
   const actions: ElectionAction[] = [];
+  let next = state;
   if (state.name === 'master') actions.push(...cancelMasterTimers(state));
+  if (state.name === 'master' && reason === 'higher-priority-master') {
+    // A yield advert (state backup): the winner learns that we held the VIPs until now, so it
+    // re-announces them even when it never heard us as a master (docs/protocol.md "Split brain").
+    const advert = withAdvert(state, 'backup', effectivePriority(state), 0);
+    next = advert.state;
+    actions.push(advert.action);
+  }
   actions.push({ kind: 'transition', from: state.name, to: 'backup', reason });
   if (state.name === 'master') actions.push({ kind: 'removeVips' });
   actions.push(armMasterDown(state, masterAdvertIntervalMs));
   return {
     state: {
-      ...state,
+      ...next,
       name: 'backup',
       masterAdvertIntervalMs,
       masterDownMode: 'normal',

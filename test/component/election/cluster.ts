@@ -49,8 +49,9 @@ export function cluster(specs: readonly NodeSpec[], delayMs = 0): Cluster {
   const names = specs.map((spec) => spec.name);
   const options: Record<string, ElectionOptions> = {};
   for (const spec of specs) {
-    options[spec.name] = optionsFor(spec, names);
-    net.addNode(spec.name, options[spec.name]);
+    const built = optionsFor(spec, names);
+    options[spec.name] = built;
+    net.addNode(spec.name, built);
   }
   return { clock, net, options };
 }
