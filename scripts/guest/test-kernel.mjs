@@ -8,8 +8,9 @@
 //   npm run test:kernel -- --reporter=default --reporter=json --outputFile.json=.vitest-kernel.json
 // Not as root it runs vitest anyway, so the tests report themselves as skipped and say why.
 // The exit status is vitest's (or the failing preparation step's).
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { constants } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -19,7 +20,8 @@ const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '../..');
 function step(file, args) {
   const result = spawnSync(file, args, { cwd: repoRoot, stdio: 'inherit' });
   if (result.status !== 0) {
-    console.error(`test:kernel: \`${file} ${args.join(' ')}\` failed (${result.error?.message ?? `status ${result.status}`})`);
+    const why = result.error?.message ?? `status ${result.status}`;
+    console.error(`test:kernel: \`${file} ${args.join(' ')}\` failed (${why})`);
     process.exit(result.status ?? 1);
   }
 }
@@ -31,12 +33,16 @@ if (process.getuid() === 0) {
   }
   step(join(repoRoot, 'scripts/guest/uml-guest.sh'), ['prepare']);
 } else {
-  console.error('test:kernel: not root, so the guest-kernel tests will be skipped; run `sudo npm run test:kernel`');
+  console.error('test:kernel: not root, so the guest-kernel tests are skipped; run `sudo npm run test:kernel`');
 }
 
-const vitest = spawnSync(
+const vitest = spawn(
   join(repoRoot, 'node_modules/.bin/vitest'),
   ['run', '--config', 'vitest.kernel.config.ts', ...process.argv.slice(2)],
   { cwd: repoRoot, stdio: 'inherit' },
 );
-process.exit(vitest.status ?? 1);
+// Pass a stop request on, so that vitest's workers stop their guests (a worker that dies
+// anyway closes its guests' consoles, and they power off by themselves).
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => vitest.kill(signal));
+// A signal death maps to 128 + N, as a shell reports it.
+vitest.on('exit', (code, signal) => process.exit(code ?? 128 + (constants.signals[signal] ?? 0)));
