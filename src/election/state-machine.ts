@@ -36,8 +36,10 @@ export function step(state: ElectionState, event: ElectionEvent): Step {
     case 'timerFired':
       return onTimer(state, event.timer, event.lateByMs);
     case 'trackedInterface':
+      if (!state.options.trackedInterfaces.includes(event.name)) return noChange(state);
       return onTracked({ ...state, interfacesDown: toggled(state.interfacesDown, event.name, !event.up) }, state);
     case 'trackedCheck':
+      if (!state.options.trackedChecks.some((check) => check.name === event.name)) return noChange(state);
       return onTracked({ ...state, checksFailing: toggled(state.checksFailing, event.name, !event.ok) }, state);
     case 'keysChanged':
       assertKeySet(event.keys);
