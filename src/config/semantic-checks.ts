@@ -13,12 +13,12 @@ type ConfigShape = z.output<typeof configShapeSchema>;
 /** reportRepeats reports every item whose key was already seen, naming the first one. */
 function reportRepeats<T>(
   items: readonly T[],
-  keyOf: (item: T) => string | null,
+  keyOf: (item: T, index: number) => string | null,
   onRepeat: (index: number, firstIndex: number, key: string) => void,
 ): void {
   const seen = new Map<string, number>();
   items.forEach((item, index) => {
-    const key = keyOf(item);
+    const key = keyOf(item, index);
     if (key === null) return;
     const first = seen.get(key);
     if (first === undefined) seen.set(key, index);
@@ -82,10 +82,13 @@ function serviceKey(vs: ConfigShape['virtualServers'][number]): string {
 /** checkServices: no service twice, names unique, every address service on a VIP. */
 function checkServices(config: ConfigShape, ctx: Ctx): void {
   const services = config.virtualServers;
+  const repeated = new Set<number>();
   reportRepeats(services, serviceKey, (index, first) => {
+    repeated.add(index);
     report(ctx, 'duplicate-virtual-server', `this service is already defined as virtualServers[${first}]`, 'IPVS keys a service by protocol, address and port (or fwmark and family): merge the two entries.', ['virtualServers', index]);
   });
-  reportRepeats(services, (vs) => vs.name, (index, first, name) => {
+  // A repeated service also repeats its default name; one issue for it is enough.
+  reportRepeats(services, (vs, index) => (repeated.has(index) ? null : vs.name), (index, first, name) => {
     report(ctx, 'duplicate-name', `name '${name}' is already used by virtualServers[${first}]`, 'Give each virtual server its own name; logs and metrics use it.', ['virtualServers', index, 'name']);
   });
   const vipAddresses = new Set(config.vips.map((vip) => vip.address));

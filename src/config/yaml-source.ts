@@ -58,7 +58,8 @@ function unresolvedAliases(source: Omit<YamlSource, 'data' | 'issues'>): ConfigI
     Alias(_key, node) {
       if (node.resolve(source.doc) === undefined) {
         const hint = `${didYouMean(node.source, anchors)} Define \`&${node.source}\` on a node above this line, or correct the name.`.trim();
-        issues.push(issueAtOffset(source, node.range?.[0] ?? 0, 'unresolved-alias', '', `alias *${node.source} has no anchor &${node.source} before it`, hint));
+        const offset = node.range?.[0] ?? 0;
+        issues.push(issueAtOffset(source, offset, 'unresolved-alias', pathAt(source.doc, offset), `alias *${node.source} has no anchor &${node.source} before it`, hint));
       }
     },
   });

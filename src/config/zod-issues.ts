@@ -62,7 +62,7 @@ function missingKey(path: readonly PropertyKey[], expected: string): Draft {
 
 /** unknownKeys drafts one issue per unknown key, each with its best suggestion. */
 function unknownKeys(schema: z.core.$ZodType, data: unknown, path: readonly PropertyKey[], keys: readonly string[]): Draft[] {
-  const known = knownKeysAt(schema, path, valueAt(data, path));
+  const known = knownKeysAt(schema, path, data);
   return keys.map((key) => {
     const elsewhere = known.elsewhere.get(key);
     const suggestion = didYouMean(key, known.keys);
@@ -89,7 +89,8 @@ function draftsOf(issue: z.core.$ZodIssue, schema: z.core.$ZodType, data: unknow
     case 'invalid_type': {
       const expected = EXPECTED[issue.expected] ?? issue.expected;
       if (value === undefined && path.length > 0) return [missingKey(path, expected)];
-      return [{ code: 'wrong-type', path, target: 'value', message: `expected ${expected}, got ${describe(value)}`, hint: `Write ${expected} here.` }];
+      const hint = path.length === 0 ? 'A config file is a mapping with at least `nodes:` and `election:`; see config/tandem.example.yaml.' : `Write ${expected} here.`;
+      return [{ code: 'wrong-type', path, target: 'value', message: `expected ${expected}, got ${describe(value)}`, hint }];
     }
     case 'invalid_union': {
       const options = 'options' in issue ? (issue.options ?? []).map(String) : [];
