@@ -126,15 +126,14 @@ export class FakeIpvs implements IpvsPort, SyncDaemonPort {
     return { services: services.map((service) => ({ ...service, realServers: entries(this.services.get(serviceKey(service))) })) };
   }
 
-  apply(operations: readonly IpvsOperation[]): Promise<readonly OperationOutcome[]> {
+  async apply(operations: readonly IpvsOperation[]): Promise<readonly OperationOutcome[]> {
+    await Promise.resolve();
     const encoder = new IpvsRequestEncoder(0, operations.length);
     for (const operation of operations) encoder.operation(operation);
-    return Promise.resolve(
-      operations.map((operation): OperationOutcome => {
-        const errno = this.execute(operation);
-        return errno === 0 ? { ok: true } : { ok: false, error: refusal(labelOperation(operation), errno) };
-      }),
-    );
+    return operations.map((operation): OperationOutcome => {
+      const errno = this.execute(operation);
+      return errno === 0 ? { ok: true } : { ok: false, error: refusal(labelOperation(operation), errno) };
+    });
   }
 
   zeroCounters(service?: VirtualServiceId): Promise<void> {
@@ -153,7 +152,8 @@ export class FakeIpvs implements IpvsPort, SyncDaemonPort {
     return Promise.resolve(this.timeouts);
   }
 
-  setTimeouts(timeouts: Partial<Timeouts>): Promise<void> {
+  async setTimeouts(timeouts: Partial<Timeouts>): Promise<void> {
+    await Promise.resolve();
     new IpvsRequestEncoder(0).setTimeouts(timeouts);
     // ip_vs_set_timeout: a value of 0 leaves that timeout as it is.
     this.timeouts = {
@@ -161,7 +161,6 @@ export class FakeIpvs implements IpvsPort, SyncDaemonPort {
       tcpFinSeconds: timeouts.tcpFinSeconds || this.timeouts.tcpFinSeconds,
       udpSeconds: timeouts.udpSeconds || this.timeouts.udpSeconds,
     };
-    return Promise.resolve();
   }
 
   getInfo(): Promise<IpvsInfo> {
@@ -169,17 +168,17 @@ export class FakeIpvs implements IpvsPort, SyncDaemonPort {
     return Promise.resolve({ version: '1.2.1', connectionTableSize: 4096 });
   }
 
-  startDaemon(daemon: SyncDaemon): Promise<void> {
+  async startDaemon(daemon: SyncDaemon): Promise<void> {
+    await Promise.resolve();
     new IpvsRequestEncoder(0).startDaemon(daemon);
     const context: IpvsErrorContext = { syncState: daemon.state, mcastInterface: daemon.mcastInterface };
-    const fail = (errno: number): Promise<void> =>
-      Promise.reject(new IpvsError('start sync daemon', `${daemon.state} syncid ${daemon.syncid} on ${daemon.mcastInterface}`, errno, undefined, context));
-    if (this.hasMixedFamilies()) return fail(EINVAL);
-    if (this.daemons.has(daemon.state)) return fail(EEXIST);
+    const fail = (errno: number): IpvsError =>
+      new IpvsError('start sync daemon', `${daemon.state} syncid ${daemon.syncid} on ${daemon.mcastInterface}`, errno, undefined, context);
+    if (this.hasMixedFamilies()) throw fail(EINVAL);
+    if (this.daemons.has(daemon.state)) throw fail(EEXIST);
     const mtu = this.interfaces[daemon.mcastInterface];
-    if (mtu === undefined) return fail(ENODEV);
+    if (mtu === undefined) throw fail(ENODEV);
     this.daemons.set(daemon.state, withSyncDefaults(daemon, mtu));
-    return Promise.resolve();
   }
 
   stopDaemon(state: SyncState): Promise<void> {
