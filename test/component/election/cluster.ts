@@ -42,6 +42,13 @@ export interface Cluster {
   readonly options: Readonly<Record<string, ElectionOptions>>;
 }
 
+/** optionsOf is the options a cluster built for one node. */
+export function optionsOf(built: Cluster, name: string): ElectionOptions {
+  const options = built.options[name];
+  if (options === undefined) throw new Error(`cluster has no node ${name}`);
+  return options;
+}
+
 /** cluster creates the nodes (in init; the test starts them) on a network with `delayMs` latency. */
 export function cluster(specs: readonly NodeSpec[], delayMs = 0): Cluster {
   const clock = new FakeClock();
