@@ -60,25 +60,36 @@ void DatagramPoller::OnReadable(uv_poll_t* handle, int status, int /*events*/) {
 void DatagramPoller::Drain(int pollStatus) {
   Napi::HandleScope scope(env_);
   Napi::Array datagrams = Napi::Array::New(env_);
-  Napi::Value error = env_.Null();
-  if (pollStatus < 0) {
-    error = ErrnoError(env_, -pollStatus, "uv_poll").Value();
-  } else {
-    for (int i = 0; i < kMaxPerEvent; i++) {
-      ssize_t n = recv(fd_, buffer_.data(), buffer_.size(), MSG_DONTWAIT | MSG_TRUNC);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        if (errno != EAGAIN) error = ErrnoError(env_, errno, "recv").Value();
-        break;
-      }
-      if (static_cast<size_t>(n) > buffer_.size()) {
-        error = ErrnoError(env_, EMSGSIZE, "recv").Value();
-        break;
-      }
-      datagrams.Set(datagrams.Length(), Napi::Buffer<uint8_t>::Copy(env_, buffer_.data(), n));
+  int err = 0;
+  const char* syscall = "recv";
+  // libuv reports EPOLLERR as UV_EBADF and stops the handle. On a netlink socket EPOLLERR
+  // means sk_err is set (ENOBUFS after an overrun): the recv below returns and clears it.
+  for (int i = 0; i < kMaxPerEvent; i++) {
+    ssize_t n = recv(fd_, buffer_.data(), buffer_.size(), MSG_DONTWAIT | MSG_TRUNC);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno != EAGAIN) err = errno;
+      break;
+    }
+    if (static_cast<size_t>(n) > buffer_.size()) {
+      err = EMSGSIZE;
+      break;
+    }
+    datagrams.Set(datagrams.Length(), Napi::Buffer<uint8_t>::Copy(env_, buffer_.data(), n));
+  }
+  if (pollStatus < 0 && err == 0 && datagrams.Length() == 0) {
+    err = -pollStatus;
+    syscall = "uv_poll";
+  }
+  if (pollStatus < 0 && err != EBADF && handle_ != nullptr) {
+    int restarted = uv_poll_start(handle_, UV_READABLE, OnReadable);
+    if (restarted != 0 && err == 0) {
+      err = -restarted;
+      syscall = "uv_poll_start";
     }
   }
-  if (error.IsNull() && datagrams.Length() == 0) return;
+  if (err == 0 && datagrams.Length() == 0) return;
+  Napi::Value error = err == 0 ? env_.Null() : ErrnoError(env_, err, syscall).Value();
   try {
     callback_.MakeCallback(env_.Global(), {error, datagrams}, context_);
   } catch (const Napi::Error& thrown) {
