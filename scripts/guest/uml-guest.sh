@@ -17,8 +17,19 @@
 #       EOF on stdin powers the guest off, so a dead host process leaves no guest behind.
 #       --net IFNAME wires guest ethN (in order) to a host tap device or veth end in the
 #       network namespace this script runs in (use `ip netns exec NS uml-guest.sh boot ...`).
+#   uml-guest.sh run [boot options except --run-dir] -- COMMAND [ARG...]
+#       Boot, run COMMAND in the current directory, print its stdout and stderr, power off,
+#       exit with its status. For people, e.g. `uml-guest.sh run -- ipvsadm -Ln`.
 #
-# Tests do not call this directly: test/kernel/harness/guest.ts does (startGuest()).
+# Tests do not call this directly; they use test/kernel/harness/guest.ts:
+#   const guest = await startGuest({ timeoutMs: 60_000 });       // one boot per test file
+#   const { code, stdout, stderr } = await guest.run(['ipvsadm', '-Ln'], { timeoutMs: 5_000 });
+#   await guest.run('ipvsadm -A -t 192.0.2.1:80 -s rr && ipvsadm-save -n');   // a bash script
+#   await guest.node('test/kernel/programs/if-index.mjs', ['lo']);  // host node, compiled dist/
+#   await guest.stop();
+# and `npm run test:kernel` (root) builds dist/, runs `uml-guest.sh prepare`, then vitest.
+# Guest timings on the project's machines: boot ~3-4 s, a `true` round trip ~50-100 ms,
+# `node -e 1` ~0.5-1.2 s.
 set -euo pipefail
 
 HERE=$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")
@@ -28,8 +39,6 @@ UML_MODULES=/usr/lib/uml/modules
 PACKAGES=(user-mode-linux ipvsadm kmod iproute2 procps busybox-static)
 
 die() { echo "uml-guest: $*" >&2; exit 2; }
-
-[ "$(id -u)" = 0 ] || die "must run as root (the guest mounts host paths; apt-get installs packages)"
 
 # uml_kernel_version prints the newest module tree shipped by the user-mode-linux package.
 uml_kernel_version() {
@@ -101,8 +110,46 @@ boot() {
     exec env TMPDIR=/dev/shm "${cmd[@]}"
 }
 
+# run_once boots a guest, runs one command in it (in the current directory), prints the
+# command's stdout and stderr when it ends and exits with its status (125: the guest died).
+run_once() {
+    local opts=()
+    while [ $# -gt 0 ] && [ "$1" != -- ]; do opts+=("$1"); shift; done
+    [ "${1:-}" = -- ] && shift
+    [ $# -gt 0 ] || die "run: no command given"
+    local run_dir
+    run_dir=$(mktemp -d /tmp/tandem-guest-XXXXXX)
+    # Leaving closes the guest's console, which powers it off (guest-init.sh).
+    trap 'rm -rf "$run_dir"' EXIT
+    mkdir -p "$run_dir/jobs/1"
+    { printf 'cd %q || exit 126\nexec' "$PWD"; printf ' %q' "$@"; echo; } > "$run_dir/jobs/1/cmd.sh"
+    coproc GUEST { exec "$0" boot --run-dir "$run_dir" ${opts[@]+"${opts[@]}"} 2>&1; }
+    local line rc=125 console=()
+    while IFS= read -r line <&"${GUEST[0]}"; do
+        console+=("$line")
+        case "$line" in
+            *"tandem-guest ready"*) echo "run 1" >&"${GUEST[1]}" ;;
+            *"tandem-guest done 1 "*) rc=${line##* }; break ;;
+        esac
+    done
+    if [ "$rc" = 125 ]; then
+        printf '%s\n' "${console[@]}" >&2
+        die "run: the guest died before the command finished"
+    fi
+    echo halt >&"${GUEST[1]}"
+    wait "$GUEST_PID" || true
+    cat "$run_dir/jobs/1/stdout"
+    cat "$run_dir/jobs/1/stderr" >&2
+    exit "$rc"
+}
+
+case "${1:-}" in
+    prepare|boot|run)
+        [ "$(id -u)" = 0 ] || die "must run as root (the guest mounts host paths; apt-get installs packages)" ;;
+esac
 case "${1:-}" in
     prepare) prepare ;;
     boot)    shift; boot "$@" ;;
+    run)     shift; run_once "$@" ;;
     *)       sed -n '2,/^set -euo/p' "$0" | sed '$d' >&2; exit 2 ;;
 esac

@@ -99,7 +99,8 @@ describe.skipIf(skipReason !== undefined)('guest kernel: harness against real IP
 
   it('runs a Node program against the compiled checkout (dist/ and the addon)', async () => {
     const result = await guest.node('test/kernel/programs/if-index.mjs', ['lo'], { timeoutMs: 60_000 });
-    expect(result.stderr).toBe('');
+    // Compared together, so that a failure shows the program's whole stderr.
+    expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
     expect(JSON.parse(result.stdout)).toEqual({ lo: 1 });
   });
 

@@ -230,6 +230,11 @@ class UmlGuest implements Guest {
   #await(id: number, timeoutMs: number, command: readonly string[] | string): Promise<number> {
     const label = typeof command === 'string' ? command : command.join(' ');
     return new Promise((resolveJob, rejectJob) => {
+      // The guest may have died while the job's files were being written.
+      if (this.#dead !== undefined) {
+        rejectJob(this.#dead);
+        return;
+      }
       const timer = setTimeout(() => {
         // Keep listening: the agent confirms the kill ("killed"), or the command beat it ("done").
         // An agent that confirms nothing is wedged: the whole guest goes, and says so.
@@ -288,7 +293,8 @@ class UmlGuest implements Guest {
 
   #die(why: string): void {
     if (this.#dead !== undefined) return;
-    this.#dead = new GuestError('GUEST_DEAD', `${why}; last console lines:\n${this.consoleTail()}`);
+    const detail = this.#stopping ? 'stop() was called' : `last console lines:\n${this.consoleTail()}`;
+    this.#dead = new GuestError('GUEST_DEAD', `${why}; ${detail}`);
     this.#bootWaiter?.reject(new GuestError('GUEST_BOOT_FAILED', why));
     this.#bootWaiter = undefined;
     for (const job of [...this.#pending.values()]) job.onDead(this.#dead);
