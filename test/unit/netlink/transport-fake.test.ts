@@ -1,0 +1,209 @@
+import { describe, expect, it } from 'vitest';
+import type { ErrnoException } from '../../../src/kernel/native.js';
+import {
+  NLMSG_DONE,
+  NLMSG_ERROR,
+  NLMSG_NOOP,
+  NLM_F_ACK,
+  NLM_F_CAPPED,
+  NLM_F_DUMP,
+  NLM_F_DUMP_INTR,
+  NLM_F_MULTI,
+  NLM_F_REQUEST,
+} from '../../../src/netlink/constants.js';
+import { type NetlinkMessage, decodeMessages, encodeMessage } from '../../../src/netlink/message.js';
+import { NativeNetlinkTransport, type NativeSocketPort } from '../../../src/netlink/native-transport.js';
+import { NetlinkError } from '../../../src/netlink/netlink-error.js';
+import { NetlinkParseError } from '../../../src/netlink/parse-error.js';
+
+/** One exchange as the fake socket saw it. */
+interface Seen {
+  readonly messages: NetlinkMessage[];
+  readonly chunkEnds: readonly number[];
+  readonly untilSeq: number;
+}
+
+/**
+ * fakeSocket answers each exchange with whatever `reply` builds from the decoded requests.
+ * It records what it was sent, and refuses overlapping exchanges as the addon does.
+ */
+function fakeSocket(reply: (seen: Seen, call: number) => Buffer[] | Error): { socket: NativeSocketPort; seen: Seen[]; closed: () => boolean } {
+  const seen: Seen[] = [];
+  let busy = false;
+  let closed = false;
+  const socket: NativeSocketPort = {
+    async exchange(data, chunkEnds, untilSeq) {
+      if (busy) throw new Error('overlapping exchange');
+      busy = true;
+      const entry = { messages: decodeMessages(data), chunkEnds, untilSeq };
+      seen.push(entry);
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      busy = false;
+      const answer = reply(entry, seen.length);
+      if (answer instanceof Error) throw answer;
+      return answer;
+    },
+    close() {
+      closed = true;
+    },
+  };
+  return { socket, seen, closed: () => closed };
+}
+
+function errnoError(code: string, errno: number, syscall: string): ErrnoException {
+  return Object.assign(new Error(`${syscall} ${code}`), { code, errno: -errno, syscall });
+}
+
+/** ack builds a capped NLMSG_ERROR for `seq` carrying `errno` (0 = ack). */
+function ack(seq: number, errno = 0): Buffer {
+  const payload = Buffer.alloc(20);
+  payload.writeInt32LE(-errno, 0);
+  payload.writeUInt32LE(16, 4);
+  payload.writeUInt32LE(seq, 12);
+  return encodeMessage({ type: NLMSG_ERROR, flags: NLM_F_CAPPED, payload }, seq);
+}
+
+function data(seq: number, type = 100, flags = 0, body = 'x'): Buffer {
+  return encodeMessage({ type, flags, payload: Buffer.from(body) }, seq);
+}
+
+function done(seq: number, status = 0): Buffer {
+  const payload = Buffer.alloc(4);
+  payload.writeInt32LE(status);
+  return encodeMessage({ type: NLMSG_DONE, flags: NLM_F_MULTI, payload }, seq);
+}
+
+const GET = { type: 100, flags: 0, payload: Buffer.from('get') };
+const DUMP = { type: 100, flags: NLM_F_DUMP, payload: Buffer.from('dump') };
+
+describe('NativeNetlinkTransport framing and matching (fake socket)', () => {
+  it('sends a request with NLM_F_REQUEST|NLM_F_ACK and returns its data reply', async () => {
+    const { socket, seen } = fakeSocket(({ untilSeq }) => [Buffer.concat([data(untilSeq), ack(untilSeq)])]);
+    const replies = await new NativeNetlinkTransport(socket).request(GET, 'get thing');
+    expect(seen[0]?.messages.map((m) => m.flags)).toEqual([NLM_F_REQUEST | NLM_F_ACK]);
+    expect(replies.map((m) => m.payload.toString())).toEqual(['x']);
+  });
+
+  it('reads a dump without NLM_F_ACK until NLMSG_DONE, across datagrams', async () => {
+    const { socket, seen } = fakeSocket(({ untilSeq: s }) => [
+      Buffer.concat([data(s, 100, NLM_F_MULTI, 'a'), data(s, 100, NLM_F_MULTI, 'b')]),
+      Buffer.concat([data(s, 100, NLM_F_MULTI, 'c'), done(s)]),
+    ]);
+    const replies = await new NativeNetlinkTransport(socket).request(DUMP, 'dump things');
+    expect(seen[0]?.messages[0]?.flags).toBe(NLM_F_REQUEST | NLM_F_DUMP);
+    expect(replies.map((m) => m.payload.toString())).toEqual(['a', 'b', 'c']);
+  });
+
+  it('turns a dump that failed midway (negative NLMSG_DONE status) into a NetlinkError', async () => {
+    const { socket } = fakeSocket(({ untilSeq: s }) => [Buffer.concat([data(s, 100, NLM_F_MULTI), done(s, -22)])]);
+    await expect(new NativeNetlinkTransport(socket).request(DUMP, 'dump things')).rejects.toMatchObject({ code: 'EINVAL', operation: 'dump things' });
+  });
+
+  it('ignores and counts replies to other sequence numbers', async () => {
+    const { socket } = fakeSocket(({ untilSeq: s }) => [ack(s + 1000, 17), data(s - 1), Buffer.concat([data(s), ack(s)])]);
+    const transport = new NativeNetlinkTransport(socket);
+    expect(await transport.request(GET, 'get')).toHaveLength(1);
+    expect(transport.staleReplies).toBe(2);
+  });
+
+  it('uses increasing sequence numbers and serialises concurrent calls', async () => {
+    const { socket, seen } = fakeSocket(({ untilSeq }) => [ack(untilSeq)]);
+    const transport = new NativeNetlinkTransport(socket);
+    await Promise.all([transport.request(GET, 'a'), transport.batch([GET, GET]), transport.request(GET, 'b')]);
+    expect(seen.map((entry) => entry.messages.map((m) => m.seq))).toEqual([[1], [2, 3, 4], [5]]);
+  });
+
+  it('retries an interrupted dump once, then says the table kept changing', async () => {
+    const interrupted = ({ untilSeq: s }: Seen): Buffer[] => [Buffer.concat([data(s, 100, NLM_F_MULTI | NLM_F_DUMP_INTR), done(s)])];
+    const clean = ({ untilSeq: s }: Seen): Buffer[] => [Buffer.concat([data(s, 100, NLM_F_MULTI, 'ok'), done(s)])];
+    const once = fakeSocket((entry, call) => (call === 1 ? interrupted(entry) : clean(entry)));
+    expect((await new NativeNetlinkTransport(once.socket).request(DUMP, 'dump')).map((m) => m.payload.toString())).toEqual(['ok']);
+    const always = fakeSocket(interrupted);
+    await expect(new NativeNetlinkTransport(always.socket).request(DUMP, 'dump')).rejects.toMatchObject({ code: 'TANDEM_NETLINK_DUMP_INTERRUPTED' });
+    expect(always.seen).toHaveLength(2);
+  });
+});
+
+describe('NativeNetlinkTransport batches (fake socket)', () => {
+  it('strips NLM_F_ACK from each request, ends with an acked NLMSG_NOOP, and matches errors by index', async () => {
+    const { socket, seen } = fakeSocket(({ messages, untilSeq }) => [ack(messages[1]!.seq, 17), Buffer.concat([data(messages[2]!.seq), ack(untilSeq)])]);
+    const outcomes = await new NativeNetlinkTransport(socket).batch([GET, { ...GET, flags: NLM_F_ACK }, GET]);
+    const sent = seen[0]!.messages;
+    expect(sent.map((m) => [m.type, m.flags])).toEqual([
+      [100, NLM_F_REQUEST],
+      [100, NLM_F_REQUEST],
+      [100, NLM_F_REQUEST],
+      [NLMSG_NOOP, NLM_F_REQUEST | NLM_F_ACK],
+    ]);
+    expect(seen[0]!.untilSeq).toBe(sent[3]!.seq);
+    expect(outcomes).toEqual([
+      { ok: true, replies: [] },
+      { ok: false, errno: 17 },
+      { ok: true, replies: [expect.objectContaining({ seq: sent[2]!.seq }) as unknown] },
+    ]);
+  });
+
+  it('cuts the bytes into chunks on message boundaries, each at most chunkBytes', async () => {
+    const { socket, seen } = fakeSocket(({ untilSeq }) => [ack(untilSeq)]);
+    const request = { type: 100, flags: 0, payload: new Uint8Array(84) }; // 100 bytes framed
+    await new NativeNetlinkTransport(socket, { chunkBytes: 250 }).batch(Array.from({ length: 7 }, () => request));
+    // 7 × 100 bytes + a 16-byte barrier: chunks of two messages each, the barrier rides along.
+    expect(seen[0]!.chunkEnds).toEqual([200, 400, 600, 716]);
+  });
+
+  it('sends nothing for an empty batch', async () => {
+    const { socket, seen } = fakeSocket(() => []);
+    expect(await new NativeNetlinkTransport(socket).batch([])).toEqual([]);
+    expect(seen).toEqual([]);
+  });
+});
+
+describe('NativeNetlinkTransport never hangs on bad replies (fake socket)', () => {
+  it('rejects garbage bytes with a NetlinkParseError', async () => {
+    const { socket } = fakeSocket(() => [Buffer.from('this is not netlink at all')]);
+    await expect(new NativeNetlinkTransport(socket).request(GET, 'get')).rejects.toBeInstanceOf(NetlinkParseError);
+  });
+
+  it('rejects a truncated reply (header claims more than arrived)', async () => {
+    const { socket } = fakeSocket(({ untilSeq }) => [ack(untilSeq).subarray(0, 24)]);
+    await expect(new NativeNetlinkTransport(socket).request(GET, 'get')).rejects.toBeInstanceOf(NetlinkParseError);
+  });
+
+  it('rejects a reply that ends without its ack', async () => {
+    const { socket } = fakeSocket(({ untilSeq }) => [data(untilSeq)]);
+    await expect(new NativeNetlinkTransport(socket).request(GET, 'get')).rejects.toThrow(/ended before its ack/);
+  });
+
+  it('maps the addon timeout and overrun to typed errors that say what to do', async () => {
+    const timeout = fakeSocket(() => errnoError('ETIMEDOUT', 110, 'poll'));
+    await expect(new NativeNetlinkTransport(timeout.socket, { timeoutMs: 50 }).request(GET, 'get thing')).rejects.toMatchObject({
+      code: 'TANDEM_NETLINK_TIMEOUT',
+      message: expect.stringMatching(/^get thing: no reply from the kernel within 50 ms; .*re-read/) as unknown,
+    });
+    const overrun = fakeSocket(() => errnoError('ENOBUFS', 105, 'recvmsg'));
+    await expect(new NativeNetlinkTransport(overrun.socket).batch([GET])).rejects.toMatchObject({ code: 'TANDEM_NETLINK_OVERRUN' });
+  });
+
+  it('keeps working after a failed call', async () => {
+    const { socket } = fakeSocket(({ untilSeq }, call) => (call === 1 ? errnoError('ETIMEDOUT', 110, 'poll') : [ack(untilSeq)]));
+    const transport = new NativeNetlinkTransport(socket);
+    await expect(transport.request(GET, 'first')).rejects.toMatchObject({ code: 'TANDEM_NETLINK_TIMEOUT' });
+    await expect(transport.request(GET, 'second')).resolves.toEqual([]);
+  });
+
+  it('names the operation in a refusal', async () => {
+    const { socket } = fakeSocket(({ untilSeq }) => [ack(untilSeq, 2)]);
+    const refused = new NativeNetlinkTransport(socket).request(GET, 'resolve family IPVS');
+    await expect(refused).rejects.toBeInstanceOf(NetlinkError);
+    await expect(refused).rejects.toThrow('resolve family IPVS: ENOENT');
+  });
+
+  it('closes the socket once and rejects later calls', async () => {
+    const { socket, closed } = fakeSocket(() => []);
+    const transport = new NativeNetlinkTransport(socket);
+    transport.close();
+    transport.close();
+    expect(closed()).toBe(true);
+    await expect(transport.request(GET, 'get')).rejects.toMatchObject({ code: 'TANDEM_NETLINK_CLOSED' });
+  });
+});
