@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
+import { registerCheckConfig } from './check-config.js';
 
 /** packageVersion reads the version from package.json, two levels above src/cli or dist/cli. */
 function packageVersion(): string {
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
     .version(packageVersion(), '-V, --version', 'print the version and exit')
     .showHelpAfterError()
     .exitOverride();
+  registerCheckConfig(program);
   return program;
 }
 

@@ -2,20 +2,30 @@
  * did-you-mean: suggestions for misspelt keys and keywords, by edit distance.
  */
 
-/** editDistance is the Levenshtein distance between two strings, compared case-insensitively. */
+/**
+ * editDistance counts the insertions, deletions, substitutions and swaps of adjacent letters that
+ * turn one string into the other (optimal string alignment), ignoring case. Swaps count as one
+ * edit because "alpah" for "alpha" is the typo people make.
+ */
 export function editDistance(a: string, b: string): number {
   const left = a.toLowerCase();
   const right = b.toLowerCase();
-  let previous = Array.from({ length: right.length + 1 }, (_, index) => index);
+  // rows[i][j] is the distance between the first i letters of left and the first j of right.
+  const rows: number[][] = [Array.from({ length: right.length + 1 }, (_, j) => j)];
   for (let i = 1; i <= left.length; i++) {
-    const current = [i];
+    const row = [i];
     for (let j = 1; j <= right.length; j++) {
-      const substitution = (previous[j - 1] ?? 0) + (left[i - 1] === right[j - 1] ? 0 : 1);
-      current.push(Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution));
+      const above = rows[i - 1] ?? [];
+      const cost = left[i - 1] === right[j - 1] ? 0 : 1;
+      let best = Math.min((above[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, (above[j - 1] ?? 0) + cost);
+      if (i > 1 && j > 1 && left[i - 1] === right[j - 2] && left[i - 2] === right[j - 1]) {
+        best = Math.min(best, (rows[i - 2]?.[j - 2] ?? 0) + 1);
+      }
+      row.push(best);
     }
-    previous = current;
+    rows.push(row);
   }
-  return previous[right.length] ?? 0;
+  return rows[left.length]?.[right.length] ?? 0;
 }
 
 /**

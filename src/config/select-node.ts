@@ -39,13 +39,13 @@ export function selectNode(config: Config, name: string): NodeSelection | Unknow
 
 /**
  * nodeForHost picks the node whose `hostname` (or, without one, whose `name`) equals the host
- * name, either in full or up to its first dot; undefined when none does.
+ * name, or is its short form (up to the first dot), or has it as short form; undefined when none.
  */
 export function nodeForHost(config: Config, hostname: string): NodeSelection | undefined {
-  const short = hostname.split('.')[0] ?? hostname;
+  const shortOf = (name: string): string => name.split('.')[0] ?? name;
   const index = config.nodes.findIndex((node) => {
     const wanted = node.hostname ?? node.name;
-    return wanted === hostname || wanted === short;
+    return wanted === hostname || wanted === shortOf(hostname) || shortOf(wanted) === hostname;
   });
   return index === -1 ? undefined : pair(config, index);
 }
