@@ -39,7 +39,9 @@ export function writeDaemonStart(w: AttributeWriter, daemon: SyncDaemon): void {
   if (!/^[^\s/:]+$/.test(daemon.mcastInterface) || Buffer.byteLength(daemon.mcastInterface) >= IP_VS_IFNAME_MAXLEN) {
     throw new IpvsInputError(`interface name "${daemon.mcastInterface}" is not a Linux interface name (1-15 bytes)`);
   }
-  checkRange(daemon.syncid, 0xffffffff, 'syncid');
+  // The sync message header carries the syncid in one byte (struct ip_vs_sync_mesg in
+  // ip_vs_sync.c), so a larger one could never match; ipvsadm refuses it too.
+  checkRange(daemon.syncid, 0xff, 'syncid');
   w.openNested(IPVS_CMD_ATTR_DAEMON);
   w.u32(IPVS_DAEMON_ATTR_STATE, state);
   w.string(IPVS_DAEMON_ATTR_MCAST_IFN, daemon.mcastInterface);

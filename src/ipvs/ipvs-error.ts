@@ -42,6 +42,8 @@ export class IpvsError extends NetlinkError {
   readonly action: IpvsAction;
   readonly object: string;
   readonly hint: string | undefined;
+  /** context holds the names the hint was built from, so the error can be rebuilt elsewhere. */
+  readonly context: IpvsErrorContext;
 
   constructor(action: IpvsAction, object: string, errno: number, extendedMessage?: string, context: IpvsErrorContext = {}) {
     const hint = hintFor(action, errno, context);
@@ -51,6 +53,7 @@ export class IpvsError extends NetlinkError {
     this.action = action;
     this.object = object;
     this.hint = hint;
+    this.context = context;
   }
 }
 

@@ -56,13 +56,23 @@ function rebuild(error: RemoteError): Error {
 /** GuestIpvsPort forwards every call to the guest program serving `dir`. */
 export class GuestIpvsPort implements ContractPort {
   private readonly dir: string;
+  private serverExit: string | undefined;
   private next = 1;
   private queue: Promise<unknown> = Promise.resolve();
   /** lastElapsedMs is how long the last call took inside the guest (excludes the file relay). */
   lastElapsedMs = 0;
 
-  constructor(dir: string) {
+  /** `server` settles when the guest program ends; a call then fails at once with its output. */
+  constructor(dir: string, server: Promise<{ readonly code: number; readonly stdout: string; readonly stderr: string }>) {
     this.dir = dir;
+    server.then(
+      (result) => {
+        this.serverExit = `exited with status ${result.code}: ${result.stderr}${result.stdout}`;
+      },
+      (error: unknown) => {
+        this.serverExit = `failed: ${String(error)}`;
+      },
+    );
   }
 
   /** call runs one method in the guest; calls are strictly sequential, as the server is. */
@@ -80,6 +90,7 @@ export class GuestIpvsPort implements ContractPort {
     const answerFile = join(this.dir, `res-${n}.json`);
     const deadline = performance.now() + timeoutMs;
     while (!existsSync(answerFile)) {
+      if (this.serverExit !== undefined) throw new Error(`the guest IPVS program ${this.serverExit}`);
       if (performance.now() > deadline) throw new Error(`the guest did not answer ${method} within ${timeoutMs} ms`);
       await new Promise((resolveWait) => setTimeout(resolveWait, 5));
     }

@@ -15,7 +15,7 @@ export type ContractPort = IpvsPort & SyncDaemonPort;
 /** CONTRACT_SCHEDULERS are the schedulers Debian's Linux 6.1 ships (twos arrived in 6.11). */
 export const CONTRACT_SCHEDULERS = ['rr', 'wrr', 'lc', 'wlc', 'lblc', 'lblcr', 'dh', 'sh', 'sed', 'nq', 'fo', 'ovf', 'mh'];
 
-const web: VirtualService = { protocol: 'tcp', family: 4, address: '192.0.2.1', port: 80, scheduler: 'wlc', onePacket: false, schedulerFlags: [] };
+const web: Extract<VirtualService, { protocol: 'tcp' | 'udp' | 'sctp' }> = { protocol: 'tcp', family: 4, address: '192.0.2.1', port: 80, scheduler: 'wlc', onePacket: false, schedulerFlags: [] };
 const rs1: RealServer = { address: '10.0.0.1', port: 8080, forward: 'masquerade', weight: 5, upperThreshold: 100, lowerThreshold: 10 };
 
 /** omit drops the kernel's counters from a listed entry so it compares with what was added. */
@@ -237,8 +237,9 @@ export function ipvsContract(name: string, factory: () => Promise<ContractPort>)
 
       it('runs a master and a backup together, with every setting (IPv4 and IPv6 groups)', async () => {
         const port = await factory();
-        const backup = { state: 'backup', mcastInterface: 'lo', syncid: 200, maxlen: 1400, group: '239.1.2.3', port: 9000, ttl: 3 } as const;
-        const master = { state: 'master', mcastInterface: 'lo', syncid: 9, maxlen: 1000, group: 'ff02::81', port: 8849, ttl: 2 } as const;
+        // A master needs a route to its group: the guest's lo has one for IPv4 only (else ENETUNREACH).
+        const backup = { state: 'backup', mcastInterface: 'lo', syncid: 200, maxlen: 1400, group: 'ff02::81', port: 9000, ttl: 3 } as const;
+        const master = { state: 'master', mcastInterface: 'lo', syncid: 9, maxlen: 1000, group: '239.1.2.3', port: 8849, ttl: 2 } as const;
         await port.startDaemon(backup);
         await port.startDaemon(master);
         const daemons = [...(await port.listDaemons())].sort((a, b) => a.state.localeCompare(b.state));

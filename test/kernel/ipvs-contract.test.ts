@@ -21,13 +21,12 @@ describe.skipIf(skipReason !== undefined)('guest kernel: IPVS contract', () => {
     guest = await startGuest({ timeoutMs: 120_000 });
     const dir = await mkdtemp(join(guest.shareDir, 'ipvs-rpc-'));
     server = guest.node('test/kernel/programs/ipvs-rpc/server.mjs', [dir], { timeoutMs: 900_000 });
-    port = new GuestIpvsPort(dir);
+    port = new GuestIpvsPort(dir, server);
   });
 
   afterAll(async () => {
-    await port.exit();
-    const result = await server;
-    if (result.code !== 0) console.error(`ipvs-rpc server: ${result.stderr}`);
+    await port.exit().catch(() => undefined);
+    await server.catch(() => undefined);
     await guest.stop();
   });
 
