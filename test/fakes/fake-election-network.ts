@@ -171,17 +171,15 @@ export class FakeElectionNetwork {
   /** dropNextAdverts loses the next `count` adverts sent by `from`, to everyone. */
   dropNextAdverts(from: string, count: number): void {
     let left = count;
+    const dropped = new Set<Uint8Array>();
     const previous = this.#loss;
-    const seen = new Set<Uint8Array>();
     this.#loss = (sender, to, datagram) => {
-      if (sender === from && (seen.has(datagram.bytes) || left > 0)) {
-        if (!seen.has(datagram.bytes)) {
-          seen.add(datagram.bytes);
-          left -= 1;
-        }
-        return true;
+      // One datagram goes to every peer: count it once, drop it for all.
+      if (sender === from && left > 0 && !dropped.has(datagram.bytes)) {
+        dropped.add(datagram.bytes);
+        left -= 1;
       }
-      return previous(sender, to, datagram);
+      return dropped.has(datagram.bytes) || previous(sender, to, datagram);
     };
   }
 
