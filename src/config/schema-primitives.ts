@@ -26,6 +26,13 @@ export function report(
   ctx.addIssue({ code: 'custom', message, params, path: [...path], input: undefined });
 }
 
+/**
+ * whenValid runs a refinement only when everything beneath it parsed cleanly. zod runs
+ * refinements after non-fatal child issues, but skips the transforms below them, so the data
+ * would not be the refined type.
+ */
+export const whenValid = { when: (payload: z.core.ParsePayload): boolean => payload.issues.length === 0 };
+
 /** intIn is an integer in [min, max]; `source` names the rule behind the bounds for the hint. */
 export function intIn(min: number, max: number, source: string) {
   return z.int().superRefine((value, ctx) => {

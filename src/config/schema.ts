@@ -3,7 +3,7 @@
  * is shared. Keys are camelCase and carry their units (advertIntervalMs, timeoutSeconds).
  */
 import { z } from 'zod';
-import { checkConfig } from './semantic-checks.js';
+import { checkConfig, checkNodes, checkVips } from './semantic-checks.js';
 import { healthSchema, orNull } from './schema-health.js';
 import {
   absolutePath,
@@ -15,6 +15,7 @@ import {
   listenAddress,
   multicastAddress,
   port,
+  whenValid,
 } from './schema-primitives.js';
 import { virtualServerSchema } from './schema-virtual-server.js';
 
@@ -22,7 +23,7 @@ import { virtualServerSchema } from './schema-virtual-server.js';
 export const DEFAULT_ELECTION_PORT = 5999;
 
 /** nodeSchema is one director. Its `addresses` are where it sends and receives adverts. */
-const nodeSchema = z.strictObject({
+export const nodeSchema = z.strictObject({
   name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, { error: 'must be letters, digits, ".", "_" or "-"' }),
   /** null: the node is matched by `name` against the host name. */
   hostname: orNull(z.string().min(1)),
@@ -63,7 +64,7 @@ const electionSchema = z.strictObject({
 });
 
 /** vipSchema is one floating address; the output splits `address` into address and prefixLength. */
-const vipSchema = z
+export const vipSchema = z
   .strictObject({ address: ipPrefix, interface: interfaceName })
   .transform(({ address, interface: name }) => ({ ...address, interface: name }));
 
@@ -99,9 +100,9 @@ const hookSchema = z.strictObject({
 
 /** configShapeSchema is the whole file's shape, before the rules that span sections. */
 export const configShapeSchema = z.strictObject({
-    nodes: z.array(nodeSchema),
+    nodes: z.array(nodeSchema).superRefine(checkNodes, whenValid),
     election: electionSchema,
-    vips: z.array(vipSchema).default([]),
+    vips: z.array(vipSchema).superRefine(checkVips, whenValid).default([]),
     virtualServers: z.array(virtualServerSchema).default([]),
     health: healthSchema,
     syncDaemon: orNull(syncDaemonSchema),
@@ -115,4 +116,4 @@ export const configShapeSchema = z.strictObject({
 });
 
 /** configSchema is the whole file: shape, then the cross-section rules. */
-export const configSchema = configShapeSchema.superRefine(checkConfig);
+export const configSchema = configShapeSchema.superRefine(checkConfig, whenValid);

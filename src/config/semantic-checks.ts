@@ -1,14 +1,19 @@
 /**
- * semantic-checks: rules that span sections of the file: the pair of nodes, the election
- * transport, duplicate services, and services whose address no VIP carries.
+ * semantic-checks: rules across list items and sections: the pair of nodes, the election
+ * transport, duplicate VIPs and services, and services whose address no VIP carries.
+ *
+ * Each runs only when the data it reads has no issue at all (see `whenValid`): a part that failed
+ * to parse is not the type these functions are written against, and would give false alarms.
  */
 import type { z } from 'zod';
 import { familyOf } from './addresses.js';
 import { report } from './schema-primitives.js';
-import type { configShapeSchema } from './schema.js';
+import type { configShapeSchema, nodeSchema, vipSchema } from './schema.js';
 
 type Ctx = z.core.$RefinementCtx;
 type ConfigShape = z.output<typeof configShapeSchema>;
+type NodeInput = z.output<typeof nodeSchema>;
+type VipInput = z.output<typeof vipSchema>;
 
 /** reportRepeats reports every item whose key was already seen, naming the first one. */
 function reportRepeats<T>(
@@ -26,24 +31,23 @@ function reportRepeats<T>(
   });
 }
 
-/** checkNodes: exactly two directors, with distinct names, host names and addresses. */
-function checkNodes(config: ConfigShape, ctx: Ctx): void {
-  const { nodes } = config;
+/** checkNodes is the refinement of `nodes`: two directors, with distinct names, host names and addresses. */
+export function checkNodes(nodes: readonly NodeInput[], ctx: Ctx): void {
   if (nodes.length !== 2) {
-    report(ctx, 'node-count', `nodes lists ${nodes.length} node(s), not 2`, 'tandem runs on a pair of directors: list exactly two nodes, one per director.', ['nodes']);
+    report(ctx, 'node-count', `nodes lists ${nodes.length} node(s), not 2`, 'tandem runs on a pair of directors: list exactly two nodes, one per director.');
   }
   reportRepeats(nodes, (node) => node.name, (index, first, name) => {
-    report(ctx, 'duplicate-node', `node name '${name}' is already used by nodes[${first}]`, 'Give each director its own name.', ['nodes', index, 'name']);
+    report(ctx, 'duplicate-node', `node name '${name}' is already used by nodes[${first}]`, 'Give each director its own name.', [index, 'name']);
   });
   reportRepeats(nodes, (node) => node.hostname, (index, first, hostname) => {
-    report(ctx, 'duplicate-node', `hostname '${hostname}' is already used by nodes[${first}]`, 'Each director needs its own hostname, or the node cannot be told from its peer.', ['nodes', index, 'hostname']);
+    report(ctx, 'duplicate-node', `hostname '${hostname}' is already used by nodes[${first}]`, 'Each director needs its own hostname, or the node cannot be told from its peer.', [index, 'hostname']);
   });
   const owners = new Map<string, number>();
   nodes.forEach((node, index) => {
     node.addresses.forEach((address, position) => {
       const owner = owners.get(address);
       if (owner !== undefined && owner !== index) {
-        report(ctx, 'duplicate-address', `${address} is also an address of nodes[${owner}]`, 'Each node\'s addresses are its own; the peer\'s addresses are taken from the other node.', ['nodes', index, 'addresses', position]);
+        report(ctx, 'duplicate-address', `${address} is also an address of nodes[${owner}]`, 'Each node\'s addresses are its own; the peer\'s addresses are taken from the other node.', [index, 'addresses', position]);
       }
       owners.set(address, index);
     });
@@ -111,13 +115,16 @@ function checkSyncFamilies(config: ConfigShape, ctx: Ctx): void {
   });
 }
 
-/** checkConfig is the zod refinement for the whole file. */
-export function checkConfig(config: ConfigShape, ctx: Ctx): void {
-  checkNodes(config, ctx);
-  checkElection(config, ctx);
-  reportRepeats(config.vips, (vip) => vip.address, (index, first, address) => {
-    report(ctx, 'duplicate-vip', `${address} is already vips[${first}]`, 'List each VIP once.', ['vips', index, 'address']);
+/** checkVips is the refinement of `vips`: each address once. */
+export function checkVips(vips: readonly VipInput[], ctx: Ctx): void {
+  reportRepeats(vips, (vip) => vip.address, (index, first, address) => {
+    report(ctx, 'duplicate-vip', `${address} is already vips[${first}]`, 'List each VIP once.', [index, 'address']);
   });
+}
+
+/** checkConfig is the refinement of the whole file, for rules that join sections. */
+export function checkConfig(config: ConfigShape, ctx: Ctx): void {
+  checkElection(config, ctx);
   checkServices(config, ctx);
   checkSyncFamilies(config, ctx);
 }

@@ -16,7 +16,7 @@ const valid = readdirSync(`${fixtures}valid`).filter((name) => name.endsWith('.y
 /** header reads the expectations a fixture declares about itself. */
 function header(path: string): { expected: string[]; node: string | undefined } {
   const text = readFileSync(path, 'utf8');
-  const expected = [...text.matchAll(/^# expect: (\d+:\d+ [a-z-]+)$/gm)].map((match) => match[1] ?? '');
+  const expected = [...text.matchAll(/^# expect: (\d+:\d+ [a-z0-9-]+)$/gm)].map((match) => match[1] ?? '');
   const node = /^# node: (\S+)$/m.exec(text)?.[1];
   return { expected, node };
 }
