@@ -17,7 +17,7 @@ export const NF_INET_ADDR_LEN = 16;
  * undefined when `text` is not an IPv4 or IPv6 address (then the bytes are unspecified).
  */
 export function writeInetAddress(buf: Buffer, offset: number, text: string): AddressFamily | undefined {
-  buf.fill(0, offset, offset + NF_INET_ADDR_LEN);
+  for (let at = offset; at < offset + NF_INET_ADDR_LEN; at++) buf[at] = 0;
   if (text.includes(':')) return writeIpv6(buf, offset, text) ? 6 : undefined;
   return writeIpv4(buf, offset, text, 0, text.length) ? 4 : undefined;
 }

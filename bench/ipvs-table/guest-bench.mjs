@@ -1,0 +1,82 @@
+// guest-bench.mjs SERVICES SERVERS RUNS: runs INSIDE the IPVS guest (started by run.ts) and
+// prints one JSON line of timings. Per run: tandem programs SERVICES tcp services with SERVERS
+// masquerade real servers each (one NetlinkTransport.batch), reads the whole table back
+// (list()), and changes one weight; then ipvsadm does the same with `ipvsadm -R`,
+// `ipvsadm-save -n` and `ipvsadm -e`. Times are wall clock inside the guest.
+import { spawnSync } from 'node:child_process';
+import { NetlinkIpvs } from '../../dist/ipvs/netlink-ipvs.js';
+import { NETLINK_GENERIC } from '../../dist/netlink/constants.js';
+import { NativeNetlinkTransport } from '../../dist/netlink/native-transport.js';
+
+const [services = 1000, servers = 20, runs = 3] = process.argv.slice(2).map(Number);
+const transport = NativeNetlinkTransport.open(NETLINK_GENERIC, { timeoutMs: 120_000 });
+const ipvs = await NetlinkIpvs.open(transport);
+
+const serviceAt = (s) => ({ protocol: 'tcp', family: 4, address: `10.${(s >> 8) & 255}.${s & 255}.1`, port: 80, scheduler: 'wrr', onePacket: false, schedulerFlags: [] });
+const serverAt = (s, r) => ({ address: `172.16.${r}.${(s % 250) + 1}`, port: 8000 + (s >> 8), forward: 'masquerade', weight: 1, upperThreshold: 0, lowerThreshold: 0 });
+
+function rules() {
+  const lines = [];
+  for (let s = 0; s < services; s++) {
+    const vs = serviceAt(s);
+    lines.push(`-A -t ${vs.address}:80 -s wrr`);
+    for (let r = 0; r < servers; r++) {
+      const rs = serverAt(s, r);
+      lines.push(`-a -t ${vs.address}:80 -r ${rs.address}:${rs.port} -m -w 1`);
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function timed(fn) {
+  const started = performance.now();
+  const value = fn();
+  return [performance.now() - started, value];
+}
+
+async function timedAsync(fn) {
+  const started = performance.now();
+  const value = await fn();
+  return [performance.now() - started, value];
+}
+
+function sh(command, input) {
+  const result = spawnSync('/bin/sh', ['-c', command], { input, encoding: 'utf8', maxBuffer: 64 << 20 });
+  if (result.status !== 0) throw new Error(`${command}: ${result.stderr}`);
+  return result.stdout;
+}
+
+const sorted = (text) => text.trim().split('\n').sort().join('\n');
+const ruleText = rules();
+const results = [];
+for (let run = 0; run < runs; run++) {
+  await ipvs.flush();
+  const [buildMs, operations] = timed(() => {
+    const list = [];
+    for (let s = 0; s < services; s++) {
+      const service = serviceAt(s);
+      list.push({ kind: 'add-service', service });
+      for (let r = 0; r < servers; r++) list.push({ kind: 'add-real-server', service, realServer: serverAt(s, r) });
+    }
+    return list;
+  });
+  const [applyMs, outcomes] = await timedAsync(() => ipvs.apply(operations));
+  const refused = outcomes.filter((outcome) => !outcome.ok).length;
+  const sameAsIpvsadm = sorted(sh('ipvsadm-save -n')) === sorted(ruleText);
+  const [listMs, table] = await timedAsync(() => ipvs.list());
+  const listedServers = table.services.reduce((sum, service) => sum + service.realServers.length, 0);
+  const before = ipvs.requestCount;
+  const target = serviceAt(services >> 1);
+  const [weightMs] = await timedAsync(() => ipvs.editRealServer(target, { ...serverAt(services >> 1, 3), weight: 7 }));
+  const weightRequests = ipvs.requestCount - before;
+
+  await ipvs.flush();
+  const [restoreMs] = timed(() => sh('ipvsadm -R', ruleText));
+  const [saveMs] = timed(() => sh('ipvsadm-save -n > /dev/null'));
+  const rs = serverAt(services >> 1, 3);
+  const [editMs] = timed(() => sh(`ipvsadm -e -t ${target.address}:80 -r ${rs.address}:${rs.port} -m -w 7`));
+  results.push({ buildMs, applyMs, refused, sameAsIpvsadm, listMs, listedServices: table.services.length, listedServers, weightMs, weightRequests, restoreMs, saveMs, editMs });
+}
+await ipvs.flush();
+transport.close();
+process.stdout.write(`${JSON.stringify({ services, servers, runs: results })}\n`);
