@@ -73,10 +73,16 @@ while read -r verb id; do
                 say "done $id $?"
             } &
             job_pid[$id]=$!
+            # Forget finished jobs (builtins only: no fork).
+            for job in "${!job_pid[@]}"; do kill -0 "${job_pid[$job]}" 2>/dev/null || unset "job_pid[$job]"; done
             ;;
         kill)
-            [ -n "${job_pid[$id]:-}" ] && kill -KILL -- "-${job_pid[$id]}" 2>/dev/null
-            say "killed $id"
+            # The reporting subshell dies with the job, so the agent reports it (as 128 + 9).
+            if [ -n "${job_pid[$id]:-}" ]; then
+                kill -KILL -- "-${job_pid[$id]}" 2>/dev/null
+                say "done $id 137"
+                unset "job_pid[$id]"
+            fi
             ;;
         halt) break ;;
         '') ;;

@@ -13,7 +13,7 @@
 #       tmpfs overlay; the run dir and each --rw DIR are mounted read-write at the same path.
 #       stdin/stdout are the guest console and carry the agent protocol (guest-init.sh):
 #         host -> guest  "run ID" | "kill ID" | "halt"       (job ID's script: DIR/jobs/ID/cmd.sh)
-#         guest -> host  "tandem-guest ready ..." | "tandem-guest done ID RC" | "tandem-guest killed ID"
+#         guest -> host  "tandem-guest ready ..." | "tandem-guest done ID RC"  (a killed job: RC 137)
 #       EOF on stdin powers the guest off, so a dead host process leaves no guest behind.
 #       --net IFNAME wires guest ethN (in order) to a host tap device or veth end in the
 #       network namespace this script runs in (use `ip netns exec NS uml-guest.sh boot ...`).

@@ -134,14 +134,13 @@ function jobScript(command: readonly string[] | string, cwd: string, env: Readon
   return `${lines.join('\n')}\n`;
 }
 
-/** A job the host waits for: settled by the agent's "done" or "killed" line. */
+/** A job the host waits for: settled by the agent's "done" line or by the guest's death. */
 interface PendingJob {
   readonly onDone: (code: number) => void;
-  readonly onKilled: () => void;
   readonly onDead: (error: GuestError) => void;
 }
 
-const AGENT_LINE = /tandem-guest (ready|done|killed)\b ?(.*)$/;
+const AGENT_LINE = /tandem-guest (ready|done)\b ?(.*)$/;
 
 class UmlGuest implements Guest {
   bootMs = 0;
@@ -236,8 +235,8 @@ class UmlGuest implements Guest {
         return;
       }
       const timer = setTimeout(() => {
-        // Keep listening: the agent confirms the kill ("killed"), or the command beat it ("done").
-        // An agent that confirms nothing is wedged: the whole guest goes, and says so.
+        // Keep listening: the agent reports the killed job as done (or the command beat the
+        // kill). An agent that reports nothing is wedged: the whole guest goes, and says so.
         const wedged = setTimeout(() => {
           this.#killGroup();
         }, KILL_GRACE_MS);
@@ -248,7 +247,7 @@ class UmlGuest implements Guest {
           const message = `guest command timed out after ${timeoutMs} ms and ${fate}: ${label}`;
           rejectJob(new GuestError('GUEST_COMMAND_TIMEOUT', message));
         };
-        this.#pending.set(id, { onDone: confirm, onKilled: confirm, onDead: confirm });
+        this.#pending.set(id, { onDone: confirm, onDead: confirm });
         this.#child.stdin.write(`kill ${id}\n`);
       }, timeoutMs);
       const settle = (): void => {
@@ -260,7 +259,6 @@ class UmlGuest implements Guest {
           settle();
           resolveJob(code);
         },
-        onKilled: () => undefined,
         onDead: (error) => {
           settle();
           rejectJob(error);
@@ -281,8 +279,6 @@ class UmlGuest implements Guest {
       this.#bootWaiter = undefined;
     } else if (verb === 'done') {
       this.#pending.get(Number(idText))?.onDone(Number(codeText));
-    } else if (verb === 'killed') {
-      this.#pending.get(Number(idText))?.onKilled();
     }
   }
 
