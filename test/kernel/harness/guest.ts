@@ -142,6 +142,7 @@ interface PendingJob {
 
 const AGENT_LINE = /tandem-guest (ready|done)\b ?(.*)$/;
 
+/** UmlGuest is the Guest behind startGuest: one UML kernel process and its console. */
 class UmlGuest implements Guest {
   bootMs = 0;
   readonly shareDir: string;
@@ -184,6 +185,7 @@ class UmlGuest implements Guest {
     });
   }
 
+  /** consoleTail is the console's last lines (boot messages, agent lines), for error messages. */
   consoleTail(): string {
     return this.#consoleTail.join('\n');
   }
@@ -268,6 +270,7 @@ class UmlGuest implements Guest {
     });
   }
 
+  /** #onLine records a console line and acts on the agent's "ready" and "done" lines. */
   #onLine(line: string): void {
     this.#remember(line);
     const match = AGENT_LINE.exec(line);
@@ -287,6 +290,7 @@ class UmlGuest implements Guest {
     if (this.#consoleTail.length > CONSOLE_TAIL_LINES) this.#consoleTail.shift();
   }
 
+  /** #die marks the guest dead, once, and fails the boot and every pending job with it. */
   #die(why: string): void {
     if (this.#dead !== undefined) return;
     const detail = this.#stopping ? 'stop() was called' : `last console lines:\n${this.consoleTail()}`;
@@ -314,11 +318,13 @@ class UmlGuest implements Guest {
     this.#killGroup();
   }
 
+  /** exited resolves once the kernel process has exited. */
   exited(): Promise<void> {
     return this.#exited;
   }
 }
 
+/** delay resolves to `value` after `ms`: a timer, so only shells like this one use it. */
 function delay<T>(ms: number, value: T): Promise<T> {
   return new Promise((resolveDelay) => setTimeout(resolveDelay, ms, value));
 }
