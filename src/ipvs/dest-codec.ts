@@ -6,8 +6,8 @@
  * FWD_METHOD u32, WEIGHT u32, TUN_TYPE u8, TUN_PORT (network order), TUN_FLAGS u16, U_THRESH,
  * L_THRESH. The tunnel attributes go out for every method, as ipvsadm does, zero when unused.
  */
-import type { AttributeSet } from '../netlink/attributes.js';
 import { NetlinkParseError } from '../netlink/parse-error.js';
+import { forEachAttribute, sized } from './attribute-scan.js';
 import type { AttributeWriter } from './attribute-writer.js';
 import {
   IPVS_CMD_ATTR_DEST,
@@ -67,6 +67,16 @@ const TUNNEL_CHECKSUMS: Readonly<Record<TunnelChecksum, number>> = {
   csum: IP_VS_TUNNEL_ENCAP_FLAG_CSUM,
   remcsum: IP_VS_TUNNEL_ENCAP_FLAG_REMCSUM,
 };
+/** The u32 attributes of a destination, kept by type while scanning. */
+const U32_ATTRIBUTES: ReadonlySet<number> = new Set([
+  IPVS_DEST_ATTR_FWD_METHOD,
+  IPVS_DEST_ATTR_WEIGHT,
+  IPVS_DEST_ATTR_U_THRESH,
+  IPVS_DEST_ATTR_L_THRESH,
+  IPVS_DEST_ATTR_ACTIVE_CONNS,
+  IPVS_DEST_ATTR_INACT_CONNS,
+  IPVS_DEST_ATTR_PERSIST_CONNS,
+]);
 /** The kernel reads the weight as an int and refuses a negative one (ip_vs_ctl.c). */
 const MAX_WEIGHT = 0x7fffffff;
 
@@ -115,33 +125,76 @@ function checkCount(value: number, max: number, what: string): void {
 }
 
 /**
- * decodeRealServer reads one IPVS_CMD_ATTR_DEST nest of a GET_DEST reply. `serviceFamily` is
- * used when the kernel predates IPVS_DEST_ATTR_ADDR_FAMILY (all servers then share it).
+ * decodeRealServer reads one IPVS_CMD_ATTR_DEST nest (its payload bytes) of a GET_DEST reply.
+ * `serviceFamily` is used when the kernel predates IPVS_DEST_ATTR_ADDR_FAMILY (all servers
+ * then share it). It walks the bytes in place (attribute-scan), since a read-back decodes
+ * tens of thousands of these.
  */
-export function decodeRealServer(set: AttributeSet, serviceFamily: AddressFamily): RealServerEntry {
-  const afNumber = set.u16(IPVS_DEST_ATTR_ADDR_FAMILY);
-  const family = afNumber === undefined ? serviceFamily : familyFromNumber(afNumber);
-  const address = set.require(set.bytes(IPVS_DEST_ATTR_ADDR), 'IPVS_DEST_ATTR_ADDR');
-  if (address.length < NF_INET_ADDR_LEN) throw new NetlinkParseError(`real server address has ${address.length} bytes, expected 16`, 0);
-  const forwardBits = set.require(set.u32(IPVS_DEST_ATTR_FWD_METHOD), 'IPVS_DEST_ATTR_FWD_METHOD') & IP_VS_CONN_F_FWD_MASK;
-  const forward = keyOf(FORWARD_BITS, forwardBits, 'forwarding method');
+export function decodeRealServer(nest: Buffer, serviceFamily: AddressFamily): RealServerEntry {
+  const u32 = new Map<number, number>();
+  let family = serviceFamily;
+  let addressAt = -1;
+  let port: number | undefined;
+  let tunnelType = 0;
+  let tunnelPort = 0;
+  let tunnelFlags = 0;
+  let stats64: Buffer | undefined;
+  let stats32: Buffer | undefined;
+  forEachAttribute(nest, 0, nest.length, (type, start, end) => {
+    switch (type) {
+      case IPVS_DEST_ATTR_ADDR:
+        addressAt = sized(start, end, NF_INET_ADDR_LEN, 'IPVS_DEST_ATTR_ADDR');
+        break;
+      case IPVS_DEST_ATTR_ADDR_FAMILY:
+        family = familyFromNumber(nest.readUInt16LE(sized(start, end, 2, 'IPVS_DEST_ATTR_ADDR_FAMILY')));
+        break;
+      case IPVS_DEST_ATTR_PORT:
+        port = nest.readUInt16BE(sized(start, end, 2, 'IPVS_DEST_ATTR_PORT'));
+        break;
+      case IPVS_DEST_ATTR_TUN_TYPE:
+        tunnelType = nest.readUInt8(sized(start, end, 1, 'IPVS_DEST_ATTR_TUN_TYPE'));
+        break;
+      case IPVS_DEST_ATTR_TUN_PORT:
+        tunnelPort = nest.readUInt16BE(sized(start, end, 2, 'IPVS_DEST_ATTR_TUN_PORT'));
+        break;
+      case IPVS_DEST_ATTR_TUN_FLAGS:
+        tunnelFlags = nest.readUInt16LE(sized(start, end, 2, 'IPVS_DEST_ATTR_TUN_FLAGS'));
+        break;
+      case IPVS_DEST_ATTR_STATS64:
+        stats64 = nest.subarray(start, end);
+        break;
+      case IPVS_DEST_ATTR_STATS:
+        stats32 = nest.subarray(start, end);
+        break;
+      default:
+        if (U32_ATTRIBUTES.has(type)) u32.set(type, nest.readUInt32LE(sized(start, end, 4, `IPVS_DEST_ATTR ${type}`)));
+    }
+  });
+  const required = (type: number, what: string): number => {
+    const value = u32.get(type);
+    if (value === undefined) throw new NetlinkParseError(`required attribute ${what} is missing`, 0);
+    return value;
+  };
+  if (addressAt < 0) throw new NetlinkParseError('required attribute IPVS_DEST_ATTR_ADDR is missing', 0);
+  if (port === undefined) throw new NetlinkParseError('required attribute IPVS_DEST_ATTR_PORT is missing', 0);
+  const forward = keyOf(FORWARD_BITS, required(IPVS_DEST_ATTR_FWD_METHOD, 'IPVS_DEST_ATTR_FWD_METHOD') & IP_VS_CONN_F_FWD_MASK, 'forwarding method');
   const entry = {
-    address: formatInetAddress(address, family),
-    port: set.require(set.be16(IPVS_DEST_ATTR_PORT), 'IPVS_DEST_ATTR_PORT'),
+    address: formatInetAddress(nest.subarray(addressAt, addressAt + NF_INET_ADDR_LEN), family),
+    port,
     forward,
-    weight: set.require(set.u32(IPVS_DEST_ATTR_WEIGHT), 'IPVS_DEST_ATTR_WEIGHT'),
-    upperThreshold: set.require(set.u32(IPVS_DEST_ATTR_U_THRESH), 'IPVS_DEST_ATTR_U_THRESH'),
-    lowerThreshold: set.require(set.u32(IPVS_DEST_ATTR_L_THRESH), 'IPVS_DEST_ATTR_L_THRESH'),
-    activeConnections: set.u32(IPVS_DEST_ATTR_ACTIVE_CONNS) ?? 0,
-    inactiveConnections: set.u32(IPVS_DEST_ATTR_INACT_CONNS) ?? 0,
-    persistentConnections: set.u32(IPVS_DEST_ATTR_PERSIST_CONNS) ?? 0,
-    stats: decodeStats(set.nested(IPVS_DEST_ATTR_STATS64), set.nested(IPVS_DEST_ATTR_STATS)),
+    weight: required(IPVS_DEST_ATTR_WEIGHT, 'IPVS_DEST_ATTR_WEIGHT'),
+    upperThreshold: required(IPVS_DEST_ATTR_U_THRESH, 'IPVS_DEST_ATTR_U_THRESH'),
+    lowerThreshold: required(IPVS_DEST_ATTR_L_THRESH, 'IPVS_DEST_ATTR_L_THRESH'),
+    activeConnections: u32.get(IPVS_DEST_ATTR_ACTIVE_CONNS) ?? 0,
+    inactiveConnections: u32.get(IPVS_DEST_ATTR_INACT_CONNS) ?? 0,
+    persistentConnections: u32.get(IPVS_DEST_ATTR_PERSIST_CONNS) ?? 0,
+    stats: decodeStats(stats64, stats32),
   };
   if (forward !== 'tunnel') return entry;
   const tunnel = {
-    type: keyOf(TUNNEL_TYPES, set.u8(IPVS_DEST_ATTR_TUN_TYPE) ?? 0, 'tunnel type'),
-    port: set.be16(IPVS_DEST_ATTR_TUN_PORT) ?? 0,
-    checksum: keyOf(TUNNEL_CHECKSUMS, set.u16(IPVS_DEST_ATTR_TUN_FLAGS) ?? 0, 'tunnel checksum flags'),
+    type: keyOf(TUNNEL_TYPES, tunnelType, 'tunnel type'),
+    port: tunnelPort,
+    checksum: keyOf(TUNNEL_CHECKSUMS, tunnelFlags, 'tunnel checksum flags'),
   };
   return { ...entry, tunnel };
 }

@@ -11,6 +11,8 @@ import { resolveGenericFamily } from '../netlink/generic-family.js';
 import { type NetlinkMessage, type NetlinkRequest, decodeGeneric } from '../netlink/message.js';
 import { NetlinkError } from '../netlink/netlink-error.js';
 import { NetlinkParseError } from '../netlink/parse-error.js';
+import { GENL_HDRLEN } from '../netlink/constants.js';
+import { forEachAttribute } from './attribute-scan.js';
 import type { NetlinkTransport } from '../netlink/transport.js';
 import { decodeInfo, decodeTimeouts } from './config-codec.js';
 import { IPVS_CMD_ATTR_DAEMON, IPVS_CMD_ATTR_DEST, IPVS_CMD_ATTR_SERVICE, IPVS_GENL_NAME } from './constants.js';
@@ -107,7 +109,7 @@ export class NetlinkIpvs implements IpvsPort, SyncDaemonPort {
   async listRealServers(service: VirtualServiceId): Promise<readonly RealServerEntry[]> {
     const label = { action: 'list real servers', object: serviceKey(service), context: {} } as const;
     const replies = await this.send(this.encoder().dumpRealServers(service), label);
-    return this.nests(replies, IPVS_CMD_ATTR_DEST).map((set) => decodeRealServer(set, service.family));
+    return this.nestBytes(replies, IPVS_CMD_ATTR_DEST).map((nest) => decodeRealServer(nest, service.family));
   }
 
   async list(): Promise<IpvsTable> {
@@ -196,6 +198,20 @@ export class NetlinkIpvs implements IpvsPort, SyncDaemonPort {
       if (nested !== undefined) sets.push(nested);
     }
     return sets;
+  }
+
+  /** nestBytes finds each reply's first-level nest of `type` without decoding the rest. */
+  private nestBytes(replies: readonly NetlinkMessage[], type: number): Buffer[] {
+    const found: Buffer[] = [];
+    for (const reply of replies) {
+      if (reply.type !== this.familyId) continue;
+      const payload = reply.payload;
+      if (payload.length < GENL_HDRLEN) throw new NetlinkParseError(`generic payload of ${payload.length} bytes has no genlmsghdr`, 0);
+      forEachAttribute(payload, GENL_HDRLEN, payload.length, (attribute, start, end) => {
+        if (attribute === type) found.push(payload.subarray(start, end));
+      });
+    }
+    return found;
   }
 
   /** only decodes the single data reply of a GET_CONFIG or GET_INFO request. */

@@ -174,7 +174,7 @@ export function decodeService(set: AttributeSet): VirtualServiceEntry {
           },
         }),
     ...(persistenceEngine === undefined || persistenceEngine === '' ? {} : { persistenceEngine }),
-    stats: decodeStats(set.nested(IPVS_SVC_ATTR_STATS64), set.nested(IPVS_SVC_ATTR_STATS)),
+    stats: decodeStats(set.bytes(IPVS_SVC_ATTR_STATS64), set.bytes(IPVS_SVC_ATTR_STATS)),
   };
   const fwmark = set.u32(IPVS_SVC_ATTR_FWMARK);
   if (fwmark !== undefined && fwmark !== 0) return { protocol: 'fwmark', family, fwmark, ...settings };

@@ -1,0 +1,31 @@
+/**
+ * attribute-scan: walks netlink attributes in place, without building an AttributeSet.
+ *
+ * A full read-back decodes 20,000 real servers with two stats nests each; AttributeSet's maps
+ * and sub-buffers cost about 25 µs per real server even on the host, several times what the
+ * kernel needs to send it. This walker reads offsets only and checks every length, so a
+ * truncated reply is still a NetlinkParseError.
+ */
+import { NLA_HDRLEN, NLA_TYPE_MASK } from '../netlink/constants.js';
+import { NetlinkParseError } from '../netlink/parse-error.js';
+
+/** AttributeVisitor receives one attribute: its type (flags masked off) and payload bounds. */
+export type AttributeVisitor = (type: number, start: number, end: number) => void;
+
+/** forEachAttribute visits each attribute of buf[start, end). */
+export function forEachAttribute(buf: Buffer, start: number, end: number, visit: AttributeVisitor): void {
+  let at = start;
+  while (at < end) {
+    if (end - at < NLA_HDRLEN) throw new NetlinkParseError(`${end - at} trailing bytes are too short for an attribute header`, at);
+    const length = (buf[at] ?? 0) | ((buf[at + 1] ?? 0) << 8);
+    if (length < NLA_HDRLEN || at + length > end) throw new NetlinkParseError(`attribute claims ${length} bytes, ${end - at} remain`, at);
+    visit(((buf[at + 2] ?? 0) | ((buf[at + 3] ?? 0) << 8)) & NLA_TYPE_MASK, at + NLA_HDRLEN, at + length);
+    at += (length + 3) & ~3;
+  }
+}
+
+/** sized checks that an attribute payload holds at least `size` bytes. */
+export function sized(start: number, end: number, size: number, what: string): number {
+  if (end - start < size) throw new NetlinkParseError(`${what} has ${end - start} bytes, expected ${size}`, start);
+  return start;
+}
