@@ -1,0 +1,108 @@
+/**
+ * election-timers: the core's named timers on the monotonic clock, each firing reported with how
+ * late it ran because of this process.
+ *
+ * lateByMs = max(callback lateness, longest loop block while the timer was armed). The first term
+ * is a block that straddled the due time; the second is a block that ended before it, after which
+ * adverts may still sit unread in the socket buffer (loop-delay.ts). The core uses lateByMs to tell
+ * its own stall from a dead peer (docs/protocol.md "Stalls of our own process").
+ */
+import type { TimerName } from '../election/types.js';
+import type { LoopDelayMonitor } from './loop-delay.js';
+import type { MonotonicClock, ScheduledTimer } from './monotonic-clock.js';
+
+/** TimerLatenessStats count how often any election timer ran later than the stall threshold. */
+export interface TimerLatenessStats {
+  /** fired counts every timer that ran. */
+  readonly fired: number;
+  /** late counts timers that ran more than lateThresholdMs late (our own stall, not the peer). */
+  readonly late: number;
+  /** maxLateByMs is the worst lateness seen since start. */
+  readonly maxLateByMs: number;
+}
+
+interface ArmedTimer {
+  readonly dueAtMs: number;
+  readonly scheduled: ScheduledTimer;
+  /** blockedMs is the longest loop block seen since this timer was armed. */
+  blockedMs: number;
+}
+
+/** TimerFiredHandler receives a firing; it is where the driver feeds timerFired to the core. */
+export type TimerFiredHandler = (timer: TimerName, lateByMs: number) => void;
+
+/** ElectionTimers keeps at most one timer per name; arming an armed timer replaces it. */
+export class ElectionTimers {
+  readonly #clock: MonotonicClock;
+  readonly #loopDelay: LoopDelayMonitor;
+  readonly #lateThresholdMs: number;
+  readonly #onFired: TimerFiredHandler;
+  readonly #armed = new Map<TimerName, ArmedTimer>();
+  #fired = 0;
+  #late = 0;
+  #maxLateByMs = 0;
+
+  /** lateThresholdMs is the election's stallThresholdMs: later than that counts as a stall. */
+  constructor(clock: MonotonicClock, loopDelay: LoopDelayMonitor, lateThresholdMs: number, onFired: TimerFiredHandler) {
+    this.#clock = clock;
+    this.#loopDelay = loopDelay;
+    this.#lateThresholdMs = lateThresholdMs;
+    this.#onFired = onFired;
+  }
+
+  /** arm schedules `timer` afterMs from now, replacing one already armed under that name. */
+  arm(timer: TimerName, afterMs: number): void {
+    this.cancel(timer);
+    this.#foldLoopDelay();
+    const dueAtMs = this.#clock.nowMs + afterMs;
+    const entry: ArmedTimer = {
+      dueAtMs,
+      blockedMs: 0,
+      scheduled: this.#clock.schedule(afterMs, () => {
+        this.#fire(timer, entry);
+      }),
+    };
+    this.#armed.set(timer, entry);
+  }
+
+  /** cancel disarms `timer`; cancelling a timer that is not armed does nothing. */
+  cancel(timer: TimerName): void {
+    this.#armed.get(timer)?.scheduled.cancel();
+    this.#armed.delete(timer);
+  }
+
+  /** cancelAll disarms every timer (on stop). */
+  cancelAll(): void {
+    for (const timer of [...this.#armed.keys()]) this.cancel(timer);
+  }
+
+  /** armedTimers lists the names armed now, for status and tests. */
+  armedTimers(): TimerName[] {
+    return [...this.#armed.keys()];
+  }
+
+  /** stats is the lateness record since start. */
+  stats(): TimerLatenessStats {
+    return { fired: this.#fired, late: this.#late, maxLateByMs: this.#maxLateByMs };
+  }
+
+  #fire(timer: TimerName, entry: ArmedTimer): void {
+    // A callback of a timer that was re-armed or cancelled meanwhile is stale.
+    if (this.#armed.get(timer) !== entry) return;
+    this.#foldLoopDelay();
+    this.#armed.delete(timer);
+    const callbackLateMs = this.#clock.nowMs - entry.dueAtMs;
+    const lateByMs = Math.round(Math.max(0, callbackLateMs, entry.blockedMs));
+    this.#fired += 1;
+    if (lateByMs > this.#lateThresholdMs) this.#late += 1;
+    this.#maxLateByMs = Math.max(this.#maxLateByMs, lateByMs);
+    this.#onFired(timer, lateByMs);
+  }
+
+  /** foldLoopDelay charges the loop block measured since the last fold to every armed timer. */
+  #foldLoopDelay(): void {
+    const blockedMs = this.#loopDelay.takeMaxMs();
+    if (blockedMs <= 0) return;
+    for (const entry of this.#armed.values()) entry.blockedMs = Math.max(entry.blockedMs, blockedMs);
+  }
+}
