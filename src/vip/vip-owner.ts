@@ -1,0 +1,224 @@
+/**
+ * vip-owner: the one module that adds, removes and announces this node's VIPs.
+ *
+ * The election says hold or release; the owner makes the kernel agree and keeps it agreeing.
+ * It serialises its own kernel calls (one reconcile at a time, requests coalesced), repairs drift
+ * (a VIP deleted by hand while master is re-added from the address notification at once, and in
+ * any case by the verify tick within `verifyIntervalMs`), and announces each VIP it holds with
+ * bursts of gratuitous ARP / unsolicited NA (announce-schedule.ts).
+ *
+ * Failures are logged and counted, never thrown to the caller: the next tick retries them.
+ */
+import type { Logger } from 'pino';
+import type { AnnounceConfig, Vip } from '../config/types.js';
+import type { MonotonicClock, ScheduledTimer } from '../election-runtime/monotonic-clock.js';
+import type { AddressEvent, AddressPort, AnnouncePort, LinkPort, ResyncEvent, Unsubscribe } from '../kernel/ports.js';
+import { burstOffsetsMs, refreshOffsetsMs } from './announce-schedule.js';
+import { planVips, type PlacedVip } from './vip-plan.js';
+
+/** VipOwnerPorts are the kernel resources and the clock the owner uses. */
+export interface VipOwnerPorts {
+  readonly addresses: AddressPort;
+  readonly links: LinkPort;
+  readonly announcer: AnnouncePort;
+  readonly clock: MonotonicClock;
+  readonly log: Logger;
+}
+
+/** VipOwnerStats are counters for status and metrics. */
+export interface VipOwnerStats {
+  holding: boolean;
+  /** VIPs re-added (or removed) because the kernel drifted from what the owner had set. */
+  repairs: number;
+  announcements: number;
+  errors: number;
+}
+
+/** VipOwnerOptions: how often to re-read the kernel while nothing is reported. */
+export interface VipOwnerOptions {
+  readonly verifyIntervalMs: number;
+}
+
+/** DEFAULT_VERIFY_INTERVAL_MS re-reads addresses once a second, the issue's drift-repair bound. */
+export const DEFAULT_VERIFY_INTERVAL_MS = 1000;
+
+/** VipOwner holds or releases a set of VIPs on this node. */
+export class VipOwner {
+  readonly stats: VipOwnerStats = { holding: false, repairs: 0, announcements: 0, errors: 0 };
+  #vips: readonly Vip[];
+  #announce: AnnounceConfig;
+  readonly #ports: VipOwnerPorts;
+  readonly #options: VipOwnerOptions;
+  #running: Promise<void> = Promise.resolve();
+  #reconcilePending = false;
+  /** Set when a reconcile was asked for because the kernel changed under us, not by us. */
+  #driftSuspected = false;
+  #announceTimers: ScheduledTimer[] = [];
+  #verifyTimer: ScheduledTimer | undefined;
+  #unsubscribe: Unsubscribe | undefined;
+
+  constructor(vips: readonly Vip[], announce: AnnounceConfig, ports: VipOwnerPorts, options: VipOwnerOptions = { verifyIntervalMs: DEFAULT_VERIFY_INTERVAL_MS }) {
+    this.#vips = vips;
+    this.#announce = announce;
+    this.#ports = ports;
+    this.#options = options;
+  }
+
+  /** start subscribes to address changes and begins the verify tick, in the released state. */
+  start(): Promise<void> {
+    this.#unsubscribe = this.#ports.addresses.subscribe((event) => {
+      this.#onAddressEvent(event);
+    });
+    this.#scheduleVerify();
+    return this.#reconcile();
+  }
+
+  /** hold adds every VIP and announces them; it resolves once the addresses are in place. */
+  async hold(): Promise<void> {
+    if (!this.stats.holding) this.#ports.log.info({ event: 'vip.hold', vips: this.#vips.map((v) => v.address) }, 'taking the VIPs');
+    this.stats.holding = true;
+    await this.#reconcile();
+    this.announce();
+  }
+
+  /** release removes every VIP and stops announcing. */
+  async release(): Promise<void> {
+    if (this.stats.holding) this.#ports.log.info({ event: 'vip.release' }, 'releasing the VIPs');
+    this.stats.holding = false;
+    this.#cancelAnnouncements();
+    await this.#reconcile();
+  }
+
+  /** announce starts a fresh announcement schedule for every VIP (after a split brain heals, too). */
+  announce(): void {
+    this.#cancelAnnouncements();
+    if (!this.stats.holding) return;
+    this.#announceTimers = burstOffsetsMs(this.#announce).map((offset) => this.#ports.clock.schedule(offset, () => void this.#announceAll()));
+    this.#scheduleRefresh();
+  }
+
+  /** update swaps in a reloaded VIP list and announce settings, then converges on them. */
+  async update(vips: readonly Vip[], announce: AnnounceConfig): Promise<void> {
+    const removed = this.#vips.filter((old) => !vips.some((vip) => vip.address === old.address && vip.prefixLength === old.prefixLength && vip.interface === old.interface));
+    const wasHolding = this.stats.holding;
+    // Removed VIPs leave the kernel first, with the old list, so nothing stale stays behind.
+    if (removed.length > 0) {
+      this.#vips = removed;
+      this.stats.holding = false;
+      await this.#reconcile();
+      this.stats.holding = wasHolding;
+    }
+    this.#vips = vips;
+    this.#announce = announce;
+    await this.#reconcile();
+    if (wasHolding) this.announce();
+  }
+
+  /** stop cancels every timer and the subscription; it leaves the addresses as they are. */
+  async stop(): Promise<void> {
+    this.#cancelAnnouncements();
+    this.#verifyTimer?.cancel();
+    this.#verifyTimer = undefined;
+    this.#unsubscribe?.();
+    this.#unsubscribe = undefined;
+    await this.#running;
+  }
+
+  #onAddressEvent(event: AddressEvent | ResyncEvent): void {
+    if (event.kind === 'resync' || this.#vips.some((vip) => vip.address === event.address.address)) {
+      this.#driftSuspected = true;
+      void this.#reconcile();
+    }
+  }
+
+  #scheduleVerify(): void {
+    this.#verifyTimer = this.#ports.clock.schedule(this.#options.verifyIntervalMs, () => {
+      this.#driftSuspected = true;
+      void this.#reconcile().finally(() => {
+        if (this.#verifyTimer !== undefined) this.#scheduleVerify();
+      });
+    });
+  }
+
+  #scheduleRefresh(): void {
+    const periodMs = this.#announce.refreshIntervalMs;
+    if (periodMs === 0) return;
+    this.#announceTimers.push(
+      this.#ports.clock.schedule(periodMs, () => {
+        for (const offset of refreshOffsetsMs(this.#announce)) {
+          this.#announceTimers.push(this.#ports.clock.schedule(offset, () => void this.#announceAll()));
+        }
+        this.#scheduleRefresh();
+      }),
+    );
+  }
+
+  #cancelAnnouncements(): void {
+    for (const timer of this.#announceTimers) timer.cancel();
+    this.#announceTimers = [];
+  }
+
+  /** #reconcile runs one converge pass after those already queued; concurrent asks share a pass. */
+  #reconcile(): Promise<void> {
+    if (this.#reconcilePending) return this.#running;
+    this.#reconcilePending = true;
+    this.#running = this.#running.then(async () => {
+      this.#reconcilePending = false;
+      const repairing = this.#driftSuspected;
+      this.#driftSuspected = false;
+      await this.#converge(repairing);
+    });
+    return this.#running;
+  }
+
+  async #converge(repairing: boolean): Promise<void> {
+    try {
+      const placed = await this.#place();
+      const plan = planVips(placed, this.stats.holding, await this.#ports.addresses.list());
+      for (const vip of plan.add) {
+        await this.#ports.addresses.add(vip);
+        if (repairing) this.#repaired('vip.repair.add', vip);
+      }
+      for (const vip of plan.remove) {
+        await this.#ports.addresses.remove(vip);
+        if (repairing) this.#repaired('vip.repair.remove', vip);
+      }
+      if (repairing && plan.add.length > 0) void this.#announceAll(plan.add);
+    } catch (error) {
+      this.stats.errors++;
+      this.#ports.log.error({ event: 'vip.error', err: error }, 'could not converge the VIPs; retrying on the next tick');
+    }
+  }
+
+  #repaired(event: string, vip: PlacedVip): void {
+    this.stats.repairs++;
+    this.#ports.log.warn({ event, vip: vip.address, interface: vip.interfaceName }, 'the kernel drifted from the VIP owner; repaired');
+  }
+
+  /** #place resolves each VIP's interface name to its current index. */
+  async #place(): Promise<PlacedVip[]> {
+    const links = await this.#ports.links.list();
+    return this.#vips.map((vip) => {
+      const link = links.find((candidate) => candidate.name === vip.interface);
+      if (link === undefined) throw new Error(`interface ${vip.interface} of VIP ${vip.address}/${vip.prefixLength} does not exist`);
+      return { address: vip.address, prefixLength: vip.prefixLength, ifindex: link.index, interfaceName: vip.interface };
+    });
+  }
+
+  async #announceAll(only?: readonly PlacedVip[]): Promise<void> {
+    if (!this.stats.holding) return;
+    try {
+      const links = await this.#ports.links.list();
+      const targets = only ?? (await this.#place());
+      for (const vip of targets) {
+        const link = links.find((candidate) => candidate.index === vip.ifindex);
+        if (link?.mac === undefined) continue;
+        await this.#ports.announcer.announce(vip.address, { ifindex: vip.ifindex, mac: link.mac });
+        this.stats.announcements++;
+      }
+    } catch (error) {
+      this.stats.errors++;
+      this.#ports.log.warn({ event: 'vip.announce.error', err: error }, 'could not announce a VIP');
+    }
+  }
+}
