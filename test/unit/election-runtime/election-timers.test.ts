@@ -1,0 +1,120 @@
+/**
+ * ElectionTimers: one timer per name, and lateByMs = how late this process ran it, including a
+ * loop block that ended before the due time (the case a callback's own lateness misses).
+ */
+import { describe, expect, it } from 'vitest';
+import { FakeClock } from '../../fakes/fake-clock.js';
+import { StallingClock } from '../../component/election-runtime/stalling-clock.js';
+import { ElectionTimers } from '../../../src/election-runtime/election-timers.js';
+import { loopDelaySampler, type LoopDelayMonitor } from '../../../src/election-runtime/loop-delay.js';
+import type { TimerName } from '../../../src/election/types.js';
+
+const noLoopDelay: LoopDelayMonitor = { takeMaxMs: () => 0, close: () => undefined };
+
+function setup(options: { sampler?: boolean; thresholdMs?: number } = {}) {
+  const fake = new FakeClock();
+  const clock = new StallingClock(fake);
+  const loopDelay = options.sampler === false ? noLoopDelay : loopDelaySampler(clock, 10);
+  const fired: { timer: TimerName; atMs: number; lateByMs: number }[] = [];
+  const timers = new ElectionTimers(clock, loopDelay, options.thresholdMs ?? 25, (timer, lateByMs) => {
+    fired.push({ timer, atMs: fake.nowMs, lateByMs });
+  });
+  return { fake, clock, timers, fired };
+}
+
+describe('ElectionTimers', () => {
+  it('fires once at the due time with lateByMs 0', () => {
+    const { fake, timers, fired } = setup();
+    timers.arm('masterDown', 170);
+    fake.advanceTo(169);
+    expect(fired).toEqual([]);
+    fake.advanceTo(1000);
+    expect(fired).toEqual([{ timer: 'masterDown', atMs: 170, lateByMs: 0 }]);
+    expect(timers.armedTimers()).toEqual([]);
+  });
+
+  it('re-arming replaces the timer, and cancel disarms it', () => {
+    const { fake, timers, fired } = setup();
+    timers.arm('masterDown', 100);
+    fake.advanceTo(50);
+    timers.arm('masterDown', 100);
+    timers.arm('advert', 20);
+    timers.cancel('advert');
+    fake.advanceTo(1000);
+    expect(fired).toEqual([{ timer: 'masterDown', atMs: 150, lateByMs: 0 }]);
+  });
+
+  it('a block over the due time: lateByMs is the block (the sampler saw it), not only the overrun', () => {
+    const { fake, clock, timers, fired } = setup();
+    timers.arm('masterDown', 100);
+    fake.advanceTo(60);
+    clock.block(300); // 60 → 360; the callback overran by 260, the sampler tick due at 70 ran 290 late
+    fake.advanceTo(1000);
+    expect(fired).toEqual([{ timer: 'masterDown', atMs: 360, lateByMs: 290 }]);
+  });
+
+  it('a block that ended before the due time is charged to the timer (adverts may be queued behind it)', () => {
+    const { fake, clock, timers, fired } = setup();
+    timers.arm('masterDown', 170);
+    fake.advanceTo(5);
+    clock.block(160); // 5 → 165: the timer then runs on time at 170
+    fake.advanceTo(1000);
+    expect(fired).toHaveLength(1);
+    expect(fired[0]).toMatchObject({ atMs: 170 });
+    // The sampler's tick due at 10 ran at 165: 155 ms late.
+    expect(fired[0]!.lateByMs).toBe(155);
+  });
+
+  it('without the loop-delay sampler the same block goes unseen (the test above can fail)', () => {
+    const { fake, clock, timers, fired } = setup({ sampler: false });
+    timers.arm('masterDown', 170);
+    fake.advanceTo(5);
+    clock.block(160);
+    fake.advanceTo(1000);
+    expect(fired).toEqual([{ timer: 'masterDown', atMs: 170, lateByMs: 0 }]);
+  });
+
+  it('a block before the timer was armed is not charged to it', () => {
+    const { fake, clock, timers, fired } = setup();
+    clock.block(160); // 0 → 160
+    fake.advanceTo(165);
+    timers.arm('masterDown', 100);
+    fake.advanceTo(1000);
+    expect(fired).toEqual([{ timer: 'masterDown', atMs: 265, lateByMs: 0 }]);
+  });
+
+  it('a block is charged to every timer armed across it, and each late firing is counted', () => {
+    const { fake, clock, timers, fired } = setup({ thresholdMs: 25 });
+    timers.arm('advert', 50);
+    timers.arm('handover', 150);
+    fake.advanceTo(20);
+    clock.block(100); // 20 → 120: the sampler tick due at 30 runs 90 late, before advert (due 50)
+    fake.advanceTo(1000);
+    expect(fired).toEqual([
+      { timer: 'advert', atMs: 120, lateByMs: 90 },
+      { timer: 'handover', atMs: 150, lateByMs: 90 },
+    ]);
+    expect(timers.stats()).toEqual({ fired: 2, late: 2, maxLateByMs: 90 });
+  });
+
+  it('cancelAll disarms everything', () => {
+    const { fake, timers, fired } = setup();
+    timers.arm('advert', 10);
+    timers.arm('handover', 30);
+    timers.cancelAll();
+    fake.advanceTo(1000);
+    expect(fired).toEqual([]);
+    expect(timers.armedTimers()).toEqual([]);
+  });
+});
+
+describe('ElectionTimers under the threshold', () => {
+  it('a late firing within the threshold is not counted as late', () => {
+    const { fake, clock, timers } = setup({ thresholdMs: 25 });
+    timers.arm('advert', 50);
+    fake.advanceTo(45);
+    clock.block(20); // 45 → 65: the sampler tick due 50 runs 15 late, the advert 15 late
+    fake.advanceTo(1000);
+    expect(timers.stats()).toEqual({ fired: 1, late: 0, maxLateByMs: 15 });
+  });
+});
