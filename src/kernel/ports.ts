@@ -31,11 +31,14 @@ export type AddOutcome = 'added' | 'already-present';
 export type RemoveOutcome = 'removed' | 'absent';
 
 /**
- * OverrunEvent says notifications were lost (the kernel's ENOBUFS on a full receive buffer):
- * the subscriber's picture is stale and it must list() again.
+ * ResyncEvent says the notification stream can no longer be trusted: the kernel dropped
+ * some (ENOBUFS on a full receive buffer, reason 'overrun') or a datagram did not decode
+ * ('unreadable'). The subscriber's picture is stale and it must list() again.
  */
-export interface OverrunEvent {
-  readonly kind: 'overrun';
+export interface ResyncEvent {
+  readonly kind: 'resync';
+  readonly reason: 'overrun' | 'unreadable';
+  readonly detail: string;
 }
 
 /**
@@ -69,7 +72,7 @@ export interface AddressPort {
   /** remove deletes the address with exactly this ifindex, address and prefix length. */
   remove(address: AddressSpec): Promise<RemoveOutcome>;
   /** subscribe delivers address notifications (both families) until unsubscribed. */
-  subscribe(handler: (event: AddressEvent | OverrunEvent) => void): Unsubscribe;
+  subscribe(handler: (event: AddressEvent | ResyncEvent) => void): Unsubscribe;
 }
 
 /** OperState is RFC 2863 operational status as the kernel reports it in IFLA_OPERSTATE. */
@@ -104,7 +107,7 @@ export interface LinkPort {
   /** byName returns the link called `name`, or undefined when there is none. */
   byName(name: string): Promise<Link | undefined>;
   /** subscribe delivers link notifications until unsubscribed. */
-  subscribe(handler: (event: LinkEvent | OverrunEvent) => void): Unsubscribe;
+  subscribe(handler: (event: LinkEvent | ResyncEvent) => void): Unsubscribe;
 }
 
 /** AnnounceTarget is the interface a VIP is announced on: where to send and which MAC to claim. */
