@@ -1,0 +1,105 @@
+/**
+ * reconcile: the minimal ordered IPVS operations that turn the kernel's table into the desired
+ * one. Pure; the owner (ipvs-owner.ts) lists, diffs and applies.
+ *
+ * Identity is the kernel's lookup key: protocol, family and address:port (or fwmark) for a
+ * service, address:port for a real server. Everything else (scheduler, flags, persistence,
+ * forwarding, weight, thresholds, tunnel) can be edited in place, and an edit replaces the whole
+ * entry (ipvsadm -E / -e; fields left out go back to their defaults), so an edit always carries
+ * the full desired entry. A changed identity is simply a different entry: the old one is deleted
+ * and the new one added.
+ *
+ * Order, in four phases: real servers leave managed services first, then services leave, then
+ * services are added or edited, then real servers are added or edited. So a service exists
+ * before its real servers arrive, and nothing is deleted after something that replaces it was
+ * added (the kernel refuses a sync daemon while mixed-family real servers exist; deleting first
+ * never creates such a moment). A deleted service takes its real servers with it in the kernel,
+ * so it costs one operation, not one per real server.
+ *
+ * Only services in the desired table are touched. Others stay unless `purgeUnmanaged` is set,
+ * or they are `retired`: managed under an earlier config and since removed from it.
+ */
+import type { IpvsOperation } from '../ipvs/ipvs-port.js';
+import { DEFAULT_TUNNEL, type RealServer, type VirtualService, realServerKey, serviceId, serviceKey } from '../ipvs/model.js';
+import type { DesiredService, DesiredTable } from './desired-table.js';
+
+/** ReconcileOptions say which services outside the desired table may be deleted. */
+export interface ReconcileOptions {
+  /** ipvs.purgeUnmanaged: delete every kernel service the config does not declare. */
+  readonly purgeUnmanaged: boolean;
+  /** serviceKeys tandem managed under an earlier config and no longer declares. */
+  readonly retired?: ReadonlySet<string>;
+}
+
+/** reconcile lists the operations that make `actual` equal `desired`; see the file comment. */
+export function reconcile(desired: DesiredTable, actual: DesiredTable, options: ReconcileOptions): IpvsOperation[] {
+  const actualByKey = new Map(actual.services.map((service) => [serviceKey(service), service]));
+  const desiredKeys = new Set(desired.services.map((service) => serviceKey(service)));
+  const removeServers: IpvsOperation[] = [];
+  const removeServices: IpvsOperation[] = [];
+  const putServices: IpvsOperation[] = [];
+  const putServers: IpvsOperation[] = [];
+
+  for (const service of actual.services) {
+    const key = serviceKey(service);
+    if (!desiredKeys.has(key) && (options.purgeUnmanaged || options.retired?.has(key) === true)) {
+      removeServices.push({ kind: 'delete-service', service: serviceId(service) });
+    }
+  }
+  for (const wanted of desired.services) {
+    const id = serviceId(wanted);
+    const present = actualByKey.get(serviceKey(wanted));
+    const { realServers, ...settings } = wanted;
+    if (present === undefined) putServices.push({ kind: 'add-service', service: settings });
+    else if (!sameService(wanted, present)) putServices.push({ kind: 'edit-service', service: settings });
+
+    const presentServers = new Map((present?.realServers ?? []).map((server) => [realServerKey(server), server]));
+    const wantedKeys = new Set<string>();
+    for (const server of realServers) {
+      const key = realServerKey(server);
+      wantedKeys.add(key);
+      const current = presentServers.get(key);
+      if (current === undefined) putServers.push({ kind: 'add-real-server', service: id, realServer: server });
+      else if (!sameRealServer(server, current)) putServers.push({ kind: 'edit-real-server', service: id, realServer: server });
+    }
+    for (const [key, server] of presentServers) {
+      if (!wantedKeys.has(key)) removeServers.push({ kind: 'delete-real-server', service: id, realServer: { address: server.address, port: server.port } });
+    }
+  }
+  return [...removeServers, ...removeServices, ...putServices, ...putServers];
+}
+
+/** sameService compares every editable setting of a service (identity is already equal). */
+function sameService(wanted: DesiredService, present: VirtualService): boolean {
+  return (
+    wanted.scheduler === present.scheduler &&
+    wanted.onePacket === present.onePacket &&
+    wanted.persistenceEngine === present.persistenceEngine &&
+    wanted.persistence?.timeoutSeconds === present.persistence?.timeoutSeconds &&
+    wanted.persistence?.netmaskPrefixLength === present.persistence?.netmaskPrefixLength &&
+    wanted.schedulerFlags.length === present.schedulerFlags.length &&
+    wanted.schedulerFlags.every((flag) => present.schedulerFlags.includes(flag))
+  );
+}
+
+/**
+ * sameRealServer compares every editable setting of a real server. The kernel lists a real
+ * server at one of the director's own addresses as 'local' whatever method it was given
+ * (ip_vs_ctl.c sets IP_VS_CONN_F_LOCALNODE), so 'local' matches any wanted method; editing it
+ * would never converge.
+ */
+function sameRealServer(wanted: RealServer, present: RealServer): boolean {
+  const tunnelsMatch =
+    wanted.forward !== 'tunnel' || present.forward !== 'tunnel' || sameTunnel(wanted.tunnel ?? DEFAULT_TUNNEL, present.tunnel ?? DEFAULT_TUNNEL);
+  return (
+    (present.forward === 'local' || wanted.forward === present.forward) &&
+    wanted.weight === present.weight &&
+    wanted.upperThreshold === present.upperThreshold &&
+    wanted.lowerThreshold === present.lowerThreshold &&
+    tunnelsMatch
+  );
+}
+
+function sameTunnel(a: NonNullable<RealServer['tunnel']>, b: NonNullable<RealServer['tunnel']>): boolean {
+  return a.type === b.type && a.port === b.port && a.checksum === b.checksum;
+}
