@@ -54,6 +54,9 @@ export type VirtualService = VirtualServiceId & {
   readonly persistenceEngine?: string;
 };
 
+/** AddressVirtualService is a tcp, udp or sctp service, the kind that has an address and port. */
+export type AddressVirtualService = Extract<VirtualService, { readonly protocol: 'tcp' | 'udp' | 'sctp' }>;
+
 /**
  * ForwardMethod is ipvsadm's -g (route), -i (tunnel) or -m (masquerade). 'local' is what the
  * kernel itself records for a real server whose address is the director's own (ipvsadm: Local).

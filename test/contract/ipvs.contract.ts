@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { IpvsError, IpvsInputError } from '../../src/ipvs/ipvs-error.js';
 import type { IpvsPort, SyncDaemonPort } from '../../src/ipvs/ipvs-port.js';
-import type { RealServer, VirtualService, VirtualServiceEntry, VirtualServiceId } from '../../src/ipvs/model.js';
+import type { AddressVirtualService, RealServer, VirtualService, VirtualServiceEntry, VirtualServiceId } from '../../src/ipvs/model.js';
 import { serviceKey } from '../../src/ipvs/model.js';
 
 /** ContractPort is the pair of ports under test; the factory returns it with an empty table. */
@@ -15,7 +15,7 @@ export type ContractPort = IpvsPort & SyncDaemonPort;
 /** CONTRACT_SCHEDULERS are the schedulers Debian's Linux 6.1 ships (twos arrived in 6.11). */
 export const CONTRACT_SCHEDULERS = ['rr', 'wrr', 'lc', 'wlc', 'lblc', 'lblcr', 'dh', 'sh', 'sed', 'nq', 'fo', 'ovf', 'mh'];
 
-const web: Extract<VirtualService, { protocol: 'tcp' | 'udp' | 'sctp' }> = { protocol: 'tcp', family: 4, address: '192.0.2.1', port: 80, scheduler: 'wlc', onePacket: false, schedulerFlags: [] };
+const web: AddressVirtualService = { protocol: 'tcp', family: 4, address: '192.0.2.1', port: 80, scheduler: 'wlc', onePacket: false, schedulerFlags: [] };
 const rs1: RealServer = { address: '10.0.0.1', port: 8080, forward: 'masquerade', weight: 5, upperThreshold: 100, lowerThreshold: 10 };
 
 /** omit drops the kernel's counters from a listed entry so it compares with what was added. */
