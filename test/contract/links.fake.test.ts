@@ -26,7 +26,7 @@ it('fake: losing carrier leaves the link up but not lower-up, and an overrun ask
   links.subscribe(recorder.handler);
   links.setCarrier('veth0', false);
   expect(await recorder.next('carrier loss', (e) => e.kind === 'link' && !e.link.lowerUp)).toMatchObject({
-    link: { up: true, lowerUp: false, running: false, operState: 'lowerlayerdown' },
+    link: { up: true, lowerUp: false, running: false, operState: 'down' },
   });
   links.overrun();
   await recorder.next('resync', (e) => e.kind === 'resync');

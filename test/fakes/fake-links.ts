@@ -111,8 +111,12 @@ export class FakeLinks implements LinkPort {
   }
 }
 
-/** withState derives the flags as the kernel does: lower up needs carrier and admin up. */
+/**
+ * withState derives the flags as the kernel does: lower up needs carrier and admin up, and an
+ * Ethernet link without carrier is operationally "down" (Documentation/networking/operstates.rst;
+ * "lowerlayerdown" is for stacked links such as VLANs, and a veth shows "down" too).
+ */
 function withState(link: Link, up: boolean, carrier: boolean): Link {
   const lowerUp = up && carrier;
-  return { ...link, up, lowerUp, running: lowerUp, operState: up ? (carrier ? 'up' : 'lowerlayerdown') : 'down' };
+  return { ...link, up, lowerUp, running: lowerUp, operState: lowerUp ? 'up' : 'down' };
 }
