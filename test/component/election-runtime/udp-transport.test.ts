@@ -1,6 +1,7 @@
 /** UdpTransport on loopback: unicast, multicast, own-datagram filter, bind and send errors. */
 import { createSocket, type Socket } from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
+import { freePort } from './runtime-harness.js';
 import { ElectionTransportError, UdpTransport, type ElectionTransportOptions } from '../../../src/election-runtime/udp-transport.js';
 
 const opened: { close(): unknown }[] = [];
@@ -30,14 +31,6 @@ async function listener(type: 'udp4' | 'udp6' = 'udp4', address = '127.0.0.1', p
       else resolve(item);
     }),
   };
-}
-
-async function freePort(): Promise<number> {
-  const probe = createSocket('udp4');
-  await new Promise<void>((resolve) => probe.bind(0, '127.0.0.1', resolve));
-  const { port } = probe.address();
-  await new Promise<void>((resolve) => probe.close(resolve));
-  return port;
 }
 
 async function open(options: Partial<ElectionTransportOptions>, onDatagram: (bytes: Uint8Array) => void = () => undefined): Promise<UdpTransport> {
