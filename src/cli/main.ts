@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { registerCheckConfig } from './check-config.js';
+import { registerRun } from './run.js';
 
 /** packageVersion reads the version from package.json, two levels above src/cli or dist/cli. */
 function packageVersion(): string {
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerCheckConfig(program);
+  registerRun(program);
   return program;
 }
 

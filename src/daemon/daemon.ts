@@ -159,6 +159,7 @@ export class Daemon {
 
   async #start(): Promise<void> {
     const { self, peer } = this.#bootNode;
+    this.#ports.log.level = this.#bootConfig.log.level;
     this.#log.info({ event: 'daemon.start', node: self.name, peer: peer.name, priority: self.priority, configFile: this.#options.configFile }, 'starting');
     // Released first: a VIP left by a crashed run must not linger on a node that may be backup.
     await this.#vipOwner.start();
