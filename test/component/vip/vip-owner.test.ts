@@ -1,0 +1,129 @@
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import type { AnnounceConfig, Vip } from '../../../src/config/types.js';
+import { VipOwner } from '../../../src/vip/vip-owner.js';
+import { FakeAddresses } from '../../fakes/fake-addresses.js';
+import { FakeAnnouncer } from '../../fakes/fake-announcer.js';
+import { FakeClock } from '../../fakes/fake-clock.js';
+import { FakeLinks } from '../../fakes/fake-links.js';
+
+const vips: Vip[] = [
+  { address: '198.51.100.10', family: 4, prefixLength: 32, interface: 'eth0' },
+  { address: '2001:db8::10', family: 6, prefixLength: 128, interface: 'eth0' },
+];
+const announce: AnnounceConfig = { count: 3, intervalMs: 20, repeatAfterMs: 5000, refreshIntervalMs: 0 };
+
+/** settle lets queued promise work (kernel calls, notifications) run to the end. */
+async function settle(): Promise<void> {
+  for (let i = 0; i < 50; i++) await Promise.resolve();
+}
+
+function setup(options: { withEth0?: boolean; announce?: AnnounceConfig } = {}) {
+  const clock = new FakeClock();
+  const links = new FakeLinks();
+  if (options.withEth0 ?? true) links.addLink({ name: 'eth0', mac: '02:00:00:00:00:01', up: true });
+  const addresses = new FakeAddresses(links);
+  const announcer = new FakeAnnouncer();
+  const owner = new VipOwner(vips, options.announce ?? announce, { addresses, links, announcer, clock, log: pino({ level: 'silent' }) });
+  const held = async (): Promise<string[]> => (await addresses.list()).filter((a) => a.ifindex !== 1).map((a) => `${a.address}/${a.prefixLength}`);
+  const advance = async (ms: number): Promise<void> => {
+    // Step in small slices so work scheduled by a settled promise still falls due in time.
+    for (let t = 0; t < ms; t += 10) {
+      clock.advance(Math.min(10, ms - t));
+      await settle();
+    }
+  };
+  return { clock, links, addresses, announcer, owner, held, advance };
+}
+
+describe('VipOwner', () => {
+  it('adds every VIP on hold and announces each in two bursts', async () => {
+    const t = setup();
+    await t.owner.start();
+    await t.owner.hold();
+    expect(await t.held()).toEqual(['198.51.100.10/32', '2001:db8::10/128']);
+    await t.advance(100);
+    expect(t.announcer.sent.map((a) => a.vip)).toEqual(['198.51.100.10', '2001:db8::10', '198.51.100.10', '2001:db8::10', '198.51.100.10', '2001:db8::10']);
+    await t.advance(5000);
+    expect(t.announcer.sent).toHaveLength(12);
+    await t.advance(20_000);
+    expect(t.announcer.sent).toHaveLength(12);
+    expect(t.owner.stats).toMatchObject({ holding: true, repairs: 0, errors: 0, announcements: 12 });
+    await t.owner.stop();
+  });
+
+  it('removes the VIPs on release and stops the pending second burst', async () => {
+    const t = setup();
+    await t.owner.start();
+    await t.owner.hold();
+    await t.advance(100);
+    await t.owner.release();
+    expect(await t.held()).toEqual([]);
+    await t.advance(6000);
+    expect(t.announcer.sent).toHaveLength(6);
+    await t.owner.stop();
+  });
+
+  it('re-adds a VIP deleted by hand while master at once, counts it and re-announces it', async () => {
+    const t = setup();
+    await t.owner.start();
+    await t.owner.hold();
+    await t.advance(100);
+    const sentBefore = t.announcer.sent.length;
+    await t.addresses.remove({ ifindex: 2, address: '198.51.100.10', prefixLength: 32 });
+    await settle();
+    expect(await t.held()).toEqual(['198.51.100.10/32', '2001:db8::10/128']);
+    expect(t.owner.stats.repairs).toBe(1);
+    expect(t.announcer.sent.slice(sentBefore).map((a) => a.vip)).toEqual(['198.51.100.10']);
+    await t.owner.stop();
+  });
+
+  it('removes a VIP left behind on a released node when it starts', async () => {
+    const t = setup();
+    await t.addresses.add({ ifindex: 2, address: '198.51.100.10', prefixLength: 32 });
+    await t.owner.start();
+    expect(await t.held()).toEqual([]);
+    await t.owner.stop();
+  });
+
+  it('never throws for a missing interface, and converges on the verify tick once it appears', async () => {
+    const t = setup({ withEth0: false });
+    await t.owner.start();
+    await t.owner.hold();
+    expect(t.owner.stats.errors).toBeGreaterThan(0);
+    t.links.addLink({ name: 'eth0', mac: '02:00:00:00:00:01', up: true });
+    await t.advance(1000);
+    expect(await t.held()).toEqual(['198.51.100.10/32', '2001:db8::10/128']);
+    await t.owner.stop();
+  });
+
+  it('retries a refused add on the next verify tick', async () => {
+    const t = setup();
+    await t.owner.start();
+    t.addresses.refuseNext('add', 'EPERM');
+    await t.owner.hold();
+    expect(await t.held()).toEqual([]);
+    await t.advance(1000);
+    expect(await t.held()).toEqual(['198.51.100.10/32', '2001:db8::10/128']);
+    await t.owner.stop();
+  });
+
+  it('refreshes periodically while master when asked to', async () => {
+    const t = setup({ announce: { count: 1, intervalMs: 0, repeatAfterMs: 0, refreshIntervalMs: 1000 } });
+    await t.owner.start();
+    await t.owner.hold();
+    await t.advance(3050);
+    // One burst at hold, then one per refresh tick at 1 s, 2 s and 3 s: two VIPs each.
+    expect(t.announcer.sent).toHaveLength(8);
+    await t.owner.stop();
+  });
+
+  it('moves to a reloaded VIP list, removing the VIP that left the config', async () => {
+    const t = setup();
+    await t.owner.start();
+    await t.owner.hold();
+    await t.owner.update([{ address: '198.51.100.11', family: 4, prefixLength: 32, interface: 'eth0' }], announce);
+    expect(await t.held()).toEqual(['198.51.100.11/32']);
+    await t.owner.stop();
+  });
+});
