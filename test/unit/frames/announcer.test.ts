@@ -4,6 +4,7 @@ import { decodeNeighbourAdvert } from '../../../src/frames/neighbour-advert.js';
 import { Announcer } from '../../../src/kernel/announcer.js';
 import { Notifier } from '../../../src/kernel/notify.js';
 import type { NotifyPort } from '../../../src/kernel/ports.js';
+import { FakeAnnouncer } from '../../fakes/fake-announcer.js';
 
 const target = { ifindex: 7, mac: '02:00:00:00:0e:01' };
 
@@ -45,5 +46,19 @@ describe('Announcer', () => {
   it('NotifyPort is what the sd_notify Notifier offers', () => {
     const port: NotifyPort = new Notifier({ env: {} });
     expect(() => { port.ready('ok'); port.watchdog(); }).not.toThrow();
+  });
+});
+
+describe('FakeAnnouncer', () => {
+  it('records the real frame per call and fails like a down link when told to', async () => {
+    const fake = new FakeAnnouncer();
+    await fake.announce('2001:db8::5', target);
+    expect(fake.sent).toHaveLength(1);
+    expect(fake.sent[0]).toMatchObject({ vip: '2001:db8::5', target });
+    expect(decodeNeighbourAdvert(fake.sent[0]?.frame ?? Buffer.alloc(0)).ok).toBe(true);
+    fake.failWith(Object.assign(new Error('ENETDOWN'), { code: 'ENETDOWN' }));
+    await expect(fake.announce('192.0.2.5', target)).rejects.toMatchObject({ code: 'ENETDOWN' });
+    await expect(fake.announce('bad', target)).rejects.toThrow(TypeError);
+    expect(fake.sent).toHaveLength(1);
   });
 });
