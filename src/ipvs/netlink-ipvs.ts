@@ -82,7 +82,7 @@ export class NetlinkIpvs implements IpvsPort, SyncDaemonPort {
     const label = { action: 'get virtual service', object: serviceKey(service), context: {} } as const;
     try {
       const replies = await this.send(this.encoder().getService(service), label);
-      return this.nests(replies, IPVS_CMD_ATTR_SERVICE).map(decodeService)[0];
+      return this.nestBytes(replies, IPVS_CMD_ATTR_SERVICE).map(decodeService)[0];
     } catch (error) {
       if (error instanceof NetlinkError && error.errno === ESRCH) return undefined;
       throw error;
@@ -91,7 +91,7 @@ export class NetlinkIpvs implements IpvsPort, SyncDaemonPort {
 
   async listVirtualServices(): Promise<readonly VirtualServiceEntry[]> {
     const replies = await this.send(this.encoder().dumpServices(), simpleLabel('list virtual services'));
-    return this.nests(replies, IPVS_CMD_ATTR_SERVICE).map(decodeService);
+    return this.nestBytes(replies, IPVS_CMD_ATTR_SERVICE).map(decodeService);
   }
 
   addRealServer(service: VirtualServiceId, realServer: RealServer): Promise<void> {

@@ -5,8 +5,8 @@
  * FWMARK u32, or PROTOCOL u16 + ADDR (16 bytes) + PORT (network order); for add/edit also
  * SCHED_NAME, PE_NAME, FLAGS {flags, mask}, TIMEOUT u32 seconds and NETMASK u32.
  */
-import type { AttributeSet } from '../netlink/attributes.js';
 import { NetlinkParseError } from '../netlink/parse-error.js';
+import { forEachAttribute, sized } from './attribute-scan.js';
 import type { AttributeWriter } from './attribute-writer.js';
 import {
   AF_INET,
@@ -155,37 +155,86 @@ function prefixMask(prefix: number): number {
   return prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
 }
 
-/** decodeService reads one IPVS_CMD_ATTR_SERVICE nest of a GET_SERVICE reply. */
-export function decodeService(set: AttributeSet): VirtualServiceEntry {
-  const family = familyFromNumber(set.require(set.u16(IPVS_SVC_ATTR_AF), 'IPVS_SVC_ATTR_AF'));
-  const flags = set.require(set.u32(IPVS_SVC_ATTR_FLAGS), 'IPVS_SVC_ATTR_FLAGS');
+/** ServiceFields locates each attribute of a service nest: payload [start, end) by type. */
+class ServiceFields {
+  readonly starts: number[] = [];
+  readonly ends: number[] = [];
+
+  constructor(readonly nest: Buffer) {
+    forEachAttribute(nest, 0, nest.length, (type, start, end) => {
+      if (type > IPVS_SVC_ATTR_STATS64 || this.starts[type] !== undefined) return;
+      this.starts[type] = start;
+      this.ends[type] = end;
+    });
+  }
+
+  has(type: number): boolean {
+    return this.starts[type] !== undefined;
+  }
+
+  /** at returns where a required attribute of at least `size` bytes starts. */
+  at(type: number, size: number, what: string): number {
+    const start = this.starts[type];
+    if (start === undefined) throw new NetlinkParseError(`required attribute ${what} is missing`, 0);
+    return sized(start, this.ends[type] ?? start, size, what);
+  }
+
+  string(type: number): string | undefined {
+    const start = this.starts[type];
+    if (start === undefined) return undefined;
+    const end = this.ends[type] ?? start;
+    const nul = this.nest.indexOf(0, start);
+    return this.nest.toString('latin1', start, nul === -1 || nul > end ? end : nul);
+  }
+
+  bytes(type: number): Buffer | undefined {
+    const start = this.starts[type];
+    return start === undefined ? undefined : this.nest.subarray(start, this.ends[type]);
+  }
+}
+
+/**
+ * decodeService reads one IPVS_CMD_ATTR_SERVICE nest (its payload bytes) of a GET_SERVICE
+ * reply, walking it in place like the real server decoder.
+ */
+export function decodeService(nest: Buffer): VirtualServiceEntry {
+  const fields = new ServiceFields(nest);
+  const family = familyFromNumber(nest.readUInt16LE(fields.at(IPVS_SVC_ATTR_AF, 2, 'IPVS_SVC_ATTR_AF')));
+  const flags = nest.readUInt32LE(fields.at(IPVS_SVC_ATTR_FLAGS, 4, 'IPVS_SVC_ATTR_FLAGS'));
   const schedulerFlags = (Object.keys(SCHEDULER_FLAG_BITS) as SchedulerFlag[]).filter((flag) => (flags & SCHEDULER_FLAG_BITS[flag]) !== 0);
-  const persistenceEngine = set.string(IPVS_SVC_ATTR_PE_NAME);
+  const scheduler = fields.string(IPVS_SVC_ATTR_SCHED_NAME);
+  if (scheduler === undefined) throw new NetlinkParseError('required attribute IPVS_SVC_ATTR_SCHED_NAME is missing', 0);
+  const persistenceEngine = fields.string(IPVS_SVC_ATTR_PE_NAME);
   const settings = {
-    scheduler: set.require(set.string(IPVS_SVC_ATTR_SCHED_NAME), 'IPVS_SVC_ATTR_SCHED_NAME'),
+    scheduler,
     onePacket: (flags & IP_VS_SVC_F_ONEPACKET) !== 0,
     schedulerFlags,
     ...((flags & IP_VS_SVC_F_PERSISTENT) === 0
       ? {}
       : {
           persistence: {
-            timeoutSeconds: set.require(set.u32(IPVS_SVC_ATTR_TIMEOUT), 'IPVS_SVC_ATTR_TIMEOUT'),
-            netmaskPrefixLength: decodeNetmask(family, set.require(set.u32(IPVS_SVC_ATTR_NETMASK), 'IPVS_SVC_ATTR_NETMASK')),
+            timeoutSeconds: nest.readUInt32LE(fields.at(IPVS_SVC_ATTR_TIMEOUT, 4, 'IPVS_SVC_ATTR_TIMEOUT')),
+            netmaskPrefixLength: decodeNetmask(family, nest.readUInt32LE(fields.at(IPVS_SVC_ATTR_NETMASK, 4, 'IPVS_SVC_ATTR_NETMASK'))),
           },
         }),
     ...(persistenceEngine === undefined || persistenceEngine === '' ? {} : { persistenceEngine }),
-    stats: decodeStats(set.bytes(IPVS_SVC_ATTR_STATS64), set.bytes(IPVS_SVC_ATTR_STATS)),
+    stats: decodeStats(fields.bytes(IPVS_SVC_ATTR_STATS64), fields.bytes(IPVS_SVC_ATTR_STATS)),
   };
-  const fwmark = set.u32(IPVS_SVC_ATTR_FWMARK);
-  if (fwmark !== undefined && fwmark !== 0) return { protocol: 'fwmark', family, fwmark, ...settings };
-  return { ...decodeServiceAddress(set, family), ...settings };
+  const fwmark = fields.has(IPVS_SVC_ATTR_FWMARK) ? nest.readUInt32LE(fields.at(IPVS_SVC_ATTR_FWMARK, 4, 'IPVS_SVC_ATTR_FWMARK')) : 0;
+  if (fwmark !== 0) return { protocol: 'fwmark', family, fwmark, ...settings };
+  return { ...decodeServiceAddress(fields, family), ...settings };
 }
 
-function decodeServiceAddress(set: AttributeSet, family: AddressFamily): Extract<VirtualServiceId, { protocol: 'tcp' | 'udp' | 'sctp' }> {
-  const number = set.require(set.u16(IPVS_SVC_ATTR_PROTOCOL), 'IPVS_SVC_ATTR_PROTOCOL');
+function decodeServiceAddress(fields: ServiceFields, family: AddressFamily): Extract<VirtualServiceId, { protocol: 'tcp' | 'udp' | 'sctp' }> {
+  const nest = fields.nest;
+  const number = nest.readUInt16LE(fields.at(IPVS_SVC_ATTR_PROTOCOL, 2, 'IPVS_SVC_ATTR_PROTOCOL'));
   const protocol = number === IPPROTO_TCP ? 'tcp' : number === IPPROTO_UDP ? 'udp' : number === IPPROTO_SCTP ? 'sctp' : undefined;
   if (protocol === undefined) throw new NetlinkParseError(`service protocol ${number} is not tcp, udp or sctp`, 0);
-  const address = set.require(set.bytes(IPVS_SVC_ATTR_ADDR), 'IPVS_SVC_ATTR_ADDR');
-  if (address.length < NF_INET_ADDR_LEN) throw new NetlinkParseError(`service address has ${address.length} bytes, expected 16`, 0);
-  return { protocol, family, address: formatInetAddress(address, family), port: set.require(set.be16(IPVS_SVC_ATTR_PORT), 'IPVS_SVC_ATTR_PORT') };
+  const addressAt = fields.at(IPVS_SVC_ATTR_ADDR, NF_INET_ADDR_LEN, 'IPVS_SVC_ATTR_ADDR');
+  return {
+    protocol,
+    family,
+    address: formatInetAddress(nest.subarray(addressAt, addressAt + NF_INET_ADDR_LEN), family),
+    port: nest.readUInt16BE(fields.at(IPVS_SVC_ATTR_PORT, 2, 'IPVS_SVC_ATTR_PORT')),
+  };
 }
