@@ -1,0 +1,33 @@
+/**
+ * checker-for: one Checker for every kind, dispatching on the check's `kind`. The scheduler
+ * holds one of these; tests hand the scheduler a fake instead.
+ */
+import type { Checker } from './checker.js';
+import { dnsChecker } from './dns-checker.js';
+import { execChecker } from './exec-checker.js';
+import { createHttpChecker, type HttpCheckerOptions } from './http-checker.js';
+import { tcpChecker } from './tcp-checker.js';
+import { createUdpChecker } from './udp-checker.js';
+
+/** checkerFor returns a checker that runs any kind of check. */
+export function checkerFor(options: HttpCheckerOptions = {}): Checker {
+  const http = createHttpChecker(options);
+  const udp = createUdpChecker();
+  return {
+    check({ address, check }, signal) {
+      switch (check.kind) {
+        case 'tcp':
+          return tcpChecker.check({ address, check }, signal);
+        case 'http':
+        case 'https':
+          return http.check({ address, check }, signal);
+        case 'udp':
+          return udp.check({ address, check }, signal);
+        case 'dns':
+          return dnsChecker.check({ address, check }, signal);
+        case 'exec':
+          return execChecker.check({ address, check }, signal);
+      }
+    },
+  };
+}

@@ -1,0 +1,28 @@
+/**
+ * checker: the one interface every kind of health check implements, and what it is pointed at.
+ */
+import type { HealthCheck } from '../config/types.js';
+import type { CheckOutcome } from './check-result.js';
+
+/** HealthCheckKind is a check's `kind`: tcp, http, https, udp, dns or exec. */
+export type HealthCheckKind = HealthCheck['kind'];
+
+/** CheckOf narrows a resolved health check to one kind. */
+export type CheckOf<K extends HealthCheckKind> = Extract<HealthCheck, { readonly kind: K }>;
+
+/** ProbeTarget is what one attempt probes: a real server's address and the check with its port resolved. */
+export interface ProbeTarget<C extends HealthCheck = HealthCheck> {
+  /** address is the real server's canonical IPv4 or IPv6 address. */
+  readonly address: string;
+  /** check carries the port (check.port), the source address and the kind's options. */
+  readonly check: C;
+}
+
+/**
+ * Checker runs one attempt. It resolves, never rejects: a failure is a CheckOutcome. When `signal`
+ * aborts (the attempt's timeout, or the scheduler stopping) it resolves promptly, after it has
+ * destroyed every socket and killed every process it made.
+ */
+export interface Checker<C extends HealthCheck = HealthCheck> {
+  check(target: ProbeTarget<C>, signal: AbortSignal): Promise<CheckOutcome>;
+}
