@@ -92,7 +92,8 @@ export function decodeRdata(message: Uint8Array, type: number, offset: number, l
       data = { kind: 'soa', mname: at.name(), rname: at.name(), serial: at.u32(), refresh: at.u32(), retry: at.u32(), expire: at.u32(), minimum: at.u32() };
       break;
     default:
-      return { kind: 'raw', bytes: message.slice(offset, end) };
+      // A copy, and a plain Uint8Array: Buffer's slice() would share the datagram's memory.
+      return { kind: 'raw', bytes: new Uint8Array(message.subarray(offset, end)) };
   }
   if (at.offset !== end) throw new DnsParseError(`${end - at.offset} bytes left over in RDATA`, at.offset);
   return data;

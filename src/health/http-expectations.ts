@@ -32,9 +32,11 @@ export function hostHeader(check: HttpCheck, address: string): string {
  */
 export function serverName(check: CheckOf<'https'>): string {
   if (check.sni !== null) return check.sni;
-  if (check.host === null) return '';
-  const name = check.host.startsWith('[') ? check.host : check.host.replace(/:\d+$/, '');
-  return isIP(name.replace(/^\[|\]$/g, '')) === 0 ? name : '';
+  const host = check.host;
+  // An address literal: bare, or an IPv6 one in brackets with or without a port.
+  if (host === null || isIP(host) !== 0 || host.startsWith('[')) return '';
+  const name = host.replace(/:\d+$/, '');
+  return isIP(name) === 0 ? name : '';
 }
 
 /** statusExpected says whether an HTTP status falls in any of the expected inclusive ranges. */

@@ -1,0 +1,257 @@
+/**
+ * check-scheduler: runs every probe every intervalMs (± jitterPercent), at most maxConcurrent at
+ * once, times each attempt out, folds results through rise/fall, and reports verdict changes.
+ *
+ * Cadence is kept against the ideal due time, not the previous finish, so a slow check does not
+ * push its successors later and later; lateness (start − ideal due time) is recorded per run.
+ * Clock and timers are injected: tests drive the scheduler with a fake clock and a fake checker.
+ * Per run the scheduler allocates one AbortController, one timer and the checker's promise; the
+ * election runs in its own worker thread, so this loop's work cannot delay adverts.
+ */
+import type { MonotonicClock, ScheduledTimer } from '../election-runtime/monotonic-clock.js';
+import { failed, type CheckOutcome, type CheckResult } from './check-result.js';
+import type { Checker } from './checker.js';
+import { initialHealth, nextHealth, type HealthState } from './hysteresis.js';
+import type { Probe, RealServerRef } from './probe-set.js';
+
+/** LATE_SHARE_OF_INTERVAL: a run that starts later than this share of its interval counts as late. */
+export const LATE_SHARE_OF_INTERVAL = 0.1;
+
+/** VerdictChange says a probe's verdict flipped, for every real server it fans out to. */
+export interface VerdictChange {
+  readonly probeKey: string;
+  readonly realServers: readonly RealServerRef[];
+  readonly up: boolean;
+  /** result is the run that tipped the balance: its failure reason says why a server went down. */
+  readonly result: CheckResult;
+}
+
+/** CheckRun is one finished run, for metrics and the benchmark. */
+export interface CheckRun {
+  readonly probeKey: string;
+  readonly result: CheckResult;
+  /** latenessMs is how much later than its due time the run started (queueing, a busy loop). */
+  readonly latenessMs: number;
+  readonly health: HealthState;
+}
+
+/** Verdict is a probe's current state, as verdicts() lists it. */
+export interface Verdict {
+  readonly probeKey: string;
+  readonly realServers: readonly RealServerRef[];
+  readonly up: boolean;
+}
+
+/** SchedulerStats count runs since construction. */
+export interface SchedulerStats {
+  readonly started: number;
+  /** late counts runs that started more than LATE_SHARE_OF_INTERVAL of their interval late. */
+  readonly late: number;
+  /** skipped counts whole intervals dropped because a probe fell more than one interval behind. */
+  readonly skipped: number;
+  readonly maxLatenessMs: number;
+  readonly inFlight: number;
+  readonly queued: number;
+}
+
+/** CheckSchedulerOptions wire the scheduler to its clock, checker and listeners. */
+export interface CheckSchedulerOptions {
+  readonly clock: MonotonicClock;
+  readonly checker: Checker;
+  /** maxConcurrent is HealthSettings.maxConcurrent: attempts in flight at once. */
+  readonly maxConcurrent: number;
+  readonly onVerdict: (change: VerdictChange) => void;
+  readonly onRun?: (run: CheckRun) => void;
+  /** random returns [0, 1) for jitter and the start-up spread; Math.random unless a test fixes it. */
+  readonly random?: () => number;
+}
+
+/** ProbeEntry is the scheduler's state for one probe. */
+interface ProbeEntry {
+  probe: Probe;
+  health: HealthState;
+  /** dueAtMs is the ideal start of the next run. */
+  dueAtMs: number;
+  timer: ScheduledTimer | null;
+  /** attempt is the run in flight; a result from any other (aborted, detached) attempt is dropped. */
+  attempt: AbortController | null;
+  queued: boolean;
+}
+
+/** CheckScheduler owns the probes' timers and in-flight attempts. */
+export class CheckScheduler {
+  readonly #options: CheckSchedulerOptions;
+  readonly #random: () => number;
+  readonly #entries = new Map<string, ProbeEntry>();
+  /** #queue holds due entries waiting for a slot, oldest first; #queueHead avoids O(n) shifts. */
+  #queue: ProbeEntry[] = [];
+  #queueHead = 0;
+  #inFlight = 0;
+  #running = false;
+  #started = 0;
+  #late = 0;
+  #skipped = 0;
+  #maxLatenessMs = 0;
+
+  constructor(options: CheckSchedulerOptions) {
+    if (!(options.maxConcurrent >= 1)) throw new RangeError(`CheckScheduler: maxConcurrent ${options.maxConcurrent} must be at least 1`);
+    this.#options = options;
+    this.#random = options.random ?? Math.random;
+  }
+
+  /**
+   * update replaces the probe set (at start-up and on reload). A probe whose key is unchanged
+   * keeps its verdict, counters and cadence, and takes the new real-server list; a removed
+   * probe's attempt is aborted; a new probe starts from its initialState.
+   */
+  update(probes: readonly Probe[]): void {
+    const next = new Set<string>();
+    for (const probe of probes) {
+      next.add(probe.key);
+      const entry = this.#entries.get(probe.key);
+      if (entry !== undefined) {
+        entry.probe = probe;
+        continue;
+      }
+      const added: ProbeEntry = { probe, health: initialHealth(probe.target.check.initialState), dueAtMs: 0, timer: null, attempt: null, queued: false };
+      this.#entries.set(probe.key, added);
+      if (this.#running) this.#armFirst(added);
+    }
+    for (const [key, entry] of this.#entries) {
+      if (next.has(key)) continue;
+      this.#halt(entry);
+      this.#entries.delete(key);
+    }
+  }
+
+  /** start arms every probe, each first due at a random point of its first interval so they spread out. */
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    for (const entry of this.#entries.values()) this.#armFirst(entry);
+  }
+
+  /** stop cancels every timer and aborts every attempt; verdicts are kept for a later start(). */
+  stop(): void {
+    this.#running = false;
+    for (const entry of this.#entries.values()) this.#halt(entry);
+    this.#queue = [];
+    this.#queueHead = 0;
+  }
+
+  /** verdicts lists every probe's current verdict (initialState until rise/fall says otherwise). */
+  verdicts(): Verdict[] {
+    return [...this.#entries.values()].map(({ probe, health }) => ({ probeKey: probe.key, realServers: probe.realServers, up: health.up }));
+  }
+
+  /** stats returns the run counters. */
+  stats(): SchedulerStats {
+    return {
+      started: this.#started,
+      late: this.#late,
+      skipped: this.#skipped,
+      maxLatenessMs: this.#maxLatenessMs,
+      inFlight: this.#inFlight,
+      queued: this.#queue.length - this.#queueHead,
+    };
+  }
+
+  #armFirst(entry: ProbeEntry): void {
+    this.#arm(entry, this.#options.clock.nowMs + this.#random() * entry.probe.target.check.intervalMs);
+  }
+
+  #arm(entry: ProbeEntry, dueAtMs: number): void {
+    entry.dueAtMs = dueAtMs;
+    entry.timer = this.#options.clock.schedule(Math.max(0, dueAtMs - this.#options.clock.nowMs), () => {
+      entry.timer = null;
+      this.#due(entry);
+    });
+  }
+
+  /** #halt cancels an entry's timer and detaches its attempt, freeing its slot now. */
+  #halt(entry: ProbeEntry): void {
+    entry.timer?.cancel();
+    entry.timer = null;
+    entry.queued = false;
+    if (entry.attempt !== null) {
+      entry.attempt.abort();
+      entry.attempt = null;
+      this.#inFlight -= 1;
+    }
+  }
+
+  #due(entry: ProbeEntry): void {
+    if (this.#inFlight < this.#options.maxConcurrent) {
+      this.#run(entry);
+      return;
+    }
+    entry.queued = true;
+    this.#queue.push(entry);
+  }
+
+  #run(entry: ProbeEntry): void {
+    const { clock, checker } = this.#options;
+    const check = entry.probe.target.check;
+    const startedAtMs = clock.nowMs;
+    const latenessMs = Math.max(0, startedAtMs - entry.dueAtMs);
+    this.#started += 1;
+    if (latenessMs > check.intervalMs * LATE_SHARE_OF_INTERVAL) this.#late += 1;
+    if (latenessMs > this.#maxLatenessMs) this.#maxLatenessMs = latenessMs;
+    const attempt = new AbortController();
+    entry.attempt = attempt;
+    this.#inFlight += 1;
+    const deadline = clock.schedule(check.timeoutMs, () => {
+      attempt.abort();
+    });
+    const settle = (outcome: CheckOutcome): void => {
+      deadline.cancel();
+      if (entry.attempt !== attempt) return;
+      entry.attempt = null;
+      this.#inFlight -= 1;
+      this.#finished(entry, { ...outcome, latencyMs: clock.nowMs - startedAtMs }, latenessMs);
+      this.#drainQueue();
+    };
+    // A checker resolves by contract; a bug that rejects must still free the slot, and says so.
+    checker.check(entry.probe.target, attempt.signal).then(settle, (error: unknown) => {
+      settle(failed('local', `checker failed unexpectedly: ${String(error)}`));
+    });
+  }
+
+  #finished(entry: ProbeEntry, result: CheckResult, latenessMs: number): void {
+    const { probe } = entry;
+    const check = probe.target.check;
+    const before = entry.health.up;
+    entry.health = nextHealth(entry.health, result.ok, check);
+    this.#options.onRun?.({ probeKey: probe.key, result, latenessMs, health: entry.health });
+    if (entry.health.up !== before) this.#options.onVerdict({ probeKey: probe.key, realServers: probe.realServers, up: entry.health.up, result });
+    // The listeners may have stopped us or removed this probe.
+    if (!this.#running || this.#entries.get(probe.key) !== entry) return;
+    const nowMs = this.#options.clock.nowMs;
+    let dueAtMs = entry.dueAtMs + this.#jittered(check.intervalMs, check.jitterPercent);
+    // More than a whole interval behind: drop the missed runs rather than fire them back to back.
+    if (dueAtMs < nowMs - check.intervalMs) {
+      this.#skipped += Math.floor((nowMs - dueAtMs) / check.intervalMs);
+      dueAtMs = nowMs;
+    }
+    this.#arm(entry, dueAtMs);
+  }
+
+  #drainQueue(): void {
+    while (this.#inFlight < this.#options.maxConcurrent && this.#queueHead < this.#queue.length) {
+      const entry = this.#queue[this.#queueHead];
+      this.#queueHead += 1;
+      if (entry?.queued !== true) continue;
+      entry.queued = false;
+      this.#run(entry);
+    }
+    if (this.#queueHead === this.#queue.length) {
+      this.#queue = [];
+      this.#queueHead = 0;
+    }
+  }
+
+  /** #jittered is intervalMs moved by up to ± jitterPercent, uniformly. */
+  #jittered(intervalMs: number, jitterPercent: number): number {
+    return intervalMs * (1 + ((this.#random() * 2 - 1) * jitterPercent) / 100);
+  }
+}
