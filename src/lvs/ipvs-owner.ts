@@ -18,12 +18,13 @@
  */
 import type { Logger } from 'pino';
 import type { IpvsConfig, VirtualServer } from '../config/types.js';
-import type { MonotonicClock, ScheduledTimer } from '../election-runtime/monotonic-clock.js';
+import type { MonotonicClock } from '../election-runtime/monotonic-clock.js';
 import type { IpvsOperation, IpvsPort, OperationOutcome } from '../ipvs/ipvs-port.js';
 import { realServerKey, serviceKey, type Timeouts } from '../ipvs/model.js';
 import { ipvsServiceId } from './config-to-ipvs.js';
 import { type Verdict, desiredTable } from './desired-table.js';
 import { reconcile } from './reconcile.js';
+import { SerialPasses } from './serial-passes.js';
 
 /** IpvsOwnerConfig is the part of the config the owner follows; a reload passes a new one. */
 export interface IpvsOwnerConfig {
@@ -64,7 +65,7 @@ export class IpvsOwner {
   readonly stats: IpvsOwnerStats = { passes: 0, operations: 0, repairs: 0, refused: 0, errors: 0 };
   #config: IpvsOwnerConfig;
   readonly #ports: IpvsOwnerPorts;
-  readonly #options: IpvsOwnerOptions;
+  readonly #passes: SerialPasses;
   readonly #verdicts = new Map<string, Verdict>();
   readonly #drains = new Set<string>();
   #quorum: ReadonlyMap<string, boolean> = new Map();
@@ -73,41 +74,36 @@ export class IpvsOwner {
   #timeoutsSet: Timeouts | undefined;
   #inputsChanged = true;
   #lastPassClean = false;
-  #running: Promise<void> = Promise.resolve();
-  #passPending = false;
-  #tick: ScheduledTimer | undefined;
-  #stopped = false;
 
   constructor(config: IpvsOwnerConfig, ports: IpvsOwnerPorts, options: IpvsOwnerOptions = { tickIntervalMs: DEFAULT_TICK_INTERVAL_MS }) {
     this.#config = config;
     this.#ports = ports;
-    this.#options = options;
+    this.#passes = new SerialPasses(() => this.#pass(), ports.clock, options.tickIntervalMs);
   }
 
   /** start applies the timeouts and the table once, then keeps them on the tick. */
   start(): Promise<void> {
-    this.#stopped = false;
-    this.#scheduleTick();
+    this.#passes.startTicking();
     return this.#changed();
   }
 
   /** setVerdict records a health checker's verdict for one real server (by realServerRef). */
   setVerdict(realServerRef: string, verdict: Verdict): Promise<void> {
-    if (this.#verdicts.get(realServerRef) === verdict) return this.#running;
+    if (this.#verdicts.get(realServerRef) === verdict) return this.#passes.settled();
     this.#verdicts.set(realServerRef, verdict);
     return this.#changed();
   }
 
   /** drain sets a real server to weight 0 until undrain, whatever its health. */
   drain(realServerRef: string): Promise<void> {
-    if (this.#drains.has(realServerRef)) return this.#running;
+    if (this.#drains.has(realServerRef)) return this.#passes.settled();
     this.#drains.add(realServerRef);
     return this.#changed();
   }
 
   /** undrain gives a drained real server back to its health verdict. */
   undrain(realServerRef: string): Promise<void> {
-    if (!this.#drains.delete(realServerRef)) return this.#running;
+    if (!this.#drains.delete(realServerRef)) return this.#passes.settled();
     return this.#changed();
   }
 
@@ -129,44 +125,26 @@ export class IpvsOwner {
   }
 
   /** stop ends the tick and waits for a running pass; the kernel table stays as it is. */
-  async stop(): Promise<void> {
-    this.#stopped = true;
-    this.#tick?.cancel();
-    this.#tick = undefined;
-    await this.#running;
+  stop(): Promise<void> {
+    return this.#passes.stop();
   }
 
   #changed(): Promise<void> {
     this.#inputsChanged = true;
-    return this.#pass();
+    return this.#passes.request();
   }
 
-  #scheduleTick(): void {
-    this.#tick = this.#ports.clock.schedule(this.#options.tickIntervalMs, () => {
-      void this.#pass().finally(() => {
-        if (!this.#stopped) this.#scheduleTick();
-      });
-    });
-  }
-
-  /** #pass runs one converge after those already queued; concurrent asks share a queued pass. */
-  #pass(): Promise<void> {
-    if (this.#passPending) return this.#running;
-    this.#passPending = true;
-    this.#running = this.#running.then(async () => {
-      this.#passPending = false;
-      const inputsChanged = this.#inputsChanged;
-      this.#inputsChanged = false;
-      this.stats.passes++;
-      try {
-        await this.#converge(inputsChanged);
-      } catch (error) {
-        this.stats.errors++;
-        this.#lastPassClean = false;
-        this.#ports.log.error({ event: 'ipvs.error', err: error }, 'could not converge the IPVS table; re-reading on the next tick');
-      }
-    });
-    return this.#running;
+  async #pass(): Promise<void> {
+    const inputsChanged = this.#inputsChanged;
+    this.#inputsChanged = false;
+    this.stats.passes++;
+    try {
+      await this.#converge(inputsChanged);
+    } catch (error) {
+      this.stats.errors++;
+      this.#lastPassClean = false;
+      this.#ports.log.error({ event: 'ipvs.error', err: error }, 'could not converge the IPVS table; re-reading on the next tick');
+    }
   }
 
   async #converge(inputsChanged: boolean): Promise<void> {
