@@ -1,0 +1,208 @@
+/**
+ * The check scheduler on a fake clock with a scripted checker: cadence and jitter, rise/fall
+ * verdicts fanned out to real servers, timeouts, the concurrency bound, lateness, reload, stop.
+ */
+import { describe, expect, it } from 'vitest';
+import { PASSED, failed, type CheckOutcome } from '../../../src/health/check-result.js';
+import type { Checker, ProbeTarget } from '../../../src/health/checker.js';
+import { CheckScheduler, type CheckRun, type VerdictChange } from '../../../src/health/check-scheduler.js';
+import { probeKey, type Probe } from '../../../src/health/probe-set.js';
+import { FakeClock } from '../../fakes/fake-clock.js';
+import { checkOf } from '../../unit/health/check-fixtures.js';
+
+/** Reply tells the scripted checker what to answer: an outcome now, or nothing until aborted. */
+type Reply = CheckOutcome | 'hang';
+
+interface Call {
+  readonly address: string;
+  readonly atMs: number;
+  readonly signal: AbortSignal;
+}
+
+/** ScriptedChecker answers each attempt from `reply(address)` and records when it was asked. */
+class ScriptedChecker implements Checker {
+  readonly calls: Call[] = [];
+  constructor(
+    private readonly clock: FakeClock,
+    public reply: (address: string) => Reply,
+  ) {}
+
+  check(target: ProbeTarget, signal: AbortSignal): Promise<CheckOutcome> {
+    this.calls.push({ address: target.address, atMs: this.clock.nowMs, signal });
+    const reply = this.reply(target.address);
+    if (reply !== 'hang') return Promise.resolve(reply);
+    return new Promise((resolve) => {
+      signal.addEventListener('abort', () => {
+        resolve(failed('timeout', 'aborted'));
+      });
+    });
+  }
+
+  startsOf(address: string): number[] {
+    return this.calls.filter((call) => call.address === address).map((call) => call.atMs);
+  }
+}
+
+function probe(address: string, fields: Record<string, unknown> = {}, virtualServers = ['web']): Probe {
+  const check = checkOf('tcp', 80, { jitterPercent: 0, ...fields });
+  return { key: probeKey(address, check), target: { address, check }, realServers: virtualServers.map((virtualServer) => ({ virtualServer, address, port: 80 })) };
+}
+
+/** Harness wires a scheduler to a fake clock and records what it reports. */
+function harness(reply: (address: string) => Reply, options: { maxConcurrent?: number; random?: () => number } = {}) {
+  const clock = new FakeClock();
+  const checker = new ScriptedChecker(clock, reply);
+  const verdicts: VerdictChange[] = [];
+  const runs: CheckRun[] = [];
+  const scheduler = new CheckScheduler({
+    clock,
+    checker,
+    maxConcurrent: options.maxConcurrent ?? 64,
+    random: options.random ?? (() => 0),
+    onVerdict: (change) => verdicts.push(change),
+    onRun: (run) => runs.push(run),
+  });
+  /** advance moves the clock in 1 ms steps, letting checker promises settle between steps. */
+  const advance = async (ms: number): Promise<void> => {
+    for (let i = 0; i < ms; i += 1) {
+      clock.advance(1);
+      for (let flush = 0; flush < 3; flush += 1) await Promise.resolve();
+    }
+  };
+  return { clock, checker, scheduler, verdicts, runs, advance };
+}
+
+describe('CheckScheduler cadence', () => {
+  it('spreads first runs over the first interval, then keeps the interval', async () => {
+    const spread = [0.25, 0.75];
+    const { checker, scheduler, advance } = harness(() => PASSED, { random: () => spread.shift() ?? 0 });
+    scheduler.update([probe('10.0.0.1'), probe('10.0.0.2')]);
+    scheduler.start();
+    await advance(6600);
+    expect(checker.startsOf('10.0.0.1')).toEqual([500, 2500, 4500, 6500]);
+    expect(checker.startsOf('10.0.0.2')).toEqual([1500, 3500, 5500]);
+  });
+
+  it('moves each interval by at most ± jitterPercent', async () => {
+    const draws = [0, 0, 1, 0.5];
+    const { checker, scheduler, advance } = harness(() => PASSED, { random: () => draws.shift() ?? 0.5 });
+    scheduler.update([probe('10.0.0.1', { jitterPercent: 10 })]);
+    scheduler.start();
+    await advance(6000);
+    // first run at 0, then 2000 − 10 %, then 2000 + 10 %, then exactly 2000.
+    expect(checker.startsOf('10.0.0.1')).toEqual([0, 1800, 4000, 6000]);
+  });
+});
+
+describe('CheckScheduler verdicts', () => {
+  it('reports down after fall failures and up after rise successes, to every real server of the probe', async () => {
+    let healthy = false;
+    const { scheduler, verdicts, advance } = harness(() => (healthy ? PASSED : failed('refused', 'connection refused')));
+    const shared = probe('10.0.0.1', {}, ['web', 'web-mark']);
+    scheduler.update([shared]);
+    scheduler.start();
+    await advance(4001); // runs at 0, 2000, 4000: the third failure tips it
+    expect(verdicts).toEqual([
+      { probeKey: shared.key, realServers: shared.realServers, up: false, result: { ok: false, reason: 'refused', detail: 'connection refused', latencyMs: 0 } },
+    ]);
+    healthy = true;
+    await advance(2000);
+    expect(verdicts).toHaveLength(1);
+    await advance(2000);
+    expect(verdicts[1]).toMatchObject({ probeKey: shared.key, up: true, result: { ok: true } });
+    expect(scheduler.verdicts()).toEqual([{ probeKey: shared.key, realServers: shared.realServers, up: true }]);
+  });
+
+  it('starts from initialState and reports nothing until rise or fall is met', async () => {
+    const { scheduler, verdicts, advance } = harness(() => PASSED);
+    const down = probe('10.0.0.1', { initialState: 'down', rise: 3 });
+    scheduler.update([down]);
+    expect(scheduler.verdicts()[0]?.up).toBe(false);
+    scheduler.start();
+    await advance(2001);
+    expect(verdicts).toEqual([]);
+    await advance(2000);
+    expect(verdicts.map((change) => change.up)).toEqual([true]);
+  });
+
+  it('aborts an attempt at its timeout and counts it as a failure with its latency', async () => {
+    const { checker, scheduler, runs, advance } = harness(() => 'hang');
+    scheduler.update([probe('10.0.0.1', { timeoutMs: 700 })]);
+    scheduler.start();
+    await advance(699);
+    expect(checker.calls[0]?.signal.aborted).toBe(false);
+    await advance(2);
+    expect(checker.calls[0]?.signal.aborted).toBe(true);
+    expect(runs[0]?.result).toEqual({ ok: false, reason: 'timeout', detail: 'aborted', latencyMs: 700 });
+    expect(runs[0]?.health).toEqual({ up: true, successes: 0, failures: 1 });
+  });
+});
+
+describe('CheckScheduler concurrency', () => {
+  it('keeps at most maxConcurrent attempts in flight and records the queueing as lateness', async () => {
+    const { checker, scheduler, runs, advance } = harness(() => 'hang', { maxConcurrent: 2 });
+    const probes = ['10.0.0.1', '10.0.0.2', '10.0.0.3', '10.0.0.4', '10.0.0.5'].map((address) => probe(address, { timeoutMs: 300 }));
+    scheduler.update(probes);
+    scheduler.start();
+    await advance(1);
+    expect(scheduler.stats()).toMatchObject({ inFlight: 2, queued: 3, started: 2 });
+    await advance(1000);
+    // Three waves of at most two, each ended by the 300 ms timeout.
+    expect(checker.calls.map((call) => call.atMs)).toEqual([0, 0, 300, 300, 600]);
+    expect(runs.map((run) => run.latenessMs)).toEqual([0, 0, 300, 300, 600]);
+    // Late means more than 10 % of the 2000 ms interval (200 ms): the three that waited.
+    expect(scheduler.stats()).toMatchObject({ started: 5, late: 3, maxLatenessMs: 600, inFlight: 0, queued: 0 });
+  });
+
+  it('drops missed intervals instead of firing them back to back', async () => {
+    let slow = true;
+    const { checker, scheduler, advance } = harness(() => (slow ? 'hang' : PASSED), { maxConcurrent: 1 });
+    scheduler.update([probe('10.0.0.1', { timeoutMs: 1900 }), probe('10.0.0.2', { timeoutMs: 1900, intervalMs: 2000 }), probe('10.0.0.3', { timeoutMs: 1900 })]);
+    scheduler.start();
+    await advance(5800);
+    slow = false;
+    await advance(4000);
+    expect(scheduler.stats().skipped).toBeGreaterThan(0);
+    // After the backlog each probe is back on a 2 s cadence, not bunched up.
+    const recent = checker.startsOf('10.0.0.1').filter((atMs) => atMs > 6000);
+    expect(recent.slice(1).map((atMs, i) => atMs - (recent[i] ?? 0))).toEqual(recent.slice(1).map(() => 2000));
+  });
+});
+
+describe('CheckScheduler reload and stop', () => {
+  it('keeps counters and verdict for an unchanged probe, starts new ones fresh, aborts removed ones', async () => {
+    const { checker, scheduler, verdicts, advance } = harness((address) => (address === '10.0.0.3' ? 'hang' : failed('refused', 'no')));
+    const kept = probe('10.0.0.1');
+    const removed = probe('10.0.0.3');
+    scheduler.update([kept, removed]);
+    scheduler.start();
+    await advance(2001); // two failures for kept; removed hangs in flight (its second attempt)
+    const removedStarts = checker.startsOf('10.0.0.3').length;
+    const widened = { ...kept, realServers: [...kept.realServers, { virtualServer: 'api', address: '10.0.0.1', port: 80 }] };
+    const added = probe('10.0.0.2', { initialState: 'down' });
+    scheduler.update([widened, added]);
+    const removedSignal = checker.calls.findLast((call) => call.address === '10.0.0.3')?.signal;
+    expect(removedSignal?.aborted).toBe(true);
+    await advance(2000); // third failure of kept: down, reported to both services
+    expect(verdicts.map((change) => [change.probeKey, change.up, change.realServers.length])).toEqual([[kept.key, false, 2]]);
+    expect(scheduler.verdicts().map((verdict) => [verdict.probeKey, verdict.up])).toEqual([
+      [kept.key, false],
+      [added.key, false],
+    ]);
+    expect(checker.startsOf('10.0.0.3')).toHaveLength(removedStarts);
+  });
+
+  it('stop aborts attempts in flight and runs nothing more', async () => {
+    const { checker, scheduler, runs, clock, advance } = harness(() => 'hang');
+    scheduler.update([probe('10.0.0.1')]);
+    scheduler.start();
+    await advance(10);
+    scheduler.stop();
+    expect(checker.calls[0]?.signal.aborted).toBe(true);
+    await advance(10_000);
+    expect(checker.calls).toHaveLength(1);
+    expect(runs).toEqual([]);
+    expect(clock.pending).toBe(0);
+    expect(scheduler.stats()).toMatchObject({ inFlight: 0, queued: 0 });
+  });
+});
