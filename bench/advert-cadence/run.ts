@@ -1,7 +1,7 @@
 /**
  * advert-cadence: does a master advert on time while the daemon, or the machine, is busy?
  *
- *   npx tsx bench/advert-cadence/run.ts [secondsPerCase]     (default 10)
+ *   npx tsx bench/advert-cadence/run.ts [secondsPerCase] [nice|inherit]     (default 10, -10)
  *
  * A lone master on its election thread adverts to a capture socket on a thread of its own, at
  * 50 ms (the default profile) and at 10 ms (the fastest the wire allows). Each interval runs four
@@ -14,10 +14,13 @@
  * It prints the inter-arrival distribution of adverts (min, median, p99, max, in ms), how many
  * gaps reached 3 intervals (where a backup's masterDown = 3 × interval + skew starts to run out,
  * RFC 5798 §6.1), and the election thread's own count of timers that ran later than its stall
- * threshold (half an interval). Figures vary with the machine; compare runs side by side.
+ * threshold (half an interval). The election thread asks for the given nice value (thread-priority.ts;
+ * `inherit` leaves it alone), so the two can be compared under cpu-hog. Figures vary with the
+ * machine and its other load; compare runs side by side.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { startElectionRuntime } from '../../src/election-runtime/election-runtime.js';
+import { ELECTION_THREAD_NICE } from '../../src/election-runtime/thread-priority.js';
 import {
   becameMaster,
   freePort,
@@ -28,8 +31,10 @@ import {
 } from '../../test/component/election-runtime/runtime-harness.js';
 
 const secondsPerCase = Number(process.argv[2] ?? 10);
-if (!(secondsPerCase > 0)) {
-  console.error(`usage: npx tsx bench/advert-cadence/run.ts [secondsPerCase]   (a positive number, got ${process.argv[2] ?? ''})`);
+const niceArgument = process.argv[3] ?? String(ELECTION_THREAD_NICE);
+const threadNice = niceArgument === 'inherit' ? null : Number(niceArgument);
+if (!(secondsPerCase > 0) || (threadNice !== null && !Number.isInteger(threadNice))) {
+  console.error(`usage: npx tsx bench/advert-cadence/run.ts [secondsPerCase] [nice|inherit]   (got ${process.argv.slice(2).join(' ')})`);
   process.exit(2);
 }
 
@@ -81,13 +86,14 @@ interface Row {
   readonly maxLateByMs: number;
 }
 
+let threadPriority: unknown = null;
+
 async function runCase(intervalMs: number, load: Load): Promise<Row> {
   const capture = await startAdvertCapture();
   const log = new NoticeLog();
-  const runtime = await startElectionRuntime(
-    loopbackNode({ name: 'bench', priority: 255, advertIntervalMs: intervalMs }, ['bench', 'ghost'], await freePort(), [capture.port]),
-    log.handlers,
-  );
+  const node = loopbackNode({ name: 'bench', priority: 255, advertIntervalMs: intervalMs }, ['bench', 'ghost'], await freePort(), [capture.port]);
+  const runtime = await startElectionRuntime({ ...node, threadNice }, log.handlers);
+  threadPriority = runtime.threadPriority;
   await log.waitFor(becameMaster);
   await sleep(300);
   const before = await runtime.status();
@@ -136,7 +142,10 @@ function format(row: Row): string {
 }
 
 console.log(`advert cadence, ${secondsPerCase} s per case, lone master on its election thread, Node ${process.version}`);
-console.log('advert  load          adverts     min  median     p99     max  gaps≥3×  late timers  max late');
+const rows: string[] = [];
 for (const intervalMs of INTERVALS_MS) {
-  for (const load of LOADS) console.log(format(await runCase(intervalMs, load)));
+  for (const load of LOADS) rows.push(format(await runCase(intervalMs, load)));
 }
+console.log(`election thread priority: ${JSON.stringify(threadPriority)}`);
+console.log('advert  load          adverts     min  median     p99     max  gaps≥3×  late timers  max late');
+for (const row of rows) console.log(row);

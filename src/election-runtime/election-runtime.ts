@@ -20,6 +20,7 @@ import type {
   SerializedError,
   ToElectionThread,
 } from './messages.js';
+import { ELECTION_THREAD_NICE, type ThreadPriority } from './thread-priority.js';
 import type { ElectionTransportOptions, UdpEndpoint } from './udp-transport.js';
 
 /** ElectionRuntimeOptions is the election and where it talks. */
@@ -28,6 +29,8 @@ export interface ElectionRuntimeOptions {
   readonly transport: ElectionTransportOptions;
   /** rejectLogWindowMs: at most one `rejected` notice per reason per window; default one minute. */
   readonly rejectLogWindowMs?: number;
+  /** threadNice: the election thread's nice value (default ELECTION_THREAD_NICE); null leaves it. */
+  readonly threadNice?: number | null;
 }
 
 /** ElectionRuntimeHandlers receive what the election thread reports, in order. */
@@ -70,17 +73,26 @@ export class ElectionRuntime {
   #stopped: Promise<ElectionStatus>;
   #resolveStopped: (status: ElectionStatus) => void = () => undefined;
   #exited = false;
+  /** ended: the thread stopped after a shutdown, or was terminated on purpose; exit is no failure. */
+  #ended = false;
   /** boundEndpoints are where the election listens (port 0 resolved). */
   readonly boundEndpoints: readonly UdpEndpoint[];
+  /** threadPriority is the election thread's nice value, with the reason if it could not be set (log it). */
+  readonly threadPriority: ThreadPriority | null;
 
-  private constructor(worker: Worker, bound: readonly UdpEndpoint[], handoverTimeoutMs: number, handlers: ElectionRuntimeHandlers) {
+  private constructor(
+    worker: Worker,
+    ready: { bound: readonly UdpEndpoint[]; priority: ThreadPriority | null },
+    handoverTimeoutMs: number,
+    handlers: ElectionRuntimeHandlers,
+  ) {
     this.#worker = worker;
-    this.boundEndpoints = bound;
+    this.boundEndpoints = ready.bound;
+    this.threadPriority = ready.priority;
     this.#handoverTimeoutMs = handoverTimeoutMs;
     this.#stopped = new Promise((resolve) => {
       this.#resolveStopped = resolve;
     });
-    let stoppedCleanly = false;
     worker.on('message', (message: FromElectionThread) => {
       switch (message.kind) {
         case 'notice':
@@ -91,19 +103,26 @@ export class ElectionRuntime {
           this.#statusWaiters.delete(message.requestId);
           return;
         case 'stopped':
-          stoppedCleanly = true;
+          this.#ended = true;
           this.#resolveStopped(message.status);
           return;
         default:
           return;
       }
     });
+    // A crash raises 'error' and then 'exit'; the daemon hears about it once.
+    let reportedFailure = false;
+    const fail = (error: ElectionRuntimeError): void => {
+      if (reportedFailure) return;
+      reportedFailure = true;
+      handlers.failed(error);
+    };
     worker.on('error', (error) => {
-      handlers.failed(new ElectionRuntimeError(`election thread crashed: ${error.message}`, 'TANDEM_ELECTION_THREAD', { cause: error }));
+      fail(new ElectionRuntimeError(`election thread crashed: ${error.message}`, 'TANDEM_ELECTION_THREAD', { cause: error }));
     });
     worker.on('exit', (exitCode) => {
       this.#exited = true;
-      if (!stoppedCleanly) handlers.failed(new ElectionRuntimeError(`election thread exited (code ${exitCode}) without a shutdown`));
+      if (!this.#ended) fail(new ElectionRuntimeError(`election thread exited (code ${exitCode}) without a shutdown`));
     });
   }
 
@@ -115,14 +134,15 @@ export class ElectionRuntime {
       election: options.election,
       transport: options.transport,
       rejectLogWindowMs: options.rejectLogWindowMs ?? DEFAULT_REJECT_LOG_WINDOW_MS,
+      threadNice: options.threadNice === undefined ? ELECTION_THREAD_NICE : options.threadNice,
     };
     const worker = spawnElectionWorker(init);
-    const bound = await new Promise<readonly UdpEndpoint[]>((resolve, reject) => {
+    const ready = await new Promise<{ bound: readonly UdpEndpoint[]; priority: ThreadPriority | null }>((resolve, reject) => {
       const settle = (): void => {
         worker.off('message', onMessage).off('error', onError).off('exit', onExit);
       };
       const onMessage = (message: FromElectionThread): void => {
-        if (message.kind === 'ready') resolve(message.bound);
+        if (message.kind === 'ready') resolve(message);
         else if (message.kind === 'failed') reject(ElectionRuntimeError.fromSerialized(message.error));
         else return;
         settle();
@@ -137,7 +157,7 @@ export class ElectionRuntime {
       };
       worker.on('message', onMessage).on('error', onError).on('exit', onExit);
     });
-    return new ElectionRuntime(worker, bound, options.election.handoverTimeoutMs, handlers);
+    return new ElectionRuntime(worker, ready, options.election.handoverTimeoutMs, handlers);
   }
 
   /** send feeds a control event; a keysChanged with a short key throws ElectionOptionsError here. */
@@ -171,6 +191,7 @@ export class ElectionRuntime {
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<never>((_resolve, reject) => {
       timer = setTimeout(() => {
+        this.#ended = true;
         void this.#worker.terminate();
         reject(new ElectionRuntimeError(`election did not stop within ${deadlineMs} ms; its thread was terminated`, 'TANDEM_ELECTION_SHUTDOWN_TIMEOUT'));
       }, deadlineMs);
@@ -186,6 +207,7 @@ export class ElectionRuntime {
 
   /** terminate kills the thread without a priority-0 advert: only for a daemon that is crashing. */
   async terminate(): Promise<void> {
+    this.#ended = true;
     await this.#worker.terminate();
   }
 

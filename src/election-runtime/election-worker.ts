@@ -14,6 +14,7 @@ import { ElectionDriver } from './election-driver.js';
 import { loopDelaySampler } from './loop-delay.js';
 import { serializeError, type ElectionWorkerInit, type FromElectionThread, type ToElectionThread } from './messages.js';
 import { systemMonotonicClock } from './monotonic-clock.js';
+import { setCurrentThreadNice } from './thread-priority.js';
 import { UdpTransport } from './udp-transport.js';
 
 if (parentPort === null) throw new Error('election-worker.ts is a worker thread entry point; start it with startElectionRuntime()');
@@ -72,6 +73,7 @@ async function runElectionThread(port: MessagePort, init: ElectionWorkerInit): P
         return;
     }
   });
-  post({ kind: 'ready', bound: transport.boundEndpoints() });
+  const priority = init.threadNice === null ? null : setCurrentThreadNice(init.threadNice);
+  post({ kind: 'ready', bound: transport.boundEndpoints(), priority });
   driver.start();
 }
