@@ -1,0 +1,91 @@
+/**
+ * lvs-owner: the IPVS owner and the sync-daemon owner, run on the host, against Linux's IPVS in
+ * a user-mode-linux guest (through programs/ipvs-rpc/server.mjs), checked with the guest's own
+ * ipvsadm: a failed real server goes to weight 0 and back, `ipvsadm -C` is repaired, and a
+ * follow-role swap leaves the right daemon running.
+ */
+import { mkdtemp } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { virtualServerSchema } from '../../src/config/schema-virtual-server.js';
+import { realServerRef } from '../../src/lvs/config-to-ipvs.js';
+import { IpvsOwner } from '../../src/lvs/ipvs-owner.js';
+import { SyncDaemonOwner } from '../../src/lvs/sync-daemon-owner.js';
+import { GuestIpvsPort } from '../contract/ipvs-guest-port.js';
+import { FakeClock } from '../fakes/fake-clock.js';
+import { guestSkipReason, startGuest, type Guest, type RunResult } from './harness/guest.js';
+
+const skipReason = guestSkipReason();
+
+const web = virtualServerSchema.parse({
+  protocol: 'tcp',
+  address: '192.0.2.1',
+  port: 80,
+  scheduler: 'wrr',
+  realServers: [
+    { address: '192.0.2.10', weight: 3 },
+    { address: '192.0.2.11', weight: 5 },
+  ],
+});
+const ipvsConfig = { timeouts: { tcpSeconds: 0, tcpFinSeconds: 0, udpSeconds: 0 }, purgeUnmanaged: false };
+
+describe.skipIf(skipReason !== undefined)('guest kernel: lvs owners', () => {
+  let guest: Guest;
+  let port: GuestIpvsPort;
+  let server: Promise<RunResult>;
+  const log = pino({ level: 'silent' });
+
+  beforeAll(async () => {
+    guest = await startGuest({ timeoutMs: 120_000 });
+    const dir = await mkdtemp(join(guest.shareDir, 'ipvs-rpc-'));
+    server = guest.node('test/kernel/programs/ipvs-rpc/server.mjs', [dir], { timeoutMs: 900_000 });
+    port = new GuestIpvsPort(dir, server);
+    await port.reset();
+  });
+
+  afterAll(async () => {
+    await port.exit().catch(() => undefined);
+    await server.catch(() => undefined);
+    await guest.stop();
+  });
+
+  const saved = async (): Promise<string> => (await guest.run('ipvsadm-save -n')).stdout;
+
+  it('quiesces a failed real server to weight 0 in ipvsadm and restores it, and repairs ipvsadm -C', async () => {
+    const clock = new FakeClock();
+    const owner = new IpvsOwner({ virtualServers: [web], ipvs: ipvsConfig }, { ipvs: port, clock, log });
+    await owner.start();
+    expect(await saved()).toBe(
+      '-A -t 192.0.2.1:80 -s wrr\n-a -t 192.0.2.1:80 -r 192.0.2.10:80 -g -w 3\n-a -t 192.0.2.1:80 -r 192.0.2.11:80 -g -w 5\n',
+    );
+
+    await owner.setVerdict(realServerRef(web, { address: '192.0.2.11', port: 80 }), 'down');
+    expect((await guest.run('ipvsadm -Ln')).stdout).toMatch(/192\.0\.2\.11:80\s+Route\s+0\s/);
+    await owner.setVerdict(realServerRef(web, { address: '192.0.2.11', port: 80 }), 'up');
+    expect((await guest.run('ipvsadm -Ln')).stdout).toMatch(/192\.0\.2\.11:80\s+Route\s+5\s/);
+
+    expect((await guest.run('ipvsadm -C')).code).toBe(0);
+    clock.advance(500);
+    await vi.waitFor(() => {
+      expect(owner.stats.repairs).toBe(3);
+    }, { timeout: 30_000, interval: 100 });
+    await owner.stop();
+    expect(await saved()).toContain('-a -t 192.0.2.1:80 -r 192.0.2.11:80 -g -w 5');
+    await port.reset();
+  });
+
+  it('swaps a follow-role sync daemon from backup to master', async () => {
+    const config = { mode: 'follow-role' as const, mcastInterface: 'lo', syncid: 7, maxlen: 0, group: '224.0.0.81', port: 8848, ttl: 1 };
+    const owner = new SyncDaemonOwner(config, 'backup', { syncDaemons: port, clock: new FakeClock(), log });
+    await owner.start();
+    expect((await guest.run(['ipvsadm', '-L', '--daemon'])).stdout).toMatch(/^backup sync daemon \(mcast=lo, syncid=7/);
+    await owner.setRole('master');
+    const daemons = (await guest.run(['ipvsadm', '-L', '--daemon'])).stdout.trim().split('\n');
+    expect(daemons).toHaveLength(1);
+    expect(daemons[0]).toMatch(/^master sync daemon \(mcast=lo, syncid=7/);
+    expect(owner.stats.errors).toBe(0);
+    await owner.stop();
+    await port.reset();
+  });
+});
