@@ -68,10 +68,11 @@ const SHUTDOWN_SLACK_MS = 2000;
 export class ElectionRuntime {
   readonly #worker: Worker;
   readonly #handoverTimeoutMs: number;
-  readonly #statusWaiters = new Map<number, (status: ElectionStatus) => void>();
+  readonly #statusWaiters = new Map<number, { resolve: (status: ElectionStatus) => void; reject: (error: Error) => void }>();
   #nextRequestId = 1;
   #stopped: Promise<ElectionStatus>;
   #resolveStopped: (status: ElectionStatus) => void = () => undefined;
+  #rejectStopped: (error: Error) => void = () => undefined;
   #exited = false;
   /** ended: the thread stopped after a shutdown, or was terminated on purpose; exit is no failure. */
   #ended = false;
@@ -90,16 +91,19 @@ export class ElectionRuntime {
     this.boundEndpoints = ready.bound;
     this.threadPriority = ready.priority;
     this.#handoverTimeoutMs = handoverTimeoutMs;
-    this.#stopped = new Promise((resolve) => {
+    this.#stopped = new Promise((resolve, reject) => {
       this.#resolveStopped = resolve;
+      this.#rejectStopped = reject;
     });
+    // Nobody may be waiting for the stop yet; a crash must not become an unhandled rejection.
+    this.#stopped.catch(() => undefined);
     worker.on('message', (message: FromElectionThread) => {
       switch (message.kind) {
         case 'notice':
           handlers.notice(message.notice);
           return;
         case 'status':
-          this.#statusWaiters.get(message.requestId)?.(message.status);
+          this.#statusWaiters.get(message.requestId)?.resolve(message.status);
           this.#statusWaiters.delete(message.requestId);
           return;
         case 'stopped':
@@ -122,7 +126,11 @@ export class ElectionRuntime {
     });
     worker.on('exit', (exitCode) => {
       this.#exited = true;
-      if (!this.#ended) fail(new ElectionRuntimeError(`election thread exited (code ${exitCode}) without a shutdown`));
+      const error = new ElectionRuntimeError(`election thread exited (code ${exitCode}) without a shutdown`);
+      for (const waiter of this.#statusWaiters.values()) waiter.reject(error);
+      this.#statusWaiters.clear();
+      this.#rejectStopped(error);
+      if (!this.#ended) fail(error);
     });
   }
 
@@ -174,7 +182,7 @@ export class ElectionRuntime {
         reject(new ElectionRuntimeError('election thread has exited; no status'));
         return;
       }
-      this.#statusWaiters.set(requestId, resolve);
+      this.#statusWaiters.set(requestId, { resolve, reject });
       this.#post({ kind: 'statusRequest', requestId });
     });
   }
