@@ -1,0 +1,103 @@
+/**
+ * Two real `tandem run` daemons in two director namespaces and a client, all on one bridge.
+ * The election runs over real UDP, the VIP is added over rtnetlink and announced with real
+ * gratuitous ARP; the client reaches the VIP over TCP and learns which director answered.
+ */
+import { execFileSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DIRECTORS, killAndWait, Lab, waitFor, type DirectorName } from './lab/lab.js';
+
+const ADVERT_INTERVAL_MS = 100;
+const PREEMPT_DELAY_MS = 2000;
+/** Start-up of a daemon from source (tsx) takes a few seconds on this machine. */
+const START_BOUND_MS = 20_000;
+/** master_down is 3 × 100 + skew ≈ 360 ms; the bound is generous because CI shares two cores. */
+const FAILOVER_BOUND_MS = 3_000;
+
+/**
+ * CLIENT_BOUND_MS bounds how long the client may take to reach the new holder. A fresh probe
+ * process starts in it (about a second under load), and a client whose ARP entry went stale
+ * before the gratuitous ARP re-resolves within the kernel's DELAY/PROBE time (5 s, ip-neighbour(8)).
+ */
+const CLIENT_BOUND_MS = 15_000;
+
+let lab: Lab | undefined;
+
+beforeAll(async () => {
+  lab = await Lab.create({ advertIntervalMs: ADVERT_INTERVAL_MS, preemptDelayMs: PREEMPT_DELAY_MS });
+}, 30_000);
+
+afterAll(async () => {
+  await lab?.destroy();
+}, 30_000);
+
+function requireLab(): Lab {
+  if (lab === undefined) throw new Error('the lab did not start');
+  return lab;
+}
+
+function holders(l: Lab): DirectorName[] {
+  return DIRECTORS.map((d) => d.name).filter((name) => l.holdsVip(name));
+}
+
+/** answerFrom connects to the VIP from the client until `name` answers. */
+async function answeredBy(l: Lab, name: DirectorName): Promise<void> {
+  let last = '';
+  const probe = l.startProbe(20, (answer) => { last = answer.from; });
+  try {
+    await waitFor(`the client to reach ${name} at the VIP`, () => last === name, CLIENT_BOUND_MS);
+  } catch (error) {
+    // Say what the client and the daemons saw, so a failure here can be diagnosed from the log alone.
+    const events = DIRECTORS.map((d) => `${d.name}: ${(l.logs.get(d.name) ?? []).slice(-8).map((line) => `${String(line.time)} ${String(line.event)} ${typeof line.to === 'string' ? line.to : ''}`).join(', ')}`);
+    const macs = DIRECTORS.map((d) => `${d.name} ${/link\/ether (\S+)/.exec(l.namespaces[d.name].ip('-o', 'link', 'show', 'eth0'))?.[1] ?? '?'}`).join(', ');
+    const sockets = execFileSync('ip', ['netns', 'exec', l.namespaces.client.name, 'ss', '-tan'], { encoding: 'utf8' }).replace(/\n/g, ' | ');
+    const listeners = execFileSync('ip', ['netns', 'exec', l.namespaces[name].name, 'ss', '-tlnp'], { encoding: 'utf8' }).replace(/\n/g, ' | ');
+    throw new Error(`${String(error)}; client sockets: ${sockets}; ${name} listeners: ${listeners}; ${name} addresses: ${l.namespaces[name].ip('-o', 'addr', 'show', 'dev', 'eth0').replace(/\n/g, ' | ')}; last answer: ${last || 'none'}; MACs: ${macs}; client neighbours: ${l.namespaces.client.ip('neigh').trim()}; ${events.join('; ')}`, { cause: error });
+  } finally {
+    await killAndWait(probe, 'SIGKILL');
+  }
+}
+
+describe('tandem run in network namespaces', () => {
+  it('elects alpha (higher priority): exactly one director holds the VIP and the client reaches it', async () => {
+    const l = requireLab();
+    l.startDaemon('alpha');
+    l.startDaemon('beta');
+    await waitFor('alpha to hold the VIP', () => l.holdsVip('alpha'), START_BOUND_MS);
+    await waitFor('beta to report backup', () => (l.logs.get('beta') ?? []).some((line) => line.event === 'election.transition' && line.to === 'backup'), START_BOUND_MS);
+    expect(holders(l)).toEqual(['alpha']);
+    await answeredBy(l, 'alpha');
+    const transition = (l.logs.get('alpha') ?? []).find((line) => line.event === 'election.transition' && line.to === 'master');
+    expect(transition).toMatchObject({ component: 'election', from: 'backup' });
+  }, 60_000);
+
+  it('SIGKILL of the master: beta holds the VIP within the bound and answers the client', async () => {
+    const l = requireLab();
+    const alpha = l.daemons.get('alpha');
+    if (alpha === undefined) throw new Error('alpha is not running');
+    await killAndWait(alpha, 'SIGKILL');
+    const tookMs = await waitFor('beta to hold the VIP', () => l.holdsVip('beta'), FAILOVER_BOUND_MS);
+    expect(tookMs).toBeLessThan(FAILOVER_BOUND_MS);
+    await answeredBy(l, 'beta');
+    // alpha died holding the VIP; a SIGKILLed daemon cannot remove it, so both hold it until alpha restarts.
+    l.startDaemon('alpha');
+    await waitFor('alpha to take the VIP back (preempt)', () => l.holdsVip('alpha') && !l.holdsVip('beta'), START_BOUND_MS);
+    expect(holders(l)).toEqual(['alpha']);
+    await answeredBy(l, 'alpha');
+  }, 60_000);
+
+  it('SIGTERM of the master hands over: alpha removes the VIP, beta takes it, alpha exits 0', async () => {
+    const l = requireLab();
+    const alpha = l.daemons.get('alpha');
+    if (alpha === undefined) throw new Error('alpha is not running');
+    const exitCode = await killAndWait(alpha, 'SIGTERM');
+    expect(exitCode).toBe(0);
+    expect(l.holdsVip('alpha')).toBe(false);
+    await waitFor('beta to hold the VIP', () => l.holdsVip('beta'), FAILOVER_BOUND_MS);
+    expect(holders(l)).toEqual(['beta']);
+    await answeredBy(l, 'beta');
+    const alphaLog = (l.logs.get('alpha') ?? []).map((line) => line.event);
+    expect(alphaLog.indexOf('vip.release')).toBeGreaterThan(alphaLog.indexOf('daemon.stop'));
+    expect(alphaLog.at(-1)).toBe('daemon.stopped');
+  }, 60_000);
+});

@@ -1,0 +1,5 @@
+// responder: a tiny TCP server for the lab. Every connection gets this director's name and is closed.
+import { createServer } from 'node:net';
+
+const [name, port] = process.argv.slice(2);
+createServer((socket) => socket.end(`${name}\n`)).listen(Number(port), '0.0.0.0', () => process.stdout.write('listening\n'));
