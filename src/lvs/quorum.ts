@@ -8,7 +8,9 @@
  *
  * - a service that has quorum loses it when the live weight falls below m − h;
  * - a service without quorum regains it when the live weight reaches m + h;
- * - in between, it keeps what it had. The first evaluation has no history: it has quorum at m.
+ * - in between, it keeps what it had. The first evaluation has no history: it has quorum at m;
+ * - a live weight of 0 never has quorum, even when m − h ≤ 0: with every real server down or
+ *   drained there is nothing to serve with, and the sorry server must take over.
  *
  * Pure: the previous state is an input, the next state the output.
  */
@@ -19,6 +21,7 @@ export type QuorumState = boolean | undefined;
 
 /** nextQuorum is a service's quorum after its live weight became `liveWeight`; see the file comment. */
 export function nextQuorum(previous: QuorumState, liveWeight: number, quorum: Quorum): boolean {
+  if (liveWeight === 0) return false;
   if (previous === undefined) return liveWeight >= quorum.minWeight;
   if (previous) return liveWeight >= quorum.minWeight - quorum.hysteresis;
   return liveWeight >= quorum.minWeight + quorum.hysteresis;

@@ -29,6 +29,12 @@ describe('nextQuorum', () => {
     expect(seen).toEqual([true, true, true, true, true, false, false, false, false, true, true]);
   });
 
+  it('loses quorum at live weight 0 even when hysteresis reaches below zero', () => {
+    const wide = { minWeight: 2, hysteresis: 3 };
+    expect(nextQuorum(true, 1, wide)).toBe(true);
+    expect(nextQuorum(true, 0, wide)).toBe(false);
+  });
+
   it('is a plain threshold with hysteresis 0', () => {
     const plain = { minWeight: 1, hysteresis: 0 };
     expect(nextQuorum(true, 0, plain)).toBe(false);
