@@ -6,13 +6,26 @@
  * it started in the background: spawn's own `timeout` signals only the direct child.
  */
 import { spawn } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { runAttempt, timedOut } from './attempt.js';
 import { PASSED, failed, type CheckOutcome } from './check-result.js';
 import type { CheckOf, Checker } from './checker.js';
 import { errorCode } from './socket-failure.js';
 
-/** OUTPUT_LIMIT_BYTES caps the script output kept for the failure detail; the rest is drained. */
+/** OUTPUT_LIMIT_BYTES caps what is kept of each output stream for the failure detail; the rest is drained. */
 export const OUTPUT_LIMIT_BYTES = 512;
+
+/** captureCapped keeps the first OUTPUT_LIMIT_BYTES of a stream and reads (drops) the rest, so the script never blocks on a full pipe. */
+function captureCapped(stream: Readable): () => string {
+  const kept: Buffer[] = [];
+  let keptBytes = 0;
+  stream.on('data', (chunk: Buffer) => {
+    if (keptBytes >= OUTPUT_LIMIT_BYTES) return;
+    kept.push(chunk.subarray(0, OUTPUT_LIMIT_BYTES - keptBytes));
+    keptBytes += chunk.length;
+  });
+  return () => Buffer.concat(kept).toString('utf8');
+}
 
 /** SEARCH_PATH is the PATH a script gets: the system directories, nothing from the daemon's environment. */
 const SEARCH_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -41,7 +54,7 @@ function killGroup(pgid: number): void {
   }
 }
 
-/** exitVerdict turns an exit status into an outcome, quoting the script's first output line. */
+/** exitVerdict turns an exit status into an outcome, quoting the first line the script wrote (stderr first, else stdout). */
 function exitVerdict(code: number | null, signal: NodeJS.Signals | null, output: string): CheckOutcome {
   if (code === 0) return PASSED;
   const said = output.trim().split('\n', 1)[0] ?? '';
@@ -54,15 +67,8 @@ export const execChecker: Checker<CheckOf<'exec'>> = {
   check({ address, check }, signal) {
     return runAttempt(signal, timedOut(check.timeoutMs), (finish) => {
       const child = spawn(check.command, check.args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: execEnvironment(address, check) });
-      const kept: Buffer[] = [];
-      let keptBytes = 0;
-      const keep = (chunk: Buffer): void => {
-        if (keptBytes >= OUTPUT_LIMIT_BYTES) return;
-        kept.push(chunk.subarray(0, OUTPUT_LIMIT_BYTES - keptBytes));
-        keptBytes += chunk.length;
-      };
-      child.stdout.on('data', keep);
-      child.stderr.on('data', keep);
+      const stdout = captureCapped(child.stdout);
+      const stderr = captureCapped(child.stderr);
       child.once('error', (error) => {
         finish(failed('spawn', `cannot run ${check.command}: ${error.message}`));
       });
@@ -71,7 +77,7 @@ export const execChecker: Checker<CheckOf<'exec'>> = {
       child.once('exit', (code, exitSignal) => {
         if (child.pid !== undefined) killGroup(child.pid);
         child.once('close', () => {
-          finish(exitVerdict(code, exitSignal, Buffer.concat(kept).toString('utf8')));
+          finish(exitVerdict(code, exitSignal, stderr().trim() === '' ? stdout() : stderr()));
         });
       });
       return () => {
