@@ -47,6 +47,9 @@ export interface IpvsOwnerOptions {
 /** DEFAULT_TICK_INTERVAL_MS re-reads the table twice a second, so drift is repaired within the issue's 1 s. */
 export const DEFAULT_TICK_INTERVAL_MS = 500;
 
+/** DETAILED_LOG_LIMIT is the most operations a pass logs one line each at info (or warn for repairs). */
+const DETAILED_LOG_LIMIT = 20;
+
 /** IpvsOwnerStats are counters for status and metrics. */
 export interface IpvsOwnerStats {
   passes: number;
@@ -168,12 +171,18 @@ export class IpvsOwner {
     const drift = !inputsChanged && this.#lastPassClean;
     const outcomes = await this.#ports.ipvs.apply(operations);
     this.#lastPassClean = outcomes.every((outcome) => outcome.ok);
+    // A whole table at start or after a flush would be thousands of lines: one summary, details at debug.
+    const detailed = operations.length <= DETAILED_LOG_LIMIT;
     operations.forEach((operation, index) => {
-      this.#record(operation, outcomes[index], drift);
+      this.#record(operation, outcomes[index], drift, detailed);
     });
+    if (!detailed) {
+      const refused = outcomes.filter((outcome) => !outcome.ok).length;
+      this.#ports.log.info({ event: 'ipvs.applied', operations: operations.length, refused, drift }, 'IPVS table changed');
+    }
   }
 
-  #record(operation: IpvsOperation, outcome: OperationOutcome | undefined, drift: boolean): void {
+  #record(operation: IpvsOperation, outcome: OperationOutcome | undefined, drift: boolean, detailed: boolean): void {
     const fields = {
       vs: serviceKey(operation.service),
       ...('realServer' in operation ? { rs: realServerKey(operation.realServer) } : {}),
@@ -187,9 +196,9 @@ export class IpvsOwner {
     this.stats.operations++;
     if (drift) {
       this.stats.repairs++;
-      this.#ports.log.warn({ ...fields, event: 'ipvs.repair', operation: operation.kind }, 'the IPVS table drifted from the config; repaired');
+      this.#ports.log[detailed ? 'warn' : 'debug']({ ...fields, event: 'ipvs.repair', operation: operation.kind }, 'the IPVS table drifted from the config; repaired');
     } else {
-      this.#ports.log.info({ ...fields, event: `ipvs.${operation.kind}` }, 'IPVS table changed');
+      this.#ports.log[detailed ? 'info' : 'debug']({ ...fields, event: `ipvs.${operation.kind}` }, 'IPVS table changed');
     }
   }
 

@@ -70,6 +70,25 @@ describe('IpvsOwner against the fake kernel', () => {
     await owner.stop();
   });
 
+  it('sums up a large repair in one info line instead of one per operation', async () => {
+    const big = virtualServer({
+      protocol: 'tcp',
+      address: '198.51.100.10',
+      port: 80,
+      realServers: Array.from({ length: 30 }, (_, i) => ({ address: `10.0.1.${i + 1}` })),
+    });
+    const { kernel, clock, logs, owner } = harness([big]);
+    await owner.start();
+    await kernel.flush();
+    logs.length = 0;
+    clock.advance(500);
+    await settle();
+    expect(owner.stats.repairs).toBe(31);
+    expect(logs.filter((line) => line['level'] === 30)).toEqual([expect.objectContaining({ event: 'ipvs.applied', operations: 31, refused: 0, drift: true })]);
+    expect(logs.filter((line) => line['event'] === 'ipvs.repair')).toHaveLength(31);
+    await owner.stop();
+  });
+
   it('repairs a real server deleted by hand within one tick', async () => {
     const vs = web();
     const { kernel, clock, owner } = harness([vs]);
