@@ -8,8 +8,8 @@ import { FakeClock } from '../../fakes/fake-clock.js';
 import { FakeLinks } from '../../fakes/fake-links.js';
 
 const vips: Vip[] = [
-  { address: '198.51.100.10', family: 4, prefixLength: 32, interface: 'eth0' },
-  { address: '2001:db8::10', family: 6, prefixLength: 128, interface: 'eth0' },
+  { address: '198.51.100.10', family: 'inet', prefixLength: 32, interface: 'eth0' },
+  { address: '2001:db8::10', family: 'inet6', prefixLength: 128, interface: 'eth0' },
 ];
 const announce: AnnounceConfig = { count: 3, intervalMs: 20, repeatAfterMs: 5000, refreshIntervalMs: 0 };
 
@@ -122,7 +122,7 @@ describe('VipOwner', () => {
     const t = setup();
     await t.owner.start();
     await t.owner.hold();
-    await t.owner.update([{ address: '198.51.100.11', family: 4, prefixLength: 32, interface: 'eth0' }], announce);
+    await t.owner.update([{ address: '198.51.100.11', family: 'inet', prefixLength: 32, interface: 'eth0' }], announce);
     expect(await t.held()).toEqual(['198.51.100.11/32']);
     await t.owner.stop();
   });
