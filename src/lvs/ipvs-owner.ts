@@ -77,6 +77,9 @@ export class IpvsOwner {
   #timeoutsSet: Timeouts | undefined;
   #inputsChanged = true;
   #lastPassClean = false;
+  /** Refusals and the error of the previous pass: a repeat every tick is logged at debug, not error. */
+  #refusedBefore = new Set<string>();
+  #errorBefore: string | undefined;
 
   constructor(config: IpvsOwnerConfig, ports: IpvsOwnerPorts, options: IpvsOwnerOptions = { tickIntervalMs: DEFAULT_TICK_INTERVAL_MS }) {
     this.#config = config;
@@ -143,10 +146,13 @@ export class IpvsOwner {
     this.stats.passes++;
     try {
       await this.#converge(inputsChanged);
+      this.#errorBefore = undefined;
     } catch (error) {
       this.stats.errors++;
       this.#lastPassClean = false;
-      this.#ports.log.error({ event: 'ipvs.error', err: error }, 'could not converge the IPVS table; re-reading on the next tick');
+      const text = String(error);
+      this.#ports.log[text === this.#errorBefore ? 'debug' : 'error']({ event: 'ipvs.error', err: error }, 'could not converge the IPVS table; re-reading on the next tick');
+      this.#errorBefore = text;
     }
   }
 
@@ -166,6 +172,7 @@ export class IpvsOwner {
     const operations = reconcile(table, actual, { purgeUnmanaged: this.#config.ipvs.purgeUnmanaged, retired: this.#retired });
     if (operations.length === 0) {
       this.#lastPassClean = true;
+      this.#refusedBefore.clear();
       return;
     }
     const drift = !inputsChanged && this.#lastPassClean;
@@ -173,16 +180,18 @@ export class IpvsOwner {
     this.#lastPassClean = outcomes.every((outcome) => outcome.ok);
     // A whole table at start or after a flush would be thousands of lines: one summary, details at debug.
     const detailed = operations.length <= DETAILED_LOG_LIMIT;
+    const refusedNow = new Set<string>();
     operations.forEach((operation, index) => {
-      this.#record(operation, outcomes[index], drift, detailed);
+      this.#record(operation, outcomes[index], drift, detailed, refusedNow);
     });
+    this.#refusedBefore = refusedNow;
     if (!detailed) {
       const refused = outcomes.filter((outcome) => !outcome.ok).length;
       this.#ports.log.info({ event: 'ipvs.applied', operations: operations.length, refused, drift }, 'IPVS table changed');
     }
   }
 
-  #record(operation: IpvsOperation, outcome: OperationOutcome | undefined, drift: boolean, detailed: boolean): void {
+  #record(operation: IpvsOperation, outcome: OperationOutcome | undefined, drift: boolean, detailed: boolean, refusedNow: Set<string>): void {
     const fields = {
       vs: serviceKey(operation.service),
       ...('realServer' in operation ? { rs: realServerKey(operation.realServer) } : {}),
@@ -190,7 +199,10 @@ export class IpvsOwner {
     };
     if (outcome === undefined || !outcome.ok) {
       this.stats.refused++;
-      this.#ports.log.error({ ...fields, event: `ipvs.${operation.kind}.refused`, err: outcome?.error }, 'the kernel refused an IPVS change; retrying on the next tick');
+      const label = `${operation.kind} ${fields.vs} ${fields.rs ?? ''}`;
+      refusedNow.add(label);
+      const level = this.#refusedBefore.has(label) ? 'debug' : 'error';
+      this.#ports.log[level]({ ...fields, event: `ipvs.${operation.kind}.refused`, err: outcome?.error }, 'the kernel refused an IPVS change; retrying on the next tick');
       return;
     }
     this.stats.operations++;
