@@ -103,6 +103,8 @@ export class Daemon {
   #role: ElectionStateName | 'starting' = 'starting';
   /** #notices carries out election notices one after another, in the order the thread sent them. */
   #notices: Promise<void> = Promise.resolve();
+  /** #announceCoveredByHold: the last addVips already announces, so the announce that follows it is skipped. */
+  #announceCoveredByHold = false;
   #watchdog: ScheduledTimer | undefined;
   #stopping: Promise<void> | undefined;
   #resolveExit: (exit: DaemonExit) => void = () => undefined;
@@ -275,13 +277,18 @@ export class Daemon {
     const log = this.#electionLog;
     switch (notice.kind) {
       case 'addVips':
+        // hold() starts the announce schedule itself, once the addresses are in place.
+        this.#announceCoveredByHold = true;
         this.#enqueue(() => this.#vipOwner.hold());
         return;
       case 'removeVips':
+        this.#announceCoveredByHold = false;
         this.#enqueue(() => this.#vipOwner.release());
         return;
       case 'announce':
-        this.#enqueue(() => { this.#vipOwner.announce(); });
+        // The core follows addVips with announce (transitions.ts); restarting the burst would send its first packets twice.
+        if (this.#announceCoveredByHold) this.#announceCoveredByHold = false;
+        else this.#enqueue(() => { this.#vipOwner.announce(); });
         return;
       case 'transition':
         this.#role = notice.to;

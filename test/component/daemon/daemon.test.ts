@@ -117,6 +117,9 @@ describe('Daemon', () => {
     await until('the VIP', async () => (await vipsOn(h)).length === 1);
     expect(await vipsOn(h)).toEqual(['192.0.2.100/24']);
     expect(h.announcer.sent.every((a) => a.vip === '192.0.2.100' && a.target.mac === '02:00:00:00:00:01')).toBe(true);
+    // One burst of `count: 2`: the core's announce after addVips must not restart the burst.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(h.announcer.sent).toHaveLength(2);
     expect(h.timeline).toContain('STATUS role: master; VIPs not held');
     await until('a watchdog ping', () => h.timeline.includes('WATCHDOG'));
 
