@@ -105,6 +105,9 @@ export class Daemon {
   #notices: Promise<void> = Promise.resolve();
   /** #announceCoveredByHold: the last addVips already announces, so the announce that follows it is skipped. */
   #announceCoveredByHold = false;
+  /** #started are the components whose start() resolved, stopped in reverse order. */
+  readonly #started: DaemonComponent[] = [];
+  #electionFailed = false;
   #watchdog: ScheduledTimer | undefined;
   #stopping: Promise<void> | undefined;
   #resolveExit: (exit: DaemonExit) => void = () => undefined;
@@ -140,7 +143,14 @@ export class Daemon {
     const { config, node } = await loadForNode(options);
     const keys = await readKeySet(config.election.authKeyFile, config.election.authKeyFileNext);
     const daemon = new Daemon(options, ports, config, node, keys);
-    await daemon.#start();
+    try {
+      await daemon.#start();
+    } catch (error) {
+      // Undo what did start (timers, subscriptions, a running election), so the process can exit.
+      daemon.#stopping ??= daemon.#stop(1, error instanceof Error ? error : new Error(String(error)));
+      await daemon.#stopping;
+      throw error;
+    }
     return daemon;
   }
 
@@ -171,7 +181,10 @@ export class Daemon {
       failed: (error) => { this.#onElectionFailed(error); },
     });
     await this.#tracker.start();
-    for (const component of this.#options.components ?? []) await component.start();
+    for (const component of this.#options.components ?? []) {
+      await component.start();
+      this.#started.push(component);
+    }
     this.#safeNotify((notify) => { notify.ready(this.#statusText()); });
     this.#scheduleWatchdog();
     this.#log.info({ event: 'daemon.ready' }, 'running');
@@ -239,7 +252,7 @@ export class Daemon {
   /**
    * stop shuts down in the written order (design.md, principle 10): the election adverts
    * priority 0 and waits for its successor, the VIPs are removed, the components stop, then
-   * STOPPING=1. Calling it twice returns the same promise.
+   * STOPPING=1 (the issue puts it last). Calling it twice returns the same promise.
    */
   stop(): Promise<void> {
     this.#stopping ??= this.#stop(0);
@@ -251,7 +264,7 @@ export class Daemon {
     this.#watchdog?.cancel();
     this.#watchdog = undefined;
     this.#tracker.stop();
-    if (code === 0 && this.#election !== undefined) {
+    if (!this.#electionFailed && this.#election !== undefined) {
       try {
         await this.#election.shutdown();
       } catch (shutdownError) {
@@ -261,7 +274,7 @@ export class Daemon {
     await this.#notices;
     await this.#vipOwner.release();
     await this.#vipOwner.stop();
-    for (const component of [...(this.#options.components ?? [])].reverse()) {
+    for (const component of [...this.#started].reverse()) {
       try {
         await component.stop();
       } catch (stopError) {
@@ -310,6 +323,7 @@ export class Daemon {
 
   /** #onElectionFailed: nothing guards the VIPs any more, so drop them and end (systemd restarts us). */
   #onElectionFailed(error: ElectionRuntimeError): void {
+    this.#electionFailed = true;
     this.#log.fatal({ event: 'election.failed', err: error }, 'the election thread failed; releasing the VIPs and exiting');
     this.#stopping ??= this.#stop(1, error);
   }

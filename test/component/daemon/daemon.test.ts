@@ -175,4 +175,31 @@ describe('Daemon', () => {
     const restartLines = h.logLines.filter((line) => line.event === 'config.reload.restart-needed');
     expect(restartLines.map((line) => line.path)).toContain('nodes[alpha]');
   });
+
+  it('undoes a failed start (election port taken): no timer or subscription is left behind', async () => {
+    const squatter = createSocket('udp4');
+    await new Promise<void>((resolve) => squatter.bind(port, '127.0.0.1', resolve));
+    const real = systemMonotonicClock();
+    const pending = new Set<object>();
+    const clock = {
+      get nowMs() { return real.nowMs; },
+      schedule(afterMs: number, run: () => void) {
+        const token = {};
+        pending.add(token);
+        const timer = real.schedule(afterMs, () => { pending.delete(token); run(); });
+        return { cancel: () => { pending.delete(token); timer.cancel(); } };
+      },
+    };
+    const log = pino({ level: 'silent' });
+    const notify: NotifyPort = { ready: () => undefined, reloading: () => undefined, stopping: () => undefined, watchdog: () => undefined, status: () => undefined };
+    try {
+      await expect(
+        Daemon.start({ configFile: h.configFile, node: 'alpha', hostname: 'test-host', verifyIntervalMs: 50 }, { addresses: h.addresses, links: h.links, announcer: h.announcer, notify, clock, log }),
+      ).rejects.toMatchObject({ code: 'TANDEM_ELECTION_BIND' });
+      expect(pending.size).toBe(0);
+      expect(await vipsOn(h)).toEqual([]);
+    } finally {
+      await new Promise<void>((resolve) => squatter.close(() => { resolve(); }));
+    }
+  });
 });
