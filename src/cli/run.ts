@@ -31,11 +31,14 @@ export const EXIT_FAILED = 1;
 export async function runDaemon(options: RunOptions): Promise<number> {
   const log = createLogger({ level: 'info' });
   const notify = new Notifier();
-  const route = NativeNetlinkTransport.open(NETLINK_ROUTE);
-  const packets = PacketSocket.openSender();
+  const opened: { close(): void }[] = [];
   try {
     let daemon: Daemon;
     try {
+      const route = NativeNetlinkTransport.open(NETLINK_ROUTE);
+      opened.push(route);
+      const packets = PacketSocket.openSender();
+      opened.push(packets);
       daemon = await Daemon.start(
         { configFile: options.config, node: options.node, hostname: hostname(), watchdogIntervalMs: notify.watchdogIntervalMs },
         {
@@ -59,8 +62,7 @@ export async function runDaemon(options: RunOptions): Promise<number> {
     process.off('SIGTERM', stop).off('SIGINT', stop).off('SIGHUP', reload);
     return exit.code === 0 ? 0 : EXIT_FAILED;
   } finally {
-    packets.close();
-    route.close();
+    for (const resource of opened.reverse()) resource.close();
   }
 }
 

@@ -4,6 +4,7 @@
  * gratuitous ARP; the client reaches the VIP over TCP and learns which director answered.
  */
 import { execFileSync } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIRECTORS, killAndWait, Lab, waitFor, type DirectorName } from './lab/lab.js';
 
@@ -99,5 +100,26 @@ describe('tandem run in network namespaces', () => {
     const alphaLog = (l.logs.get('alpha') ?? []).map((line) => line.event);
     expect(alphaLog.indexOf('vip.release')).toBeGreaterThan(alphaLog.indexOf('daemon.stop'));
     expect(alphaLog.at(-1)).toBe('daemon.stopped');
+  }, 60_000);
+
+  it('SIGHUP with a broken config keeps beta running and holding the VIP, and logs each issue with its position', async () => {
+    const l = requireLab();
+    const beta = l.daemons.get('beta');
+    if (beta === undefined) throw new Error('beta is not running');
+    const good = await readFile(l.configFile, 'utf8');
+    await writeFile(l.configFile, `${good}vips: not-a-list\n`);
+    try {
+      const logged = (l.logs.get('beta') ?? []).length;
+      beta.kill('SIGHUP');
+      await waitFor('beta to reject the reload', () => (l.logs.get('beta') ?? []).slice(logged).some((line) => line.event === 'config.reload.rejected'), 10_000);
+      const issues = (l.logs.get('beta') ?? []).slice(logged).filter((line) => line.event === 'config.reload.issue');
+      expect(issues.length).toBeGreaterThan(0);
+      expect(String(issues[0]?.issue)).toMatch(new RegExp(`^${l.configFile}:\\d+:\\d+: `));
+      expect(beta.exitCode).toBeNull();
+      expect(holders(l)).toEqual(['beta']);
+      await answeredBy(l, 'beta');
+    } finally {
+      await writeFile(l.configFile, good);
+    }
   }, 60_000);
 });
