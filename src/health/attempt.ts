@@ -19,14 +19,14 @@ export function timedOut(timeoutMs: number): CheckOutcome {
 
 /**
  * runAttempt starts I/O with `start` and resolves with the first outcome passed to `finish`, or
- * with `onAbort` when the signal fires first. `release` runs once either way, before resolving,
+ * with `onAbort()` when the signal fires first (built only then: most attempts never abort). `release` runs once either way, before resolving,
  * so no socket or child outlives the attempt. A synchronous throw from `start` (Node rejects some
  * bad options eagerly) becomes a failure outcome too.
  */
-export function runAttempt(signal: AbortSignal, onAbort: CheckOutcome, start: (finish: Finish) => Release): Promise<CheckOutcome> {
+export function runAttempt(signal: AbortSignal, onAbort: () => CheckOutcome, start: (finish: Finish) => Release): Promise<CheckOutcome> {
   return new Promise<CheckOutcome>((resolve) => {
     if (signal.aborted) {
-      resolve(onAbort);
+      resolve(onAbort());
       return;
     }
     let settled = false;
@@ -39,7 +39,7 @@ export function runAttempt(signal: AbortSignal, onAbort: CheckOutcome, start: (f
       resolve(outcome);
     };
     const abort = (): void => {
-      finish(onAbort);
+      finish(onAbort());
     };
     const isSettled = (): boolean => settled;
     signal.addEventListener('abort', abort, { once: true });

@@ -65,7 +65,7 @@ export const dnsChecker: Checker<DnsCheck> = {
       if (error instanceof DnsEncodeError) return Promise.resolve(failed('query', error.message));
       throw error;
     }
-    return runAttempt(signal, timedOut(check.timeoutMs), (finish) => {
+    return runAttempt(signal, () => timedOut(check.timeoutMs), (finish) => {
       let releaseTcp: Release | undefined;
       const releaseUdp = sendDatagram(
         {

@@ -65,7 +65,7 @@ function exitVerdict(code: number | null, signal: NodeJS.Signals | null, output:
 /** execChecker spawns the check's command with its args and judges its exit status. */
 export const execChecker: Checker<CheckOf<'exec'>> = {
   check({ address, check }, signal) {
-    return runAttempt(signal, timedOut(check.timeoutMs), (finish) => {
+    return runAttempt(signal, () => timedOut(check.timeoutMs), (finish) => {
       const child = spawn(check.command, check.args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: execEnvironment(address, check) });
       const stdout = captureCapped(child.stdout);
       const stderr = captureCapped(child.stderr);

@@ -64,7 +64,7 @@ export function createHttpChecker(options: HttpCheckerOptions = {}): Checker<Htt
 
   return {
     check({ address, check }, signal) {
-      return runAttempt(signal, timedOut(check.timeoutMs), (finish) => {
+      return runAttempt(signal, () => timedOut(check.timeoutMs), (finish) => {
         const request: RequestOptions = {
           host: address,
           port: check.port,

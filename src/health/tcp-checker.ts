@@ -12,7 +12,7 @@ import { failureFromError } from './socket-failure.js';
 /** tcpChecker connects to the real server's check port, from sourceAddress when one is set. */
 export const tcpChecker: Checker<CheckOf<'tcp'>> = {
   check({ address, check }, signal) {
-    return runAttempt(signal, timedOut(check.timeoutMs), (finish) => {
+    return runAttempt(signal, () => timedOut(check.timeoutMs), (finish) => {
       const socket = connect({ host: address, port: check.port, ...(check.sourceAddress === null ? {} : { localAddress: check.sourceAddress }) });
       socket.once('connect', () => {
         finish(PASSED);

@@ -20,7 +20,7 @@ export function createUdpChecker(): Checker<CheckOf<'udp'>> {
   return {
     check({ address, check }, signal) {
       const expect = check.expect === null ? null : patternFor(check.expect);
-      return runAttempt(signal, expect === null ? PASSED : timedOut(check.timeoutMs), (finish) =>
+      return runAttempt(signal, () => (expect === null ? PASSED : timedOut(check.timeoutMs)), (finish) =>
         sendDatagram(
           {
             address,
