@@ -122,4 +122,20 @@ describe('tandem run in network namespaces', () => {
       await writeFile(l.configFile, good);
     }
   }, 60_000);
+
+  it('a tracked interface losing carrier puts alpha in fault: beta takes the VIP; alpha takes it back when it returns', async () => {
+    const l = requireLab();
+    l.startDaemon('alpha');
+    await waitFor('alpha to preempt beta', () => l.holdsVip('alpha') && !l.holdsVip('beta'), START_BOUND_MS);
+    const logged = (l.logs.get('alpha') ?? []).length;
+    l.setUplink(false);
+    await waitFor('beta to hold the VIP', () => l.holdsVip('beta') && !l.holdsVip('alpha'), FAILOVER_BOUND_MS);
+    const alphaLines = (l.logs.get('alpha') ?? []).slice(logged);
+    expect(alphaLines.find((line) => line.event === 'track.down')).toMatchObject({ interface: 'up0' });
+    expect(alphaLines.find((line) => line.event === 'election.transition')).toMatchObject({ from: 'master', to: 'fault' });
+    await answeredBy(l, 'beta');
+    l.setUplink(true);
+    await waitFor('alpha to take the VIP back', () => l.holdsVip('alpha') && !l.holdsVip('beta'), START_BOUND_MS);
+    await answeredBy(l, 'alpha');
+  }, 60_000);
 });

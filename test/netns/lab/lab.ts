@@ -3,6 +3,7 @@
  * for the netns tests and bench/failover. TEST-NET-1 addresses only (RFC 5737): directors
  * 192.0.2.11 and .12, client .50, VIP .100. Each director also runs a TCP responder on
  * RESPONDER_PORT that answers with its node name, so the client sees who holds the VIP.
+ * alpha tracks a second interface, up0 (one end of a veth pair inside its namespace).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -71,6 +72,10 @@ export class Lab {
       };
       const [first, second] = DIRECTORS;
       const lab = new Lab({ bridge, alpha: host('a', first.address), beta: host('b', second.address), client: host('c', '192.0.2.50') }, dir);
+      // alpha's second tracked interface: setting its peer down takes its carrier away (setUplink).
+      lab.namespaces.alpha.ip('link', 'add', 'up0', 'type', 'veth', 'peer', 'name', 'up0p');
+      lab.namespaces.alpha.ip('link', 'set', 'up0', 'up');
+      lab.namespaces.alpha.ip('link', 'set', 'up0p', 'up');
       await lab.#writeConfig(options);
       for (const director of DIRECTORS) await lab.#startResponder(director.name);
       return lab;
@@ -85,7 +90,8 @@ export class Lab {
     const keyFile = join(this.dir, 'auth.key');
     await writeFile(keyFile, 'lab-key-'.repeat(8));
     await chmod(keyFile, 0o600);
-    const nodes = DIRECTORS.map((d) => `  - { name: ${d.name}, priority: ${d.priority}, addresses: [${d.address}], trackInterfaces: [eth0] }`);
+    const tracked = (name: DirectorName): string => (name === 'alpha' ? 'eth0, up0' : 'eth0');
+    const nodes = DIRECTORS.map((d) => `  - { name: ${d.name}, priority: ${d.priority}, addresses: [${d.address}], trackInterfaces: [${tracked(d.name)}] }`);
     await writeFile(
       this.configFile,
       ['nodes:', ...nodes, 'election:', '  groupId: 9', `  advertIntervalMs: ${options.advertIntervalMs}`, `  preemptDelayMs: ${options.preemptDelayMs}`, `  authKeyFile: ${keyFile}`,
@@ -121,6 +127,11 @@ export class Lab {
     }
     this.daemons.set(name, child);
     return child;
+  }
+
+  /** setUplink takes the carrier of alpha's tracked `up0` away (false) or gives it back (true). */
+  setUplink(up: boolean): void {
+    this.namespaces.alpha.ip('link', 'set', 'up0p', up ? 'up' : 'down');
   }
 
   /** holdsVip says whether the VIP is on the director's eth0 right now. */
