@@ -12,8 +12,13 @@ namespace tandem {
 //   new NetlinkSocket(protocol: number, groups: number[], receiveBufferBytes: number)
 //   portId(): number
 //   exchange(data: Buffer, chunkEnds: number[], untilSeq: number, timeoutMs: number): Promise<Buffer[]>
+//   exchangeInTurn(data: Buffer, chunkEnds: number[], timeoutMs: number): Promise<Buffer>
 //   listen(callback: (error, datagrams: Buffer[]) => void): void
 //   close(): void
+// ExchangeMode says whether an exchange sends all its chunks at once or each after the
+// previous one's terminal reply (see ExchangeWorker in netlink-socket.cc).
+enum class ExchangeMode { Together, InTurn };
+
 class NetlinkSocket : public Napi::ObjectWrap<NetlinkSocket> {
  public:
   static Napi::Function Define(Napi::Env env);
@@ -28,6 +33,9 @@ class NetlinkSocket : public Napi::ObjectWrap<NetlinkSocket> {
  private:
   Napi::Value PortId(const Napi::CallbackInfo& info);
   Napi::Value Exchange(const Napi::CallbackInfo& info);
+  Napi::Value ExchangeInTurn(const Napi::CallbackInfo& info);
+  // Start validates the chunks and queues one exchange on the thread pool.
+  Napi::Value Start(const Napi::CallbackInfo& info, ExchangeMode mode, uint32_t untilSeq, int timeoutMs);
   void Listen(const Napi::CallbackInfo& info);
   void Close(const Napi::CallbackInfo& info);
   void CloseNow();

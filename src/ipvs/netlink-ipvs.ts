@@ -114,10 +114,24 @@ export class NetlinkIpvs implements IpvsPort, SyncDaemonPort {
 
   async list(): Promise<IpvsTable> {
     const services = await this.listVirtualServices();
-    const table = [];
-    // One GET_DEST dump per service: the kernel has no "all destinations" dump.
-    for (const service of services) table.push({ ...service, realServers: await this.listRealServers(service) });
-    return { services: table };
+    // One GET_DEST dump per service (the kernel has no "all destinations" dump), all in one
+    // transport call: 1,000 services cost one thread hop, not 1,000 (bench/ipvs-table).
+    const encoder = this.encoder(services.length);
+    const requests = services.map((service) => encoder.dumpRealServers(service));
+    this.sent += requests.length;
+    const outcomes = await this.transport.dumpMany(requests);
+    if (outcomes.length !== services.length) throw new Error(`the transport returned ${outcomes.length} outcomes for ${services.length} dumps`);
+    return {
+      services: services.map((service, index) => {
+        const outcome = outcomes[index];
+        if (outcome?.ok !== true) {
+          const label = { action: 'list real servers', object: serviceKey(service), context: {} } as const;
+          throw refusal(label, outcome?.errno ?? 0, outcome?.extendedMessage);
+        }
+        const realServers = this.nestBytes(outcome.replies, IPVS_CMD_ATTR_DEST).map((nest) => decodeRealServer(nest, service.family));
+        return { ...service, realServers };
+      }),
+    };
   }
 
   async apply(operations: readonly IpvsOperation[]): Promise<readonly OperationOutcome[]> {

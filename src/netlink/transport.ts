@@ -32,6 +32,14 @@ export interface NetlinkTransport {
    */
   batch(requests: readonly NetlinkRequest[]): Promise<readonly RequestOutcome[]>;
 
+  /**
+   * dumpMany runs many dump requests (NLM_F_DUMP) in one call, one after another, and resolves
+   * with one outcome per request, in order: the dump's parts, or the kernel's refusal. One
+   * refused dump does not stop the others. Like request(), it rejects when the conversation
+   * itself fails, and when a dump stays interrupted by table changes (NLM_F_DUMP_INTR).
+   */
+  dumpMany(requests: readonly NetlinkRequest[]): Promise<readonly RequestOutcome[]>;
+
   /** close releases the socket; later calls reject. */
   close(): void;
 }

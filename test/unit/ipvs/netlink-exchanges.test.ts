@@ -62,6 +62,20 @@ class ReplayTransport implements NetlinkTransport {
     return Promise.resolve(recorded.outcomes.map((o): RequestOutcome => (o.ok ? { ok: true, replies: [] } : { ok: false, errno: o.errno })));
   }
 
+  /** dumpMany replays one recorded request per dump, as the recording transport writes them. */
+  async dumpMany(requests: readonly NetlinkRequest[]): Promise<readonly RequestOutcome[]> {
+    const outcomes: RequestOutcome[] = [];
+    for (const request of requests) {
+      try {
+        outcomes.push({ ok: true, replies: await this.request(request, 'dump') });
+      } catch (error) {
+        if (!(error instanceof NetlinkError)) throw error;
+        outcomes.push({ ok: false, errno: error.errno });
+      }
+    }
+    return outcomes;
+  }
+
   close(): void {
     expect(this.next).toBe(exchanges.length);
   }

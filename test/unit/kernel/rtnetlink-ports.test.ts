@@ -26,6 +26,10 @@ class ScriptedTransport implements NetlinkTransport {
     this.sent.push(...requests);
     return Promise.resolve(requests.map(() => this.outcome));
   }
+  dumpMany(requests: readonly NetlinkRequest[]): Promise<readonly RequestOutcome[]> {
+    this.sent.push(...requests);
+    return Promise.resolve(requests.map(() => ({ ok: true, replies: this.dumpReplies })));
+  }
   close(): void {}
 }
 

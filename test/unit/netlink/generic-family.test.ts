@@ -92,6 +92,7 @@ describe('resolveGenericFamily on the host kernel', () => {
     const withoutIpvs: NetlinkTransport = {
       request: (_request, operation) => Promise.reject(new NetlinkError(operation, { errno: 2, seq: 1, requestType: GENL_ID_CTRL })),
       batch: () => Promise.reject(new Error('not used')),
+      dumpMany: () => Promise.reject(new Error('not used')),
       close: () => undefined,
     };
     await expect(resolveGenericFamily(withoutIpvs, 'IPVS')).rejects.toThrow(

@@ -15,6 +15,7 @@ import { type NetlinkMessage, decodeMessages, encodeMessage } from '../../../src
 import { NativeNetlinkTransport, type NativeSocketPort } from '../../../src/netlink/native-transport.js';
 import { NetlinkError } from '../../../src/netlink/netlink-error.js';
 import { NetlinkParseError } from '../../../src/netlink/parse-error.js';
+import type { RequestOutcome } from '../../../src/netlink/transport.js';
 
 /** One exchange as the fake socket saw it. */
 interface Seen {
@@ -23,31 +24,73 @@ interface Seen {
   readonly untilSeq: number;
 }
 
+/** One dump as the fake socket saw it in an in-turn exchange; `exchange` counts from 1. */
+interface SeenDump {
+  readonly message: NetlinkMessage;
+  readonly exchange: number;
+}
+
 /**
- * fakeSocket answers each exchange with whatever `reply` builds from the decoded requests.
- * It records what it was sent, and refuses overlapping exchanges as the addon does.
+ * fakeSocket answers each exchange with whatever `reply` builds from the decoded requests,
+ * and each datagram of an in-turn exchange with what `dumpReply` builds for its one message.
+ * Like the addon, an in-turn exchange waits for each datagram's terminal reply before the next
+ * (a reply without one is a timeout), pads every datagram to 4 bytes, and hands back one
+ * buffer. It records what it was sent, and refuses overlapping exchanges as the addon does.
  */
-function fakeSocket(reply: (seen: Seen, call: number) => Buffer[] | Error): { socket: NativeSocketPort; seen: Seen[]; closed: () => boolean } {
+function fakeSocket(
+  reply: (seen: Seen, call: number) => Buffer[] | Error,
+  dumpReply: (dump: SeenDump) => Buffer[] | Error = () => new Error('no in-turn exchange expected'),
+): { socket: NativeSocketPort; seen: Seen[]; dumps: SeenDump[]; closed: () => boolean } {
   const seen: Seen[] = [];
+  const dumps: SeenDump[] = [];
   let busy = false;
   let closed = false;
+  let inTurnCalls = 0;
+  const enter = async (): Promise<void> => {
+    if (busy) throw new Error('overlapping exchange');
+    busy = true;
+    await new Promise((resolve) => setTimeout(resolve, 1));
+    busy = false;
+  };
   const socket: NativeSocketPort = {
     async exchange(data, chunkEnds, untilSeq) {
-      if (busy) throw new Error('overlapping exchange');
-      busy = true;
+      await enter();
       const entry = { messages: decodeMessages(data), chunkEnds, untilSeq };
       seen.push(entry);
-      await new Promise((resolve) => setTimeout(resolve, 1));
-      busy = false;
       const answer = reply(entry, seen.length);
       if (answer instanceof Error) throw answer;
       return answer;
+    },
+    async exchangeInTurn(data, chunkEnds) {
+      await enter();
+      const exchange = ++inTurnCalls;
+      const received: Buffer[] = [];
+      let start = 0;
+      for (const end of chunkEnds) {
+        const [message, ...rest] = decodeMessages(data.subarray(start, end));
+        if (message === undefined || rest.length > 0) throw new Error('an in-turn chunk must hold exactly one message');
+        start = end;
+        dumps.push({ message, exchange });
+        const answer = dumpReply({ message, exchange });
+        if (answer instanceof Error) throw answer;
+        for (const datagram of answer) received.push(datagram, Buffer.alloc((4 - (datagram.length % 4)) % 4));
+        let replies: NetlinkMessage[];
+        try {
+          replies = answer.flatMap((datagram) => decodeMessages(datagram));
+        } catch {
+          break; // the addon stops at bytes that do not frame as netlink
+        }
+        if (!replies.some((m) => m.seq === message.seq && (m.type === NLMSG_DONE || m.type === NLMSG_ERROR))) {
+          throw errnoError('ETIMEDOUT', 110, 'poll');
+        }
+      }
+      return Buffer.concat(received);
     },
     close() {
       closed = true;
     },
   };
-  return { socket, seen, closed: () => closed };
+  return { socket, seen, dumps, closed: () => closed };
 }
 
 function errnoError(code: string, errno: number, syscall: string): ErrnoException {
@@ -205,5 +248,139 @@ describe('NativeNetlinkTransport never hangs on bad replies (fake socket)', () =
     transport.close();
     expect(closed()).toBe(true);
     await expect(transport.request(GET, 'get')).rejects.toMatchObject({ code: 'TANDEM_NETLINK_CLOSED' });
+  });
+});
+
+/** parts builds a dump's answer: one datagram of `bodies` as parts, one with NLMSG_DONE. */
+function parts(seq: number, ...bodies: string[]): Buffer[] {
+  return [Buffer.concat(bodies.map((body) => data(seq, 100, NLM_F_MULTI, body))), done(seq)];
+}
+
+const dumpOf = (body: string): { type: number; flags: number; payload: Buffer } => ({ type: 100, flags: NLM_F_DUMP, payload: Buffer.from(body) });
+const bodies = (outcome: RequestOutcome | undefined): string[] | undefined =>
+  outcome?.ok === true ? outcome.replies.map((m) => m.payload.toString()) : undefined;
+
+describe('NativeNetlinkTransport dumpMany (fake socket)', () => {
+  it('sends each dump as its own datagram in one in-turn exchange and returns each one\'s parts in order', async () => {
+    const { socket, seen, dumps } = fakeSocket(
+      () => new Error('no plain exchange expected'),
+      ({ message }) => parts(message.seq, `${message.payload.toString()}-1`, `${message.payload.toString()}-2`),
+    );
+    const outcomes = await new NativeNetlinkTransport(socket).dumpMany([dumpOf('a'), dumpOf('b'), dumpOf('c')]);
+    expect(seen).toEqual([]);
+    expect(dumps.map((d) => [d.exchange, d.message.flags, d.message.payload.toString()])).toEqual([
+      [1, NLM_F_REQUEST | NLM_F_DUMP, 'a'],
+      [1, NLM_F_REQUEST | NLM_F_DUMP, 'b'],
+      [1, NLM_F_REQUEST | NLM_F_DUMP, 'c'],
+    ]);
+    expect(new Set(dumps.map((d) => d.message.seq)).size).toBe(3);
+    expect(outcomes.map(bodies)).toEqual([['a-1', 'a-2'], ['b-1', 'b-2'], ['c-1', 'c-2']]);
+  });
+
+  it('keeps the framing across datagrams of odd length (padded) and empty dumps', async () => {
+    const { socket } = fakeSocket(
+      () => [],
+      ({ message }) => (message.payload.toString() === 'empty' ? [done(message.seq)] : [data(message.seq, 100, NLM_F_MULTI, 'odd'), done(message.seq)]),
+    );
+    const outcomes = await new NativeNetlinkTransport(socket).dumpMany([dumpOf('x'), dumpOf('empty'), dumpOf('y')]);
+    expect(outcomes.map(bodies)).toEqual([['odd'], [], ['odd']]);
+  });
+
+  it('returns a refusal as an outcome and goes on with the next dumps', async () => {
+    const { socket, dumps } = fakeSocket(
+      () => [],
+      ({ message }) => {
+        const body = message.payload.toString();
+        if (body === 'missing') return [ack(message.seq, 2)];
+        if (body === 'failed midway') return [Buffer.concat([data(message.seq, 100, NLM_F_MULTI), done(message.seq, -22)])];
+        return parts(message.seq, body);
+      },
+    );
+    const outcomes = await new NativeNetlinkTransport(socket).dumpMany([dumpOf('missing'), dumpOf('failed midway'), dumpOf('fine')]);
+    expect(outcomes).toEqual([{ ok: false, errno: 2 }, { ok: false, errno: 22 }, expect.objectContaining({ ok: true }) as unknown]);
+    expect(bodies(outcomes[2])).toEqual(['fine']);
+    expect(dumps).toHaveLength(3);
+  });
+
+  it('runs an EBUSY dump once more with a new sequence number, and reports a lasting EBUSY as a refusal', async () => {
+    const once = fakeSocket(
+      () => [],
+      ({ message, exchange }) => (message.payload.toString() === 'b' && exchange === 1 ? [ack(message.seq, 16)] : parts(message.seq, message.payload.toString())),
+    );
+    const outcomes = await new NativeNetlinkTransport(once.socket).dumpMany([dumpOf('a'), dumpOf('b'), dumpOf('c')]);
+    expect(outcomes.map(bodies)).toEqual([['a'], ['b'], ['c']]);
+    expect(once.dumps.map((d) => [d.exchange, d.message.payload.toString()])).toEqual([[1, 'a'], [1, 'b'], [1, 'c'], [2, 'b']]);
+    expect(once.dumps[3]?.message.seq).not.toBe(once.dumps[1]?.message.seq);
+
+    const always = fakeSocket(() => [], ({ message }) => [ack(message.seq, 16)]);
+    expect(await new NativeNetlinkTransport(always.socket).dumpMany([dumpOf('a')])).toEqual([{ ok: false, errno: 16 }]);
+    expect(always.dumps).toHaveLength(2);
+  });
+
+  it('runs an interrupted dump once more, then says the table kept changing', async () => {
+    const interruptedParts = (seq: number): Buffer[] => [Buffer.concat([data(seq, 100, NLM_F_MULTI | NLM_F_DUMP_INTR, 'stale'), done(seq)])];
+    const once = fakeSocket(() => [], ({ message, exchange }) => (exchange === 1 ? interruptedParts(message.seq) : parts(message.seq, 'fresh')));
+    expect((await new NativeNetlinkTransport(once.socket).dumpMany([dumpOf('a')])).map(bodies)).toEqual([['fresh']]);
+    const always = fakeSocket(() => [], ({ message }) => interruptedParts(message.seq));
+    await expect(new NativeNetlinkTransport(always.socket).dumpMany([dumpOf('a'), dumpOf('b')])).rejects.toMatchObject({
+      code: 'TANDEM_NETLINK_DUMP_INTERRUPTED',
+      message: expect.stringMatching(/^dump 1 of 2: the kernel table changed/) as unknown,
+    });
+    expect(always.dumps).toHaveLength(4);
+  });
+
+  it('refuses a request without NLM_F_DUMP and sends nothing; an empty list sends nothing either', async () => {
+    const { socket, dumps } = fakeSocket(() => [], ({ message }) => parts(message.seq));
+    const transport = new NativeNetlinkTransport(socket);
+    await expect(transport.dumpMany([dumpOf('a'), GET])).rejects.toMatchObject({ code: 'TANDEM_NETLINK_NOT_A_DUMP' });
+    expect(await transport.dumpMany([])).toEqual([]);
+    expect(dumps).toEqual([]);
+  });
+
+  it('ignores and counts parts of another sequence number (a dump left over from a timed-out call)', async () => {
+    const { socket } = fakeSocket(() => [], ({ message }) => [data(message.seq - 500, 100, NLM_F_MULTI, 'old'), done(message.seq - 500), ...parts(message.seq, 'new')]);
+    const transport = new NativeNetlinkTransport(socket);
+    expect((await transport.dumpMany([dumpOf('a')])).map(bodies)).toEqual([['new']]);
+    expect(transport.staleReplies).toBe(2);
+  });
+
+  it('serialises with the other calls and keeps sequence numbers increasing', async () => {
+    const { socket, seen, dumps } = fakeSocket(({ untilSeq }) => [ack(untilSeq)], ({ message }) => parts(message.seq));
+    const transport = new NativeNetlinkTransport(socket);
+    await Promise.all([transport.request(GET, 'a'), transport.dumpMany([dumpOf('x'), dumpOf('y')]), transport.batch([GET])]);
+    expect(seen.map((entry) => entry.messages.map((m) => m.seq))).toEqual([[1], [4, 5]]);
+    expect(dumps.map((d) => d.message.seq)).toEqual([2, 3]);
+  });
+});
+
+describe('NativeNetlinkTransport dumpMany never hangs on bad replies (fake socket)', () => {
+  it('rejects bytes that do not frame as netlink with a NetlinkParseError', async () => {
+    const { socket } = fakeSocket(() => [], () => [Buffer.from('this is not netlink at all')]);
+    await expect(new NativeNetlinkTransport(socket).dumpMany([dumpOf('a'), dumpOf('b')])).rejects.toBeInstanceOf(NetlinkParseError);
+  });
+
+  it('rejects replies that stop before a dump\'s NLMSG_DONE with a NetlinkParseError', async () => {
+    // The second dump's answer is garbage, so the addon stops there: dump 2 and 3 have no end.
+    const { socket } = fakeSocket(() => [], ({ message }) => (message.payload.toString() === 'b' ? [ack(message.seq).subarray(0, 20)] : parts(message.seq)));
+    await expect(new NativeNetlinkTransport(socket).dumpMany([dumpOf('a'), dumpOf('b'), dumpOf('c')])).rejects.toBeInstanceOf(NetlinkParseError);
+  });
+
+  it('maps a timeout and an overrun to typed errors, and keeps working afterwards', async () => {
+    const timeout = fakeSocket(() => [], ({ message, exchange }) => (exchange === 1 ? [data(message.seq, 100, NLM_F_MULTI)] : parts(message.seq, 'ok')));
+    const transport = new NativeNetlinkTransport(timeout.socket, { timeoutMs: 50 });
+    await expect(transport.dumpMany([dumpOf('a')])).rejects.toMatchObject({
+      code: 'TANDEM_NETLINK_TIMEOUT',
+      message: expect.stringMatching(/^1 dumps: no reply from the kernel within 50 ms/) as unknown,
+    });
+    expect((await transport.dumpMany([dumpOf('a')])).map(bodies)).toEqual([['ok']]);
+    const overrun = fakeSocket(() => [], () => errnoError('ENOBUFS', 105, 'recvmsg'));
+    await expect(new NativeNetlinkTransport(overrun.socket).dumpMany([dumpOf('a')])).rejects.toMatchObject({ code: 'TANDEM_NETLINK_OVERRUN' });
+  });
+
+  it('rejects after close with TANDEM_NETLINK_CLOSED', async () => {
+    const { socket } = fakeSocket(() => [], ({ message }) => parts(message.seq));
+    const transport = new NativeNetlinkTransport(socket);
+    transport.close();
+    await expect(transport.dumpMany([dumpOf('a')])).rejects.toMatchObject({ code: 'TANDEM_NETLINK_CLOSED' });
   });
 });

@@ -60,6 +60,17 @@ describe('NativeNetlinkTransport on the host kernel', () => {
     await expect(closed.batch([linkDumpRequest()])).rejects.toMatchObject({ code: 'TANDEM_NETLINK_CLOSED' });
   });
 
+  it('runs many dumps in turn on one socket, each with the replies request() gets', async () => {
+    transport = NativeNetlinkTransport.open(NETLINK_ROUTE);
+    const alone = await transport.request(linkDumpRequest(), 'dump links');
+    const outcomes = await transport.dumpMany(Array.from({ length: 50 }, () => linkDumpRequest()));
+    expect(outcomes).toHaveLength(50);
+    for (const outcome of outcomes) {
+      expect(outcome.ok && outcome.replies.map(linkOf)).toEqual(alone.map(linkOf));
+    }
+    expect(transport.staleReplies).toBe(0);
+  });
+
   it('refuses a dump inside a batch', async () => {
     transport = NativeNetlinkTransport.open(NETLINK_ROUTE);
     await expect(transport.batch([linkDumpRequest()])).rejects.toMatchObject({ code: 'TANDEM_NETLINK_DUMP_IN_BATCH' });

@@ -33,6 +33,15 @@ export function recordingTransport(inner, write) {
       write(JSON.stringify({ kind: 'batch', requests: requests.map(message), outcomes: outcomes.map((o) => (o.ok ? { ok: true } : { ok: false, errno: o.errno })) }));
       return outcomes;
     },
+    // One "request" line per dump, so a recording reads the same as when list() dumped one by one.
+    async dumpMany(requests) {
+      const outcomes = await inner.dumpMany(requests);
+      outcomes.forEach((o, i) => {
+        const recorded = { kind: 'request', operation: 'dump', request: message(requests[i]) };
+        write(JSON.stringify(o.ok ? { ...recorded, replies: o.replies.map(message) } : { ...recorded, errno: o.errno, code: null }));
+      });
+      return outcomes;
+    },
     close() {
       inner.close();
     },
