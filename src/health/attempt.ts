@@ -42,7 +42,8 @@ export function runAttempt(signal: AbortSignal, onAbort: () => CheckOutcome, sta
       finish(onAbort());
     };
     const isSettled = (): boolean => settled;
-    signal.addEventListener('abort', abort, { once: true });
+    // No { once: true }: finish removes the listener itself, and the options object costs per attempt.
+    signal.addEventListener('abort', abort);
     try {
       release = start(finish);
     } catch (error) {

@@ -82,6 +82,7 @@ interface ProbeEntry {
 export class CheckScheduler {
   readonly #options: CheckSchedulerOptions;
   readonly #random: () => number;
+  #maxConcurrent: number;
   readonly #entries = new Map<string, ProbeEntry>();
   /** #queue holds due entries waiting for a slot, oldest first; #queueHead avoids O(n) shifts. */
   #queue: ProbeEntry[] = [];
@@ -96,7 +97,15 @@ export class CheckScheduler {
   constructor(options: CheckSchedulerOptions) {
     if (!(options.maxConcurrent >= 1)) throw new RangeError(`CheckScheduler: maxConcurrent ${options.maxConcurrent} must be at least 1`);
     this.#options = options;
+    this.#maxConcurrent = options.maxConcurrent;
     this.#random = options.random ?? Math.random;
+  }
+
+  /** setMaxConcurrent follows a reloaded health.maxConcurrent; a raise starts queued runs at once, a cut lets runs in flight finish. */
+  setMaxConcurrent(maxConcurrent: number): void {
+    if (!(maxConcurrent >= 1)) throw new RangeError(`CheckScheduler: maxConcurrent ${maxConcurrent} must be at least 1`);
+    this.#maxConcurrent = maxConcurrent;
+    this.#drainQueue();
   }
 
   /**
@@ -181,7 +190,7 @@ export class CheckScheduler {
   }
 
   #due(entry: ProbeEntry): void {
-    if (this.#inFlight < this.#options.maxConcurrent) {
+    if (this.#inFlight < this.#maxConcurrent) {
       this.#run(entry);
       return;
     }
@@ -237,7 +246,7 @@ export class CheckScheduler {
   }
 
   #drainQueue(): void {
-    while (this.#inFlight < this.#options.maxConcurrent && this.#queueHead < this.#queue.length) {
+    while (this.#inFlight < this.#maxConcurrent && this.#queueHead < this.#queue.length) {
       const entry = this.#queue[this.#queueHead];
       this.#queueHead += 1;
       if (entry?.queued !== true) continue;

@@ -37,7 +37,11 @@ function readBody(response: IncomingMessage, check: HttpCheck, regex: RegExp | n
   const hash = check.bodySha256 === null ? null : createHash('sha256');
   const chunks: Buffer[] = [];
   let bytes = 0;
+  let concluded = false;
   const conclude = (): void => {
+    // Once at the limit and again at 'end' would finalise the hash twice.
+    if (concluded) return;
+    concluded = true;
     const text = regex === null ? null : Buffer.concat(chunks).toString('utf8');
     finish(bodyVerdict(check, hash === null ? null : hash.digest('hex'), text, regex));
   };

@@ -62,6 +62,10 @@ describe('udp checker', () => {
     expect(await run({ payload: 'PING' }, await closedPort())).toMatchObject({ ok: false, reason: 'refused' });
   });
 
+  it('fails with local when sourceAddress is not on this host', async () => {
+    expect(await run({ payload: 'PING', expect: 'PONG', sourceAddress: '192.0.2.77' })).toMatchObject({ ok: false, reason: 'local' });
+  });
+
   it('sends from sourceAddress and closes its socket', async () => {
     seen.length = 0;
     expect(await run({ payload: 'PING', expect: 'PONG', sourceAddress: '127.0.0.2' })).toEqual({ ok: true });
