@@ -1,7 +1,7 @@
 /**
  * run: `tandem run --config FILE [--node NAME]`, the daemon. It opens the real kernel ports
- * (one NETLINK_ROUTE socket for addresses and links, one packet socket for GARP/NA), starts the
- * Daemon, and maps signals: SIGTERM and SIGINT stop it in order, SIGHUP reloads the config.
+ * (one NETLINK_ROUTE socket for addresses and links, one packet socket for GARP/NA, one
+ * NETLINK_GENERIC socket for IPVS and its sync daemons), starts the Daemon, and maps signals: SIGTERM and SIGINT stop it in order, SIGHUP reloads the config.
  * The exit status is 0 after a clean stop and 1 when start-up or the election failed.
  */
 import { hostname } from 'node:os';
@@ -15,7 +15,10 @@ import { Announcer } from '../kernel/announcer.js';
 import { RtnetlinkLinks } from '../kernel/links.js';
 import { Notifier } from '../kernel/notify.js';
 import { PacketSocket } from '../kernel/packet-socket.js';
-import { NETLINK_ROUTE } from '../netlink/constants.js';
+import { NetlinkIpvs } from '../ipvs/netlink-ipvs.js';
+import type { IpvsAccess } from '../daemon/lvs-components.js';
+import { NETLINK_GENERIC, NETLINK_ROUTE } from '../netlink/constants.js';
+import { GenericFamilyMissingError } from '../netlink/generic-family.js';
 import { NativeNetlinkTransport } from '../netlink/native-transport.js';
 
 /** RunOptions are the command's flags. */
@@ -39,6 +42,8 @@ export async function runDaemon(options: RunOptions): Promise<number> {
       opened.push(route);
       const packets = PacketSocket.openSender();
       opened.push(packets);
+      const generic = NativeNetlinkTransport.open(NETLINK_GENERIC);
+      opened.push(generic);
       daemon = await Daemon.start(
         { configFile: options.config, node: options.node, hostname: hostname(), watchdogIntervalMs: notify.watchdogIntervalMs },
         {
@@ -46,6 +51,7 @@ export async function runDaemon(options: RunOptions): Promise<number> {
           links: new RtnetlinkLinks(route),
           announcer: new Announcer(packets),
           notify,
+          ipvs: await openIpvs(generic),
           clock: systemMonotonicClock(),
           log,
         },
@@ -66,11 +72,24 @@ export async function runDaemon(options: RunOptions): Promise<number> {
   }
 }
 
+/**
+ * openIpvs resolves the IPVS family. Its absence (no ip_vs module) is not an error yet: the
+ * daemon decides, because a director without virtual servers or a sync daemon can run without it.
+ */
+async function openIpvs(transport: NativeNetlinkTransport): Promise<IpvsAccess> {
+  try {
+    return { available: true, kernel: await NetlinkIpvs.open(transport) };
+  } catch (error) {
+    if (error instanceof GenericFamilyMissingError) return { available: false, error };
+    throw error;
+  }
+}
+
 /** registerRun adds the run subcommand to the program. */
 export function registerRun(program: Command): void {
   program
     .command('run')
-    .description('run the director daemon: election, VIPs (health checks and IPVS come later)')
+    .description('run the director daemon: election, VIPs, health checks, the IPVS table and the sync daemons')
     .requiredOption('--config <file>', 'the YAML config file')
     .option('--node <name>', 'run as this node (default: the node whose hostname or name is this host)')
     .action(async (options: RunOptions) => {

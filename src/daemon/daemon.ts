@@ -1,15 +1,14 @@
 /**
  * daemon: tandem's composition root. It loads the config, wires the election thread to the VIP
- * owner and the tracked interfaces, reports to systemd, reloads on request and stops in the
- * written order. It owns no kernel resource itself: every port comes in from the caller
+ * owner and the tracked interfaces, runs the IPVS table, the health checks and the sync daemons
+ * as DaemonComponents (lvs-components.ts), reports to systemd, reloads on request and stops in
+ * the written order. It owns no kernel resource itself: every port comes in from the caller
  * (src/cli/run.ts passes the real ones, tests pass fakes).
  *
  *   const daemon = await Daemon.start({ configFile, node: 'alpha', hostname }, ports);
  *   await daemon.reload();       // SIGHUP
- *   await daemon.stop();         // SIGTERM: priority-0 advert, VIPs removed, then STOPPING=1
+ *   await daemon.stop();         // SIGTERM: priority-0 advert, VIPs removed, sync daemons settled, components stopped, STOPPING=1
  *   const exit = await daemon.exited;
- *
- * Later issues plug health checks and the IPVS table in as DaemonComponents.
  */
 import type { Level, Logger } from 'pino';
 import { ConfigError, formatIssue, type ConfigIssue } from '../config/issues.js';
@@ -19,21 +18,20 @@ import type { Config } from '../config/types.js';
 import type { ElectionStateName, KeySet } from '../election/types.js';
 import { ElectionRuntime, type ElectionRuntimeError, type ElectionRuntimeHandlers, type ElectionRuntimeOptions } from '../election-runtime/election-runtime.js';
 import { readKeySet } from '../election-runtime/key-file.js';
+import { checkerFor } from '../health/checker-for.js';
+import type { Checker } from '../health/checker.js';
 import type { ControlEvent, ElectionNotice, ElectionStatus } from '../election-runtime/messages.js';
 import type { MonotonicClock, ScheduledTimer } from '../election-runtime/monotonic-clock.js';
 import type { AddressPort, AnnouncePort, LinkPort, NotifyPort } from '../kernel/ports.js';
 import { DEFAULT_VERIFY_INTERVAL_MS, VipOwner } from '../vip/vip-owner.js';
+import type { DaemonComponent } from './daemon-component.js';
 import { electionRuntimeOptions } from './election-setup.js';
 import { InterfaceTracker } from './interface-tracker.js';
 import { componentLogger } from './logger.js';
+import { type IpvsAccess, lvsComponents, needsIpvs } from './lvs-components.js';
 import { planReload } from './reload-plan.js';
 
-/** DaemonComponent is a part the daemon starts after the election and stops before the VIPs go (health, IPVS). */
-export interface DaemonComponent {
-  readonly name: string;
-  start(): Promise<void>;
-  stop(): Promise<void>;
-}
+export type { DaemonComponent } from './daemon-component.js';
 
 /** ElectionHandle is the part of ElectionRuntime the daemon uses; tests may wrap the real one. */
 export type ElectionHandle = Pick<ElectionRuntime, 'send' | 'status' | 'shutdown' | 'terminate'>;
@@ -47,6 +45,10 @@ export interface DaemonPorts {
   readonly clock: MonotonicClock;
   /** log is the root logger; the daemon makes component children of it. */
   readonly log: Logger;
+  /** ipvs is the kernel's IPVS table and sync daemons, or why there are none (lvs-components.ts). */
+  readonly ipvs: IpvsAccess;
+  /** checker runs the health checks; checkerFor() unless a test passes another. */
+  readonly checker?: Checker;
   /** startElection defaults to ElectionRuntime.start (a worker thread on real UDP sockets). */
   readonly startElection?: (options: ElectionRuntimeOptions, handlers: ElectionRuntimeHandlers) => Promise<ElectionHandle>;
 }
@@ -61,7 +63,9 @@ export interface DaemonOptions {
   readonly watchdogIntervalMs?: number | undefined;
   /** verifyIntervalMs: how often the VIP owner re-reads the kernel; DEFAULT_VERIFY_INTERVAL_MS. */
   readonly verifyIntervalMs?: number;
-  readonly components?: readonly DaemonComponent[];
+  /** ipvsTickIntervalMs and syncTickIntervalMs: how often the owners re-read the kernel; their defaults otherwise. */
+  readonly ipvsTickIntervalMs?: number;
+  readonly syncTickIntervalMs?: number;
 }
 
 /** DaemonExit is how the daemon ended: 0 after stop(), 1 after the election thread failed. */
@@ -95,6 +99,8 @@ export class Daemon {
   readonly #electionLog: Logger;
   readonly #vipOwner: VipOwner;
   readonly #tracker: InterfaceTracker;
+  /** #components run the IPVS table, health checks and sync daemons, in start order. */
+  readonly #components: readonly DaemonComponent[];
   readonly #bootConfig: Config;
   readonly #bootNode: NodeSelection;
   #applied: Config;
@@ -133,11 +139,21 @@ export class Daemon {
       { verifyIntervalMs: options.verifyIntervalMs ?? DEFAULT_VERIFY_INTERVAL_MS },
     );
     this.#tracker = new InterfaceTracker(ports.links, node.self.trackInterfaces, (report) => { this.#send(report); }, componentLogger(ports.log, 'kernel'));
+    // Throws, before anything starts, when the config needs IPVS and the kernel has none.
+    this.#components = lvsComponents(config, 'init', {
+      ipvs: ports.ipvs,
+      checker: ports.checker ?? checkerFor(),
+      clock: ports.clock,
+      log: ports.log,
+      ipvsTickIntervalMs: options.ipvsTickIntervalMs,
+      syncTickIntervalMs: options.syncTickIntervalMs,
+    });
   }
 
   /**
    * start loads the config (throwing ConfigError with every issue), reads the key files, clears
-   * any VIP a previous run left, starts the election and the components, and sends READY=1.
+   * any VIP a previous run left, starts the components (so the IPVS table is programmed before
+   * this director can become master), then the election, and sends READY=1.
    */
   static async start(options: DaemonOptions, ports: DaemonPorts): Promise<Daemon> {
     const { config, node } = await loadForNode(options);
@@ -175,16 +191,16 @@ export class Daemon {
     this.#log.info({ event: 'daemon.start', node: self.name, peer: peer.name, priority: self.priority, configFile: this.#options.configFile }, 'starting');
     // Released first: a VIP left by a crashed run must not linger on a node that may be backup.
     await this.#vipOwner.start();
+    for (const component of this.#components) {
+      await component.start();
+      this.#started.push(component);
+    }
     const startElection = this.#ports.startElection ?? ((options, handlers) => ElectionRuntime.start(options, handlers));
     this.#election = await startElection(electionRuntimeOptions(this.#bootConfig, this.#bootNode, this.#keys), {
       notice: (notice) => { this.#onNotice(notice); },
       failed: (error) => { this.#onElectionFailed(error); },
     });
     await this.#tracker.start();
-    for (const component of this.#options.components ?? []) {
-      await component.start();
-      this.#started.push(component);
-    }
     this.#safeNotify((notify) => { notify.ready(this.#statusText()); });
     this.#scheduleWatchdog();
     this.#log.info({ event: 'daemon.ready' }, 'running');
@@ -193,8 +209,8 @@ export class Daemon {
   /**
    * reload re-reads the config file and key files. A bad config changes nothing: every issue is
    * logged as FILE:LINE:COL and the daemon keeps running. A good one is applied where it can be
-   * (VIPs, announce settings, keys, log level); every other change is logged as needing a restart
-   * or as not yet managed.
+   * (VIPs, announce settings, keys, log level, virtual servers, health, sync daemon, IPVS
+   * timeouts); every other change is logged as needing a restart or as not yet managed.
    */
   async reload(): Promise<ReloadOutcome> {
     this.#safeNotify((notify) => { notify.reloading('reloading the config'); });
@@ -223,15 +239,33 @@ export class Daemon {
       log.info({ event: 'config.reload.vips', vips: next.vips.map((vip) => `${vip.address}/${vip.prefixLength}`) }, 'VIP list and announce settings applied');
     }
     if (sinceApplied.logLevel !== null) this.#ports.log.level = sinceApplied.logLevel satisfies Level;
-    for (const path of sinceBoot.restartNeeded) {
+    if (sinceApplied.lvs) await this.#reloadComponents(next, log);
+    const restartNeeded = [...sinceBoot.restartNeeded];
+    if (!this.#ports.ipvs.available && needsIpvs(next)) {
+      restartNeeded.push('virtualServers/syncDaemon (this kernel has no IPVS)');
+      log.error({ event: 'config.reload.ipvs-unavailable', err: this.#ports.ipvs.error }, `the config now needs IPVS, which this kernel lacks: ${this.#ports.ipvs.error.message}, then restart tandem`);
+    }
+    for (const path of restartNeeded) {
       log.warn({ event: 'config.reload.restart-needed', path }, `${path} changed: this takes effect only after a restart (systemctl restart tandem)`);
     }
     for (const section of sinceBoot.notYetApplied) {
       log.warn({ event: 'config.reload.not-yet-applied', path: section }, `${section} changed: this daemon does not manage ${section} yet, so the change is not applied`);
     }
     this.#applied = next;
-    log.info({ event: 'config.reload.applied', restartNeeded: sinceBoot.restartNeeded.length }, 'reload applied');
-    return { ok: true, restartNeeded: sinceBoot.restartNeeded, notYetApplied: sinceBoot.notYetApplied };
+    log.info({ event: 'config.reload.applied', restartNeeded: restartNeeded.length }, 'reload applied');
+    return { ok: true, restartNeeded, notYetApplied: sinceBoot.notYetApplied };
+  }
+
+  /** #reloadComponents hands the new config to every component in start order; one failing does not stop the rest. */
+  async #reloadComponents(next: Config, log: Logger): Promise<void> {
+    for (const component of this.#started) {
+      try {
+        await component.reload?.(next);
+      } catch (error) {
+        log.error({ event: 'config.reload.component-error', component: component.name, err: error }, `component ${component.name} could not take the new config`);
+      }
+    }
+    log.info({ event: 'config.reload.lvs', virtualServers: next.virtualServers.length, syncDaemon: next.syncDaemon !== null }, 'virtual servers, health, sync daemon and IPVS settings applied');
   }
 
   /** #reloadKeys re-reads the key files; an unreadable key keeps the old keys (and says so). */
@@ -251,8 +285,10 @@ export class Daemon {
 
   /**
    * stop shuts down in the written order (design.md, principle 10): the election adverts
-   * priority 0 and waits for its successor, the VIPs are removed, the components stop, then
-   * STOPPING=1 (the issue puts it last). Calling it twice returns the same promise.
+   * priority 0 and waits for its successor, the VIPs are removed, the components stop in
+   * reverse start order (the sync daemons settle first, see sync-daemon-component.ts; the
+   * kernel keeps the IPVS table and the daemons after exit), then STOPPING=1 (the issue puts it
+   * last). Calling it twice returns the same promise.
    */
   stop(): Promise<void> {
     this.#stopping ??= this.#stop(0);
@@ -307,6 +343,7 @@ export class Daemon {
         this.#role = notice.to;
         log.info({ event: 'election.transition', from: notice.from, to: notice.to, reason: notice.reason }, `${notice.from} -> ${notice.to} (${notice.reason})`);
         this.#safeNotify((notify) => { notify.status(this.#statusText()); });
+        this.#followRole(notice.to);
         return;
       case 'configMismatch':
         if (notice.matching) log.info({ event: 'election.config-match', peer: notice.nodeId }, 'the peer runs the same election settings again');
@@ -318,6 +355,15 @@ export class Daemon {
       case 'rejected':
         log.warn({ event: 'election.rejected', reason: notice.reason, suppressedBefore: notice.suppressedBefore }, `advert rejected: ${notice.reason}`);
         return;
+    }
+  }
+
+  /** #followRole hands a transition to every component that follows the role; each orders its own kernel calls. */
+  #followRole(role: ElectionStateName): void {
+    for (const component of this.#started) {
+      component.roleChanged?.(role).catch((error: unknown) => {
+        this.#log.error({ event: 'component.role.error', component: component.name, role, err: error }, `component ${component.name} could not follow the role change`);
+      });
     }
   }
 

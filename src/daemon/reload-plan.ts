@@ -10,6 +10,8 @@ import type { Config } from '../config/types.js';
 export interface ReloadPlan {
   /** vips: the VIP list or the announce settings changed; the VIP owner takes both live. */
   readonly vips: boolean;
+  /** lvs: virtualServers, health, syncDaemon or ipvs changed; the IPVS, health and sync-daemon components take them live. */
+  readonly lvs: boolean;
   /** logLevel: the new level, when it changed; applied live. */
   readonly logLevel: Config['log']['level'] | null;
   /** restartNeeded: config paths whose change takes effect only when the daemon restarts. */
@@ -21,8 +23,11 @@ export interface ReloadPlan {
 /** ELECTION_RESTART_KEYS are the election settings the election thread is built with, once. */
 const ELECTION_RESTART_KEYS = ['groupId', 'advertIntervalMs', 'preempt', 'preemptDelayMs', 'transport', 'multicastGroup', 'port', 'bindAddress'] as const;
 
-/** Sections the daemon does not run yet (health, IPVS, sync daemon, hooks, control socket, metrics). */
-const NOT_YET_SECTIONS = ['virtualServers', 'health', 'syncDaemon', 'ipvs', 'hooks', 'control', 'metrics'] as const;
+/** LVS_SECTIONS are the sections the daemon's components apply live (lvs-components.ts). */
+const LVS_SECTIONS = ['virtualServers', 'health', 'syncDaemon', 'ipvs'] as const;
+
+/** Sections the daemon does not run yet (hooks, control socket, metrics). */
+const NOT_YET_SECTIONS = ['hooks', 'control', 'metrics'] as const;
 
 /** planReload compares the running config with a reloaded one, for the same node. */
 export function planReload(running: Config, runningNode: NodeSelection, next: Config, nextNode: NodeSelection): ReloadPlan {
@@ -37,6 +42,7 @@ export function planReload(running: Config, runningNode: NodeSelection, next: Co
   if (vipAddressesChanged) restartNeeded.push('vips (in the election config digest)');
   return {
     vips: !same(running.vips, next.vips) || !same(running.election.announce, next.election.announce),
+    lvs: LVS_SECTIONS.some((section) => !same(running[section], next[section])),
     logLevel: running.log.level === next.log.level ? null : next.log.level,
     restartNeeded,
     notYetApplied: NOT_YET_SECTIONS.filter((section) => !same(running[section], next[section])),

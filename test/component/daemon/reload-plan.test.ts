@@ -32,7 +32,7 @@ function plan(edit: (doc: typeof BASE & Record<string, unknown>) => void) {
 
 describe('planReload', () => {
   it('finds nothing to do for the same file', () => {
-    expect(plan(() => undefined)).toEqual({ vips: false, logLevel: null, restartNeeded: [], notYetApplied: [] });
+    expect(plan(() => undefined)).toEqual({ vips: false, lvs: false, logLevel: null, restartNeeded: [], notYetApplied: [] });
   });
 
   it('applies a VIP interface move live without a restart (the digest holds addresses only)', () => {
@@ -62,10 +62,20 @@ describe('planReload', () => {
     expect(result.restartNeeded).toEqual(['election.advertIntervalMs', 'nodes[alpha]']);
   });
 
+  it('takes virtual servers, health, the sync daemon and IPVS timeouts live', () => {
+    const edits: ((doc: typeof BASE & Record<string, unknown>) => void)[] = [
+      (doc) => { doc.virtualServers = [{ protocol: 'tcp', address: '192.0.2.100', port: 80, realServers: [{ address: '198.51.100.1' }] }]; },
+      (doc) => { doc.health = { maxConcurrent: 8 }; },
+      (doc) => { doc.syncDaemon = { mcastInterface: 'eth0', syncid: 3 }; },
+      (doc) => { doc.ipvs = { timeouts: { tcpSeconds: 900 } }; },
+    ];
+    for (const edit of edits) expect(plan(edit)).toMatchObject({ lvs: true, vips: false, restartNeeded: [], notYetApplied: [] });
+  });
+
   it('names the sections this daemon does not manage yet', () => {
     const result = plan((doc) => {
-      doc.virtualServers = [{ protocol: 'tcp', address: '192.0.2.100', port: 80, realServers: [{ address: '198.51.100.1' }] }];
+      doc.hooks = { onMaster: { command: '/usr/local/bin/became-master' } };
     });
-    expect(result.notYetApplied).toEqual(['virtualServers']);
+    expect(result).toMatchObject({ lvs: false, notYetApplied: ['hooks'] });
   });
 });
