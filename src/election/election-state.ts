@@ -51,8 +51,8 @@ export interface ElectionState {
   /** preemptSuppressed: after handing over, do not take the VIPs straight back. */
   readonly preemptSuppressed: boolean;
   readonly leaving: Leaving;
-  /** announcedOverPeer: as master, we announced after hearing a lower master and before its yield. */
-  readonly announcedOverPeer: boolean;
+  /** reannouncePending: as master, a split brain just healed and the reannounce timer runs. */
+  readonly reannouncePending: boolean;
   readonly interfacesDown: ReadonlySet<string>;
   readonly checksFailing: ReadonlySet<string>;
   /** mismatchedPeers maps a peer to the digest (hex) it advertised that differs from ours. */
@@ -82,7 +82,7 @@ export function initialElectionState(options: ElectionOptions, epoch: bigint): E
     preemptPending: false,
     preemptSuppressed: false,
     leaving: 'no',
-    announcedOverPeer: false,
+    reannouncePending: false,
     interfacesDown: new Set(),
     checksFailing: new Set(),
     mismatchedPeers: new Map(),

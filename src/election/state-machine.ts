@@ -8,7 +8,7 @@
  * (make-before-break); a masterDown timer that fired late because this process stalled buys a
  * grace window instead of a failover.
  */
-import { ADVERT_FLAG_HANDOVER, type Advert, type ElectionEvent, type RejectReason, type TimerName } from './types.js';
+import { ADVERT_FLAG_HANDOVER, type Advert, type ElectionAction, type ElectionEvent, type RejectReason, type TimerName } from './types.js';
 import { digestHex } from './config-digest.js';
 import { effectivePriority, inFaultCondition, withAdvert, type ElectionState } from './election-state.js';
 import { inspectAdvert } from './inspect-advert.js';
@@ -155,32 +155,40 @@ function masterHears(state: ElectionState, advert: Advert): Step {
       ? becomeBackup(state, 'handover-complete', advert.advertIntervalMs)
       : stop(state, 'handover-complete');
   }
-  if (advert.priority === 0) return reassert(state, false);
-  // A yield advert: a peer gave way to us after holding the VIPs; pull the traffic back, unless
-  // we already announced after hearing it as a master (its last GARP predates ours).
-  if (advert.state === 'backup') {
-    if (state.announcedOverPeer) return noChange({ ...state, announcedOverPeer: false });
-    return { state, actions: [{ kind: 'announce' }] };
-  }
+  if (advert.priority === 0) return reassert(state);
+  // A yield advert: a peer gave way to us after holding the VIPs. Its last gratuitous ARP may
+  // still be on its way (its VIP owner stops announcing a moment after the advert leaves), so
+  // announce now and once more an interval later (docs/protocol.md "Split brain heals").
+  if (advert.state === 'backup') return healed(state, []);
   if (advert.state !== 'master') return noChange(state);
   const priority = effectivePriority(state);
   // Tie-break on equal priority: the higher node id wins (RFC 5798 §6.4.3 uses the higher IP
   // address; node ids are what both ends know of each other here).
   const peerWins = advert.priority > priority || (advert.priority === priority && advert.nodeId > state.options.nodeId);
   if (peerWins) return becomeBackup(state, 'higher-priority-master', advert.advertIntervalMs);
-  return reassert(state, true);
+  const reasserted = reassert(state);
+  return healed(reasserted.state, reasserted.actions);
 }
 
-/** reassert adverts now and restarts the advert timer; announce also re-sends GARP/NA. */
-function reassert(state: ElectionState, announce: boolean): Step {
+/** reassert adverts now and restarts the advert timer, so a lower master steps down at once. */
+function reassert(state: ElectionState): Step {
   const advert = withAdvert(state, 'master', effectivePriority(state), 0);
   return {
-    state: announce ? { ...advert.state, announcedOverPeer: true } : advert.state,
-    actions: [
-      advert.action,
-      { kind: 'armTimer', timer: 'advert', afterMs: state.options.advertIntervalMs },
-      ...(announce ? [{ kind: 'announce' } as const] : []),
-    ],
+    state: advert.state,
+    actions: [advert.action, { kind: 'armTimer', timer: 'advert', afterMs: state.options.advertIntervalMs }],
+  };
+}
+
+/**
+ * healed ends a split brain on the winner's side: announce now, and arm `reannounce` one advert
+ * interval later. The second announcement is what repairs a client that took the loser's last
+ * gratuitous ARP after our first one: the loser sends its yield advert from the election thread
+ * before its VIP owner has cancelled the announcement burst it started on taking over.
+ */
+function healed(state: ElectionState, before: readonly ElectionAction[]): Step {
+  return {
+    state: { ...state, reannouncePending: true },
+    actions: [...before, { kind: 'announce' }, { kind: 'armTimer', timer: 'reannounce', afterMs: state.options.advertIntervalMs }],
   };
 }
 
@@ -197,6 +205,9 @@ function onTimer(state: ElectionState, timer: TimerName, lateByMs: number): Step
     return masterDownFired(state, lateByMs);
   }
   if (timer === 'preemptDelay' && state.name === 'backup' && state.preemptPending) return becomeMaster(state, 'preempt');
+  if (timer === 'reannounce' && state.name === 'master' && state.reannouncePending) {
+    return { state: { ...state, reannouncePending: false }, actions: [{ kind: 'announce' }] };
+  }
   if (timer === 'handover' && state.name === 'master' && state.leaving !== 'no') {
     return state.leaving === 'handover'
       ? becomeBackup(state, 'handover-timeout', state.masterAdvertIntervalMs)
@@ -233,12 +244,15 @@ function masterDownFired(state: ElectionState, lateByMs: number): Step {
 /** startLeaving begins a make-before-break exit: priority-0 adverts with the handover flag. */
 function startLeaving(state: ElectionState, leaving: 'handover' | 'shutdown'): Step {
   const advert = withAdvert(state, 'master', 0, ADVERT_FLAG_HANDOVER);
+  // A pending reannounce is dropped: announcing while the successor takes over would pull the
+  // client back to us just before we remove the VIPs.
   const actions = [
     advert.action,
     { kind: 'armTimer', timer: 'advert', afterMs: state.options.advertIntervalMs } as const,
     ...(state.leaving === 'no' ? [{ kind: 'armTimer', timer: 'handover', afterMs: state.options.handoverTimeoutMs } as const] : []),
+    ...(state.reannouncePending ? [{ kind: 'cancelTimer', timer: 'reannounce' } as const] : []),
   ];
-  return { state: { ...advert.state, leaving }, actions };
+  return { state: { ...advert.state, leaving, reannouncePending: false }, actions };
 }
 
 /**
@@ -251,7 +265,7 @@ function onTracked(next: ElectionState, before: ElectionState): Step {
   if (fault && next.name !== 'fault') return enterFault(next);
   if (!fault && next.name === 'fault') return leaveInitOrFault(next, 'tracked-up');
   if (next.name === 'master' && next.leaving === 'no' && effectivePriority(next) !== effectivePriority(before)) {
-    return reassert(next, false);
+    return reassert(next);
   }
   return noChange(next);
 }

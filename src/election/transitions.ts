@@ -38,7 +38,7 @@ export function becomeMaster(state: ElectionState, reason: TransitionReason): St
       preemptPending: false,
       preemptSuppressed: false,
       leaving: 'no',
-      announcedOverPeer: false,
+      reannouncePending: false,
     },
     actions,
   };
@@ -73,6 +73,7 @@ export function becomeBackup(state: ElectionState, reason: TransitionReason, mas
       preemptPending: false,
       preemptSuppressed: state.leaving === 'handover',
       leaving: 'no',
+      reannouncePending: false,
     },
     actions,
   };
@@ -108,7 +109,7 @@ export function enterFault(state: ElectionState): Step {
   actions.push({ kind: 'transition', from: state.name, to: 'fault', reason: 'tracked-down' });
   if (state.name === 'master') actions.push({ kind: 'removeVips' });
   return {
-    state: { ...next, name: 'fault', masterDownMode: 'off', stallGraces: 0, preemptPending: false, leaving: 'no' },
+    state: { ...next, name: 'fault', masterDownMode: 'off', stallGraces: 0, preemptPending: false, leaving: 'no', reannouncePending: false },
     actions,
   };
 }
@@ -122,7 +123,7 @@ export function stop(state: ElectionState, reason: TransitionReason): Step {
     state.name === 'master' ? [...cancelMasterTimers(state), { kind: 'removeVips' }] : [...cancelBackupTimers(state)];
   if (state.name !== 'init') actions.push({ kind: 'transition', from: state.name, to: 'init', reason });
   return {
-    state: { ...state, name: 'init', stopped: true, masterDownMode: 'off', preemptPending: false, leaving: 'no' },
+    state: { ...state, name: 'init', stopped: true, masterDownMode: 'off', preemptPending: false, leaving: 'no', reannouncePending: false },
     actions,
   };
 }
@@ -147,5 +148,6 @@ function cancelBackupTimers(state: ElectionState): ElectionAction[] {
 function cancelMasterTimers(state: ElectionState): ElectionAction[] {
   const actions: ElectionAction[] = [{ kind: 'cancelTimer', timer: 'advert' }];
   if (state.leaving !== 'no') actions.push({ kind: 'cancelTimer', timer: 'handover' });
+  if (state.reannouncePending) actions.push({ kind: 'cancelTimer', timer: 'reannounce' });
   return actions;
 }

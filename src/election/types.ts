@@ -76,8 +76,10 @@ export const REJECT_REASONS: readonly RejectReason[] = [
  * - masterDown: a backup's peer-is-dead timer (RFC 5798 Master_Down_Timer).
  * - preemptDelay: a backup waiting before it preempts a lower-priority master.
  * - handover: the bound on how long a leaving master keeps its VIPs waiting for a successor.
+ * - reannounce: a master's second announcement, one advert interval after a split brain heals,
+ *   after the loser has had time to stop its own (docs/protocol.md "Split brain heals").
  */
-export type TimerName = 'advert' | 'masterDown' | 'preemptDelay' | 'handover';
+export type TimerName = 'advert' | 'masterDown' | 'preemptDelay' | 'handover' | 'reannounce';
 
 /** ElectionEvent is every input of step(). The shell produces them; timers fire as events. */
 export type ElectionEvent =

@@ -81,11 +81,14 @@ export class VipOwner {
     this.announce();
   }
 
-  /** release removes every VIP and stops announcing. */
+  /**
+   * release stops announcing, then removes every VIP. Announcing stops first and synchronously:
+   * once the peer has taken over, any frame of ours would pull its clients back to us.
+   */
   async release(): Promise<void> {
+    this.#cancelAnnouncements();
     if (this.stats.holding) this.#ports.log.info({ event: 'vip.release' }, 'releasing the VIPs');
     this.stats.holding = false;
-    this.#cancelAnnouncements();
     await this.#reconcile();
   }
 
@@ -205,12 +208,20 @@ export class VipOwner {
     });
   }
 
+  /** #holdingNow reads the flag afresh: the compiler would carry a check from before an await over it. */
+  #holdingNow(): boolean {
+    return this.stats.holding;
+  }
+
   async #announceAll(only?: readonly PlacedVip[]): Promise<void> {
     if (!this.stats.holding) return;
     try {
       const links = await this.#ports.links.list();
       const targets = only ?? (await this.#place());
       for (const vip of targets) {
+        // Checked again after the awaits: release() may have run meanwhile, and a gratuitous ARP
+        // sent after the peer's would point the clients back at us (docs/protocol.md "Split brain heals").
+        if (!this.#holdingNow()) return;
         const link = links.find((candidate) => candidate.index === vip.ifindex);
         if (link?.mac === undefined) continue;
         await this.#ports.announcer.announce(vip.address, { ifindex: vip.ifindex, mac: link.mac });

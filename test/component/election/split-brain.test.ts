@@ -29,18 +29,18 @@ describe('partition and heal', () => {
     expect(net.transitions('b').at(-1)).toBe('20827 master→backup (higher-priority-master)');
     const reassert = net.wire.find((datagram) => datagram.from === 'a' && datagram.atMs === 20_827);
     expect(reassert?.priority).toBe(200);
-    expect(announcesOf(net, 'a', 20_500)).toContain(20_827);
+    expect(announcesOf(net, 'a', 20_500)).toEqual([20_827, 20_827, 21_827]); // b's advert, its yield, one interval later
     expect(net.vipHolders()).toEqual(['a']);
   });
 
-  it('when the higher master is heard first, the lower one steps down and its yield makes the winner re-announce', () => {
+  it('when the higher master is heard first, the lower one steps down and its yield makes the winner re-announce, then again an interval later', () => {
     const { clock, net } = steadyPair();
     net.partition('a');
     clock.advanceTo(21_000); // a's next advert at 21218 comes before b's at 21827
     net.heal();
     clock.advanceTo(30_000);
     expect(net.transitions('b').at(-1)).toBe('21218 master→backup (higher-priority-master)');
-    expect(announcesOf(net, 'a', 21_000)).toEqual([21_218]);
+    expect(announcesOf(net, 'a', 21_000)).toEqual([21_218, 22_218]);
     expect(net.vipHolders()).toEqual(['a']);
   });
 
@@ -55,5 +55,29 @@ describe('partition and heal', () => {
     expect(net.roles()).toEqual({ a: 'master', b: 'backup' });
     const stepDown = net.log('b').find((entry) => entry.kind === 'transition' && entry.to === 'backup' && entry.atMs > 13_000);
     expect(stepDown?.atMs).toBeLessThanOrEqual(14_000);
+  });
+
+  it('a winner that hands over before its reannounce fires does not announce again (it would pull clients back)', () => {
+    const { clock, net } = steadyPair();
+    net.partition('a');
+    clock.advanceTo(21_000);
+    net.heal();
+    clock.advanceTo(21_500); // healed at 21218; the reannounce is due at 22218
+    net.dispatch('a', { kind: 'handover' });
+    clock.advanceTo(30_000);
+    expect(announcesOf(net, 'a', 21_000)).toEqual([21_218]);
+    expect(net.roles()).toEqual({ a: 'backup', b: 'master' });
+  });
+
+  it('a winner that loses a tracked interface before its reannounce fires does not announce again', () => {
+    const { clock, net } = steadyPair({ trackedInterfaces: ['eth0'] });
+    net.partition('a');
+    clock.advanceTo(21_000);
+    net.heal();
+    clock.advanceTo(21_500);
+    net.dispatch('a', { kind: 'trackedInterface', name: 'eth0', up: false });
+    expect(net.log('a').filter((entry) => entry.kind === 'cancelTimer' && entry.timer === 'reannounce').map((entry) => entry.atMs)).toEqual([21_500]);
+    clock.advanceTo(30_000);
+    expect(announcesOf(net, 'a', 21_000)).toEqual([21_218]);
   });
 });

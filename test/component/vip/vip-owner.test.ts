@@ -64,6 +64,21 @@ describe('VipOwner', () => {
     await t.owner.stop();
   });
 
+  it('sends nothing once release() is called, even from a burst already past its first await (split-brain heal)', async () => {
+    const t = setup();
+    await t.owner.start();
+    await t.owner.hold();
+    expect(t.announcer.sent).toHaveLength(0);
+    t.clock.advance(0); // the first burst's send starts and awaits the link list
+    const released = t.owner.release(); // the peer won: the loser stops before anything else
+    await settle();
+    await released;
+    await t.advance(6000);
+    expect(t.announcer.sent).toEqual([]);
+    expect(await t.held()).toEqual([]);
+    await t.owner.stop();
+  });
+
   it('re-adds a VIP deleted by hand while master at once, counts it and re-announces it', async () => {
     const t = setup();
     await t.owner.start();
