@@ -7,8 +7,9 @@
  *
  * Each attempt gets its own AbortController and timeout timer, as the scheduler gives it, and
  * targets rotate over 127.0.0.1–127.0.3.254 so no single address pair runs out of ports.
- * "floor" rows run the bare node:net / node:http calls with no checker around them: the best
- * any checker built on them can do here. On loopback the kernel runs both ends of each
+ * For comparison, "bare net" is node:net connect-and-reset with no checker around it (the floor
+ * for any TCP checker built on node:net), and "node:http" is one agent-less http.request per
+ * check (what the status-only HTTP path avoids). On loopback the kernel runs both ends of each
  * handshake in this process's context, so system time counts the server's half too.
  */
 import { request } from 'node:http';
@@ -70,7 +71,7 @@ function viaChecker(check: HealthCheck): Attempt {
   };
 }
 
-/** bareConnect is the floor for tcp: connect, then reset, nothing else. */
+/** bareConnect is connect, then reset, nothing else. */
 function bareConnect(port: number): Attempt {
   return (index) =>
     new Promise((resolve) => {
@@ -85,7 +86,7 @@ function bareConnect(port: number): Attempt {
     });
 }
 
-/** bareRequest is the floor for http: one agent-less request, destroyed at the response head. */
+/** bareRequest is one agent-less node:http request, destroyed at the response head. */
 function bareRequest(port: number): Attempt {
   return (index) =>
     new Promise((resolve) => {
@@ -119,10 +120,10 @@ try {
   console.log(`node ${process.version}, concurrency ${concurrency}, servers in pid ${servers.pid}`);
   await measure(2000, viaChecker(tcp)); // warm-up: JIT and socket paths
   report('tcp', 20_000, await measure(tcpCount, viaChecker(tcp)));
-  report('tcp floor', null, await measure(tcpCount, bareConnect(servers.tcpPort)));
+  report('bare net', null, await measure(tcpCount, bareConnect(servers.tcpPort)));
   await measure(1000, viaChecker(http));
   report('http', 5_000, await measure(httpCount, viaChecker(http)));
-  report('http floor', null, await measure(httpCount, bareRequest(servers.httpPort)));
+  report('node:http', null, await measure(httpCount, bareRequest(servers.httpPort)));
 } finally {
   await servers.stop();
 }

@@ -1,15 +1,22 @@
 /**
- * http-checker: the http and https checks. One fresh connection per attempt (agent: false,
- * Connection: close), like keepalived's HTTP_GET: a pooled keep-alive connection would keep
- * answering from a worker that new clients can no longer reach.
+ * http-checker: the http and https checks. One fresh connection per attempt (Connection: close,
+ * no agent), like keepalived's HTTP_GET: a pooled keep-alive connection would keep answering
+ * from a worker that new clients can no longer reach. A status-only check reads just the status
+ * line; a body check goes through Node's HTTP parser.
  */
+
+/** USER_AGENT names the prober in the real server's access log. */
+const USER_AGENT = 'tandem-health-check';
 import { createHash } from 'node:crypto';
 import { request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { runAttempt, timedOut, type Finish } from './attempt.js';
+import { connect as netConnect } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
+import { runAttempt, timedOut, type Finish, type Release } from './attempt.js';
 import { PASSED, failed, type CheckOutcome } from './check-result.js';
 import type { Checker } from './checker.js';
 import { BODY_LIMIT_BYTES, describeStatuses, hostHeader, readsBody, serverName, statusExpected, type HttpCheck } from './http-expectations.js';
+import { readStatusLine } from './http-status-line.js';
 import { createPatternCache } from './pattern-cache.js';
 import { failureFromError } from './socket-failure.js';
 
@@ -62,40 +69,92 @@ function readBody(response: IncomingMessage, check: HttpCheck, regex: RegExp | n
   });
 }
 
+/** statusVerdict judges a final status against expectStatus (RFC 9110 §15). */
+function statusVerdict(status: number, check: HttpCheck): CheckOutcome {
+  return statusExpected(status, check.expectStatus) ? PASSED : failed('status', `HTTP ${status}, expected ${describeStatuses(check.expectStatus)}`);
+}
+
+/** UNSAFE_IN_REQUEST finds bytes that would let a path or Host split the request (RFC 9112 §3.2, §5). */
+const UNSAFE_IN_REQUEST = /[^\x21-\x7e]/;
+
+/**
+ * statusOnly is the path for checks without a body expectation: the request written by hand on
+ * a plain or TLS socket, and the verdict taken from the status line, then the socket destroyed.
+ */
+function statusOnly(address: string, check: HttpCheck, ca: string | undefined, finish: Finish): Release {
+  const host = hostHeader(check, address);
+  if (UNSAFE_IN_REQUEST.test(check.path) || UNSAFE_IN_REQUEST.test(host)) {
+    finish(failed('query', `path ${JSON.stringify(check.path)} or Host ${JSON.stringify(host)} has spaces or control characters`));
+    return () => undefined;
+  }
+  const head = `${check.method} ${check.path} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\nUser-Agent: ${USER_AGENT}\r\n\r\n`;
+  const options = { host: address, port: check.port, ...(check.sourceAddress === null ? {} : { localAddress: check.sourceAddress }) };
+  const socket =
+    check.kind === 'https'
+      ? tlsConnect({ ...options, servername: serverName(check), rejectUnauthorized: check.tlsVerify, ...(ca === undefined ? {} : { ca }) })
+      : netConnect(options);
+  let received: Buffer | null = null;
+  socket.once(check.kind === 'https' ? 'secureConnect' : 'connect', () => {
+    socket.write(head, 'latin1');
+  });
+  socket.on('data', (chunk: Buffer) => {
+    received = received === null ? chunk : Buffer.concat([received, chunk]);
+    const result = readStatusLine(received);
+    if (result.kind === 'status') finish(statusVerdict(result.status, check));
+    else if (result.kind === 'malformed') finish(failed('protocol', result.detail));
+  });
+  socket.once('end', () => {
+    finish(failed('protocol', 'connection closed before a status line'));
+  });
+  socket.once('error', (error) => {
+    finish(failureFromError(error));
+  });
+  return () => {
+    socket.destroy();
+  };
+}
+
+/** withBody is the path for a body regex or digest: Node's HTTP parser, which handles every body framing. */
+function withBody(address: string, check: HttpCheck, ca: string | undefined, regex: RegExp | null, finish: Finish): Release {
+  const request: RequestOptions = {
+    host: address,
+    port: check.port,
+    method: check.method,
+    path: check.path,
+    agent: false,
+    headers: { Host: hostHeader(check, address), Connection: 'close', 'User-Agent': USER_AGENT },
+    ...(check.sourceAddress === null ? {} : { localAddress: check.sourceAddress }),
+  };
+  const req =
+    check.kind === 'https'
+      ? httpsRequest({ ...request, servername: serverName(check), rejectUnauthorized: check.tlsVerify, ...(ca === undefined ? {} : { ca }) })
+      : httpRequest(request);
+  req.once('response', (response) => {
+    const verdict = statusVerdict(response.statusCode ?? 0, check);
+    if (verdict.ok) readBody(response, check, regex, finish);
+    else finish(verdict);
+  });
+  req.once('error', (error) => {
+    finish(failureFromError(error));
+  });
+  req.end();
+  return () => {
+    req.destroy();
+  };
+}
+
 /** createHttpChecker returns the checker for both http and https checks. */
 export function createHttpChecker(options: HttpCheckerOptions = {}): Checker<HttpCheck> {
   const patternFor = createPatternCache();
-
   return {
     check({ address, check }, signal) {
-      return runAttempt(signal, () => timedOut(check.timeoutMs), (finish) => {
-        const request: RequestOptions = {
-          host: address,
-          port: check.port,
-          method: check.method,
-          path: check.path,
-          agent: false,
-          headers: { Host: hostHeader(check, address), Connection: 'close', 'User-Agent': 'tandem-health-check' },
-          ...(check.sourceAddress === null ? {} : { localAddress: check.sourceAddress }),
-        };
-        const req =
-          check.kind === 'https'
-            ? httpsRequest({ ...request, servername: serverName(check), rejectUnauthorized: check.tlsVerify, ...(options.ca === undefined ? {} : { ca: options.ca }) })
-            : httpRequest(request);
-        req.once('response', (response) => {
-          const status = response.statusCode ?? 0;
-          if (!statusExpected(status, check.expectStatus)) finish(failed('status', `HTTP ${status}, expected ${describeStatuses(check.expectStatus)}`));
-          else if (readsBody(check)) readBody(response, check, check.bodyRegex === null ? null : patternFor(check.bodyRegex), finish);
-          else finish(PASSED);
-        });
-        req.once('error', (error) => {
-          finish(failureFromError(error));
-        });
-        req.end();
-        return () => {
-          req.destroy();
-        };
-      });
+      return runAttempt(
+        signal,
+        () => timedOut(check.timeoutMs),
+        readsBody(check)
+          ? (finish) => withBody(address, check, options.ca, check.bodyRegex === null ? null : patternFor(check.bodyRegex), finish)
+          : (finish) => statusOnly(address, check, options.ca, finish),
+      );
     },
   };
 }

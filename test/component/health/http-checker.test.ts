@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHttpChecker } from '../../../src/health/http-checker.js';
 import { BODY_LIMIT_BYTES } from '../../../src/health/http-expectations.js';
 import { checkOf } from '../../unit/health/check-fixtures.js';
-import { expectNoOpenConnections, portOf } from './loopback.js';
+import { expectNoOpenConnections, listenTcp, portOf } from './loopback.js';
 
 const HEALTHY_BODY = 'status: healthy\n';
 const BIG_BODY = Buffer.alloc(BODY_LIMIT_BYTES + 1, 'x');
@@ -191,5 +191,45 @@ describe.skipIf(certificate === null)('https checker', () => {
     seen.length = 0;
     expect(await run({ sourceAddress: '127.0.0.2' })).toEqual({ ok: true });
     expect(seen[0]?.remote).toBe('127.0.0.2');
+  });
+});
+
+describe('http checker, status-only path against raw servers', () => {
+  const checker = createHttpChecker();
+  const cleanups: (() => Promise<void>)[] = [];
+  afterAll(async () => {
+    for (const cleanup of cleanups) await cleanup();
+  });
+  /** against serves `reply` to every connection, after the request head arrives, then closes. */
+  const against = async (reply: string | null, fields: Record<string, unknown> = {}) => {
+    const requests: string[] = [];
+    const listener = await listenTcp((socket) => {
+      socket.once('data', (chunk: Buffer) => {
+        requests.push(chunk.toString('latin1'));
+        if (reply === null) socket.end();
+        else socket.end(reply, 'latin1');
+      });
+    });
+    cleanups.push(listener.close);
+    const check = checkOf('http', listener.port, { method: 'HEAD', path: '/ping', host: 'www.example', ...fields });
+    const outcome = await checker.check({ address: '127.0.0.1', check }, AbortSignal.timeout(check.timeoutMs));
+    return { outcome, requests };
+  };
+
+  it('writes a minimal HTTP/1.1 request and skips interim responses to the final status', async () => {
+    const { outcome, requests } = await against('HTTP/1.1 103 Early Hints\r\nLink: </s.css>\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n');
+    expect(outcome).toEqual({ ok: true });
+    expect(requests).toEqual(['HEAD /ping HTTP/1.1\r\nHost: www.example\r\nConnection: close\r\nUser-Agent: tandem-health-check\r\n\r\n']);
+  });
+
+  it('fails with protocol on a peer that does not speak HTTP, or closes before a status', async () => {
+    expect((await against('SSH-2.0-OpenSSH_9.2\r\n')).outcome).toMatchObject({ ok: false, reason: 'protocol' });
+    expect((await against(null)).outcome).toEqual({ ok: false, reason: 'protocol', detail: 'connection closed before a status line' });
+  });
+
+  it('refuses to send a path or Host that would split the request', async () => {
+    const { outcome, requests } = await against('HTTP/1.1 200 OK\r\n\r\n', { path: '/a b\r\nX-Injected: 1' });
+    expect(outcome).toMatchObject({ ok: false, reason: 'query' });
+    expect(requests).toEqual([]);
   });
 });
