@@ -1,19 +1,30 @@
 /**
- * bench/failover: how long a client cannot reach the VIP when the master dies (SIGKILL) or
- * leaves (SIGTERM). Two `tandem run` daemons and a client in network namespaces (the netns
- * test lab); the client connects to the VIP every 5 ms, and a trial's figure is the time from
- * the signal to the first connection the other director answers.
+ * bench/failover: how long a client cannot reach the VIP when the master fails. Two `tandem run`
+ * daemons and a client in network namespaces (the netns test lab); each director runs a small TCP
+ * responder that answers with its name, and the client connects to the VIP every 5 ms.
  *
- *   sudo npx tsx bench/failover/run.ts [TRIALS=10] [ADVERT_INTERVAL_MS=50]
+ * Faults, one of each per trial: SIGKILL of alpha's daemon, SIGTERM (a planned handover), alpha's
+ * own eth0 set down, and the bridge side of alpha's link (p-a) set down. Per fault it prints:
+ * - takeover: from the fault to the first connect answered by the new master (beta);
+ * - outage: the longest stretch, from the fault on, in which no connect was answered at all
+ *   (make-before-break keeps this near the probe interval for SIGTERM).
  *
- * Root only; it creates and removes its own namespaces. Prints min/median/p90/max per kind.
+ *   sudo npx tsx bench/failover/run.ts [TRIALS=20] [ADVERT_INTERVAL_MS=50]
+ *
+ * Root only; it creates and removes its own namespaces. See README.md for the profiles and figures.
  */
+import { execFileSync } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { DIRECTORS, killAndWait, Lab, waitFor, type DirectorName } from '../../test/netns/lab/lab.js';
 
 const PROBE_INTERVAL_MS = 5;
+/** A restarted alpha (run from source) needs a few seconds to warm up before it preempts. */
 const PREEMPT_DELAY_MS = 2000;
-const trials = Number(process.argv[2] ?? 10);
+const trials = Number(process.argv[2] ?? 20);
 const advertIntervalMs = Number(process.argv[3] ?? 50);
+
+const FAULTS = ['SIGKILL', 'SIGTERM', 'link-own', 'link-bridge'] as const;
+type Fault = (typeof FAULTS)[number];
 
 interface Answer {
   readonly atMs: number;
@@ -25,38 +36,79 @@ function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? Number.NaN;
 }
 
+/** summary prints min, median, p90, max, and p99 once there are enough trials for it to differ from max. */
 function summary(label: string, figures: readonly number[]): string {
   const sorted = [...figures].sort((a, b) => a - b);
   const f = (x: number): string => x.toFixed(1).padStart(8);
-  return `${label.padEnd(8)} n=${String(sorted.length).padStart(3)} min ${f(sorted[0] ?? Number.NaN)} ms  median ${f(percentile(sorted, 50))} ms  p90 ${f(percentile(sorted, 90))} ms  max ${f(sorted.at(-1) ?? Number.NaN)} ms`;
+  const p99 = sorted.length >= 100 ? `  p99 ${f(percentile(sorted, 99))} ms` : '';
+  return `${label.padEnd(20)} n=${String(sorted.length).padStart(3)} min ${f(sorted[0] ?? Number.NaN)} ms  median ${f(percentile(sorted, 50))} ms  p90 ${f(percentile(sorted, 90))} ms  max ${f(sorted.at(-1) ?? Number.NaN)} ms${p99}`;
 }
 
 const lab = await Lab.create({ advertIntervalMs, preemptDelayMs: PREEMPT_DELAY_MS });
 const answers: Answer[] = [];
 const firstAnswerAfter = (name: DirectorName, afterMs: number): Answer | undefined => answers.find((a) => a.atMs > afterMs && a.from === name);
 const nowMs = (): number => performance.timeOrigin + performance.now();
-const results: Record<'SIGKILL' | 'SIGTERM', number[]> = { SIGKILL: [], SIGTERM: [] };
+const takeover: Record<Fault, number[]> = { SIGKILL: [], SIGTERM: [], 'link-own': [], 'link-bridge': [] };
+const outage: Record<Fault, number[]> = { SIGKILL: [], SIGTERM: [], 'link-own': [], 'link-bridge': [] };
+const loads: number[] = [];
+
+/** longestGap is the longest time without any answer between the fault and `untilMs`. */
+function longestGap(faultAtMs: number, untilMs: number): number {
+  let last = faultAtMs;
+  let gap = 0;
+  for (const answer of answers) {
+    if (answer.atMs <= faultAtMs || answer.atMs > untilMs) continue;
+    gap = Math.max(gap, answer.atMs - last);
+    last = answer.atMs;
+  }
+  return gap;
+}
+
+function setLink(where: 'alpha' | 'bridge', device: string, up: boolean): void {
+  execFileSync('ip', ['-n', lab.namespaces[where].name, 'link', 'set', device, up ? 'up' : 'down']);
+}
+
+/** inject causes the fault and returns a function that undoes it (restart or link up). */
+async function inject(fault: Fault): Promise<() => void> {
+  switch (fault) {
+    case 'SIGKILL':
+    case 'SIGTERM': {
+      const alpha = lab.daemons.get('alpha');
+      if (alpha === undefined) throw new Error('alpha is not running');
+      await killAndWait(alpha, fault);
+      return () => { lab.startDaemon('alpha'); };
+    }
+    case 'link-own':
+      setLink('alpha', 'eth0', false);
+      return () => { setLink('alpha', 'eth0', true); };
+    case 'link-bridge':
+      setLink('bridge', 'p-a', false);
+      return () => { setLink('bridge', 'p-a', true); };
+  }
+}
+
 try {
   lab.startDaemon('alpha');
   lab.startDaemon('beta');
   const probe = lab.startProbe(PROBE_INTERVAL_MS, (answer) => answers.push(answer));
   for (let trial = 0; trial < trials; trial++) {
-    for (const signal of ['SIGKILL', 'SIGTERM'] as const) {
+    for (const fault of FAULTS) {
       // alpha (priority 200) must be master and answering before each fault.
       const settledAt = nowMs();
-      await waitFor('alpha to answer at the VIP', () => firstAnswerAfter('alpha', settledAt) !== undefined, 30_000);
-      const alpha = lab.daemons.get('alpha');
-      if (alpha === undefined) throw new Error('alpha is not running');
+      await waitFor('alpha to answer at the VIP', () => lab.holdsVip('alpha') && !lab.holdsVip('beta') && firstAnswerAfter('alpha', settledAt) !== undefined, 60_000);
+      loads.push(loadavg()[0] ?? Number.NaN);
       const faultAt = nowMs();
-      await killAndWait(alpha, signal);
-      await waitFor(`beta to answer after ${signal}`, () => firstAnswerAfter('beta', faultAt) !== undefined, 30_000);
+      const undo = await inject(fault);
+      await waitFor(`beta to answer after ${fault}`, () => firstAnswerAfter('beta', faultAt) !== undefined, 30_000);
       const answer = firstAnswerAfter('beta', faultAt);
-      if (answer !== undefined) results[signal].push(answer.atMs - faultAt);
-      process.stderr.write(`trial ${trial + 1} ${signal}: ${(answer?.atMs ?? Number.NaN) - faultAt} ms\n`);
-      lab.startDaemon('alpha');
-      // Let alpha warm up, preempt and be answering again before the next fault.
-      const restartedAt = nowMs();
-      await waitFor('alpha to take the VIP back', () => lab.holdsVip('alpha') && !lab.holdsVip('beta') && firstAnswerAfter('alpha', restartedAt) !== undefined, 30_000);
+      if (answer !== undefined) {
+        takeover[fault].push(answer.atMs - faultAt);
+        outage[fault].push(longestGap(faultAt, answer.atMs));
+      }
+      process.stderr.write(`trial ${trial + 1} ${fault}: takeover ${((answer?.atMs ?? Number.NaN) - faultAt).toFixed(1)} ms, outage ${outage[fault].at(-1)?.toFixed(1) ?? '?'} ms\n`);
+      // Answers older than the fault are no longer needed; keep the list short.
+      answers.splice(0, answers.findIndex((a) => a.atMs > faultAt));
+      undo();
     }
   }
   await killAndWait(probe, 'SIGKILL');
@@ -64,5 +116,9 @@ try {
 } finally {
   await lab.destroy();
 }
-process.stdout.write(`failover: fault -> first client TCP connect answered by the new master (advert ${advertIntervalMs} ms, probe every ${PROBE_INTERVAL_MS} ms)\n`);
-for (const signal of ['SIGKILL', 'SIGTERM'] as const) process.stdout.write(`${summary(signal, results[signal])}\n`);
+const sortedLoads = [...loads].sort((a, b) => a - b);
+process.stdout.write(`failover: advert ${advertIntervalMs} ms, probe every ${PROBE_INTERVAL_MS} ms, 1-min load average min ${sortedLoads[0]?.toFixed(2) ?? '?'} median ${percentile(sortedLoads, 50).toFixed(2)} max ${sortedLoads.at(-1)?.toFixed(2) ?? '?'}\n`);
+process.stdout.write('takeover: fault -> first client TCP connect answered by the new master\n');
+for (const fault of FAULTS) process.stdout.write(`${summary(fault, takeover[fault])}\n`);
+process.stdout.write('outage: longest stretch without any answer, fault -> takeover\n');
+for (const fault of FAULTS) process.stdout.write(`${summary(fault, outage[fault])}\n`);
