@@ -45,12 +45,17 @@ export function execEnvironment(address: string, check: CheckOf<'exec'>): Record
   };
 }
 
-/** killGroup SIGKILLs a process group; a group already gone (ESRCH) is the goal reached. */
+/**
+ * killGroup SIGKILLs a process group. It runs in event handlers, so it must not throw: ESRCH is
+ * the goal reached (the group is gone), and EPERM (a setuid member we may not signal) is all
+ * that can be done from here.
+ */
 function killGroup(pgid: number): void {
   try {
     process.kill(-pgid, 'SIGKILL');
   } catch (error) {
-    if (errorCode(error) !== 'ESRCH') throw error;
+    const code = errorCode(error);
+    if (code !== 'ESRCH' && code !== 'EPERM') throw error;
   }
 }
 

@@ -4,9 +4,6 @@
  * from a worker that new clients can no longer reach. A status-only check reads just the status
  * line; a body check goes through Node's HTTP parser.
  */
-
-/** USER_AGENT names the prober in the real server's access log. */
-const USER_AGENT = 'tandem-health-check';
 import { createHash } from 'node:crypto';
 import { request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
 import { request as httpsRequest } from 'node:https';
@@ -19,6 +16,9 @@ import { BODY_LIMIT_BYTES, describeStatuses, hostHeader, readsBody, serverName, 
 import { readStatusLine } from './http-status-line.js';
 import { createPatternCache } from './pattern-cache.js';
 import { failureFromError } from './socket-failure.js';
+
+/** USER_AGENT names the prober in the real server's access log. */
+const USER_AGENT = 'tandem-health-check';
 
 /** HttpCheckerOptions tune the https trust store; the default is Node's bundled CA list. */
 export interface HttpCheckerOptions {
