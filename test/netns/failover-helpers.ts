@@ -76,6 +76,18 @@ function responder6(name: DirectorName): string {
   return `require('net').createServer((s)=>{s.on('error',()=>{});s.end('${name}\\n')}).listen(${RESPONDER6_PORT},'::',()=>{process.stdout.write('listening\\n')})`;
 }
 
+/**
+ * useDefaultAnnounce drops the lab's short announcement settings (3 × 10 ms) from the config, so
+ * the daemons announce as shipped (5 × 20 ms, a second burst after 5 s): the longer burst is what
+ * a heal has to outrun. Call it before starting the daemons.
+ */
+export async function useDefaultAnnounce(lab: Lab): Promise<void> {
+  const config = await readFile(lab.configFile, 'utf8');
+  const without = config.split('\n').filter((line) => !line.trimStart().startsWith('announce:'));
+  if (without.length === config.split('\n').length) throw new Error('the lab config has no announce line to drop');
+  await writeFile(lab.configFile, without.join('\n'));
+}
+
 /** stopResponders kills what addIpv6 started. */
 export async function stopResponders(responders: readonly ChildProcess[]): Promise<void> {
   await Promise.all(responders.map((child) => killAndWait(child, 'SIGKILL')));
