@@ -58,7 +58,7 @@ export interface SchedulerStats {
 export interface CheckSchedulerOptions {
   readonly clock: MonotonicClock;
   readonly checker: Checker;
-  /** maxConcurrent is HealthSettings.maxConcurrent: attempts in flight at once. */
+  /** maxConcurrent is HealthSettings.maxConcurrent, attempts in flight at once (setMaxConcurrent changes it on reload). */
   readonly maxConcurrent: number;
   readonly onVerdict: (change: VerdictChange) => void;
   readonly onRun?: (run: CheckRun) => void;

@@ -154,6 +154,23 @@ describe('CheckScheduler concurrency', () => {
     expect(scheduler.stats()).toMatchObject({ started: 5, late: 3, maxLatenessMs: 600, inFlight: 0, queued: 0 });
   });
 
+  it('follows setMaxConcurrent: a raise starts queued runs at once, a cut lets runs in flight finish', async () => {
+    const { scheduler, advance } = harness(() => 'hang', { maxConcurrent: 1 });
+    scheduler.update(['10.0.0.1', '10.0.0.2', '10.0.0.3', '10.0.0.4'].map((address) => probe(address, { timeoutMs: 500 })));
+    scheduler.start();
+    await advance(1);
+    expect(scheduler.stats()).toMatchObject({ inFlight: 1, queued: 3 });
+    scheduler.setMaxConcurrent(3);
+    expect(scheduler.stats()).toMatchObject({ inFlight: 3, queued: 1 });
+    scheduler.setMaxConcurrent(1);
+    expect(scheduler.stats()).toMatchObject({ inFlight: 3, queued: 1 });
+    await advance(500); // all three time out; only one slot now
+    expect(scheduler.stats()).toMatchObject({ inFlight: 1, queued: 0 });
+    expect(() => {
+      scheduler.setMaxConcurrent(0);
+    }).toThrow(RangeError);
+  });
+
   it('drops missed intervals instead of firing them back to back', async () => {
     let slow = true;
     const { checker, scheduler, advance } = harness(() => (slow ? 'hang' : PASSED), { maxConcurrent: 1 });
