@@ -12,7 +12,7 @@ namespace tandem {
 //   new NetlinkSocket(protocol: number, groups: number[], receiveBufferBytes: number)
 //   portId(): number
 //   exchange(data: Buffer, chunkEnds: number[], untilSeq: number, timeoutMs: number): Promise<Buffer[]>
-//   exchangeInTurn(data: Buffer, chunkEnds: number[], timeoutMs: number): Promise<Buffer>
+//   exchangeInTurn(data: Buffer, chunkEnds: number[], timeoutMs: number, into: Buffer): Promise<Buffer>
 //   listen(callback: (error, datagrams: Buffer[]) => void): void
 //   close(): void
 // ExchangeMode says whether an exchange sends all its chunks at once or each after the
@@ -35,7 +35,9 @@ class NetlinkSocket : public Napi::ObjectWrap<NetlinkSocket> {
   Napi::Value Exchange(const Napi::CallbackInfo& info);
   Napi::Value ExchangeInTurn(const Napi::CallbackInfo& info);
   // Start validates the chunks and queues one exchange on the thread pool.
-  Napi::Value Start(const Napi::CallbackInfo& info, ExchangeMode mode, uint32_t untilSeq, int timeoutMs);
+  // `into` is the caller's receive buffer (exchangeInTurn) or undefined.
+  Napi::Value Start(const Napi::CallbackInfo& info, ExchangeMode mode, uint32_t untilSeq, int timeoutMs,
+                    Napi::Value into);
   void Listen(const Napi::CallbackInfo& info);
   void Close(const Napi::CallbackInfo& info);
   void CloseNow();

@@ -18,6 +18,7 @@ import { decodeInfo, decodeTimeouts } from './config-codec.js';
 import { IPVS_CMD_ATTR_DAEMON, IPVS_CMD_ATTR_DEST, IPVS_CMD_ATTR_SERVICE, IPVS_GENL_NAME } from './constants.js';
 import { decodeDaemon } from './daemon-codec.js';
 import { decodeRealServer } from './dest-codec.js';
+import type { AddressFamily } from './inet-address.js';
 import type { IpvsAction, IpvsErrorContext } from './ipvs-error.js';
 import type { IpvsOperation, IpvsPort, OperationOutcome, SyncDaemonPort } from './ipvs-port.js';
 import type {
@@ -107,9 +108,8 @@ export class NetlinkIpvs implements IpvsPort, SyncDaemonPort {
   }
 
   async listRealServers(service: VirtualServiceId): Promise<readonly RealServerEntry[]> {
-    const label = { action: 'list real servers', object: serviceKey(service), context: {} } as const;
-    const replies = await this.send(this.encoder().dumpRealServers(service), label);
-    return this.nestBytes(replies, IPVS_CMD_ATTR_DEST).map((nest) => decodeRealServer(nest, service.family));
+    const replies = await this.send(this.encoder().dumpRealServers(service), realServersLabel(service));
+    return this.realServers(replies, service.family);
   }
 
   async list(): Promise<IpvsTable> {
@@ -119,17 +119,13 @@ export class NetlinkIpvs implements IpvsPort, SyncDaemonPort {
     const encoder = this.encoder(services.length);
     const requests = services.map((service) => encoder.dumpRealServers(service));
     this.sent += requests.length;
-    const outcomes = await this.transport.dumpMany(requests);
-    if (outcomes.length !== services.length) throw new Error(`the transport returned ${outcomes.length} outcomes for ${services.length} dumps`);
+    const outcomes = await this.transport.dumpMany(requests, (parts, index) => this.realServers(parts, services[index]?.family ?? 4));
     return {
       services: services.map((service, index) => {
         const outcome = outcomes[index];
-        if (outcome?.ok !== true) {
-          const label = { action: 'list real servers', object: serviceKey(service), context: {} } as const;
-          throw refusal(label, outcome?.errno ?? 0, outcome?.extendedMessage);
-        }
-        const realServers = this.nestBytes(outcome.replies, IPVS_CMD_ATTR_DEST).map((nest) => decodeRealServer(nest, service.family));
-        return { ...service, realServers };
+        if (outcome === undefined) throw new Error(`the transport returned ${outcomes.length} outcomes for ${services.length} dumps`);
+        if (!outcome.ok) throw refusal(realServersLabel(service), outcome.errno, outcome.extendedMessage);
+        return { ...service, realServers: outcome.value };
       }),
     };
   }
@@ -203,6 +199,11 @@ export class NetlinkIpvs implements IpvsPort, SyncDaemonPort {
     }
   }
 
+  /** realServers decodes the parts of one GET_DEST dump (see decodeRealServer for `family`). */
+  private realServers(parts: readonly NetlinkMessage[], family: AddressFamily): RealServerEntry[] {
+    return this.nestBytes(parts, IPVS_CMD_ATTR_DEST).map((nest) => decodeRealServer(nest, family));
+  }
+
   /** nests decodes each IPVS reply message and returns its one first-level nest of `type`. */
   private nests(replies: readonly NetlinkMessage[], type: number): AttributeSet[] {
     const sets: AttributeSet[] = [];
@@ -234,6 +235,10 @@ export class NetlinkIpvs implements IpvsPort, SyncDaemonPort {
     if (reply === undefined) throw new NetlinkParseError('the kernel acked without the data reply', 0);
     return decodeGeneric(reply).attributes;
   }
+}
+
+function realServersLabel(service: VirtualServiceId): OperationLabel {
+  return { action: 'list real servers', object: serviceKey(service), context: {} };
 }
 
 function simpleLabel(action: IpvsAction, context: IpvsErrorContext = {}): OperationLabel {

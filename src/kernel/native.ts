@@ -44,12 +44,14 @@ export interface NativeNetlinkSocket {
    * exchangeInTurn sends each chunk of `data` as one datagram on a libuv pool thread, but only
    * once the previous chunk's terminal reply has arrived: NLMSG_ERROR or NLMSG_DONE carrying
    * the sequence number of the chunk's last message. One dump per datagram therefore never
-   * meets the kernel's one-dump-per-socket EBUSY. Resolves with every datagram read, in one
-   * Buffer, each datagram padded to 4 bytes so the messages frame end to end. Stops early at
-   * bytes that do not frame as netlink. Rejects as exchange() does, and with EINVAL when a
-   * chunk does not frame as netlink messages.
+   * meets the kernel's one-dump-per-socket EBUSY. It reads the replies into `into` and
+   * resolves with the bytes read, each datagram padded to 4 bytes so the messages frame end
+   * to end: a view of `into`, or, when they outgrew it, a view of a larger Buffer whose
+   * `.buffer` the caller may pass next time. Stops early at bytes that do not frame as
+   * netlink. Rejects as exchange() does, and with EINVAL when a chunk does not frame as
+   * netlink messages.
    */
-  exchangeInTurn(data: Buffer, chunkEnds: readonly number[], timeoutMs: number): Promise<Buffer>;
+  exchangeInTurn(data: Buffer, chunkEnds: readonly number[], timeoutMs: number, into: Buffer): Promise<Buffer>;
   /** listen polls the socket on the main loop and hands every datagram to `listener`. */
   listen(listener: DatagramListener): void;
   /** close stops listening and closes the fd (after an exchange in flight, if any). */

@@ -15,6 +15,21 @@ export type RequestOutcome =
   | { readonly ok: true; readonly replies: readonly NetlinkMessage[] }
   | { readonly ok: false; readonly errno: number; readonly extendedMessage?: string };
 
+/**
+ * DumpOutcome is what became of one dump of dumpMany: the value its decoder made of the
+ * parts, or the kernel's refusal.
+ */
+export type DumpOutcome<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly errno: number; readonly extendedMessage?: string };
+
+/**
+ * DumpDecoder makes a value of one dump's parts (`index` is the dump's place in the request
+ * list). It runs before dumpMany resolves and must not keep the parts or their payloads: the
+ * transport reads later dumps into the same memory, so large read-backs touch no new pages.
+ */
+export type DumpDecoder<T> = (parts: readonly NetlinkMessage[], index: number) => T;
+
 /** NetlinkTransport is one netlink socket, used by one owner that serialises its calls. */
 export interface NetlinkTransport {
   /**
@@ -34,11 +49,12 @@ export interface NetlinkTransport {
 
   /**
    * dumpMany runs many dump requests (NLM_F_DUMP) in one call, one after another, and resolves
-   * with one outcome per request, in order: the dump's parts, or the kernel's refusal. One
-   * refused dump does not stop the others. Like request(), it rejects when the conversation
-   * itself fails, and when a dump stays interrupted by table changes (NLM_F_DUMP_INTR).
+   * with one outcome per request, in order: what `decode` made of the dump's parts, or the
+   * kernel's refusal. One refused dump does not stop the others. Like request(), it rejects
+   * when the conversation itself fails, when a dump stays interrupted by table changes
+   * (NLM_F_DUMP_INTR), or with what `decode` threw.
    */
-  dumpMany(requests: readonly NetlinkRequest[]): Promise<readonly RequestOutcome[]>;
+  dumpMany<T>(requests: readonly NetlinkRequest[], decode: DumpDecoder<T>): Promise<readonly DumpOutcome<T>[]>;
 
   /** close releases the socket; later calls reject. */
   close(): void;

@@ -12,7 +12,7 @@ import { NetlinkIpvs } from '../../../src/ipvs/netlink-ipvs.js';
 import type { NetlinkMessage, NetlinkRequest } from '../../../src/netlink/message.js';
 import { NetlinkError } from '../../../src/netlink/netlink-error.js';
 import { NetlinkParseError } from '../../../src/netlink/parse-error.js';
-import type { NetlinkTransport, RequestOutcome } from '../../../src/netlink/transport.js';
+import type { DumpDecoder, DumpOutcome, NetlinkTransport, RequestOutcome } from '../../../src/netlink/transport.js';
 import { runScenario } from '../../fixtures/ipvs/scenario.js';
 
 interface WireMessage {
@@ -63,15 +63,18 @@ class ReplayTransport implements NetlinkTransport {
   }
 
   /** dumpMany replays one recorded request per dump, as the recording transport writes them. */
-  async dumpMany(requests: readonly NetlinkRequest[]): Promise<readonly RequestOutcome[]> {
-    const outcomes: RequestOutcome[] = [];
-    for (const request of requests) {
+  async dumpMany<T>(requests: readonly NetlinkRequest[], decode: DumpDecoder<T>): Promise<readonly DumpOutcome<T>[]> {
+    const outcomes: DumpOutcome<T>[] = [];
+    for (const [index, request] of requests.entries()) {
+      let replies: readonly NetlinkMessage[];
       try {
-        outcomes.push({ ok: true, replies: await this.request(request, 'dump') });
+        replies = await this.request(request, 'dump');
       } catch (error) {
         if (!(error instanceof NetlinkError)) throw error;
         outcomes.push({ ok: false, errno: error.errno });
+        continue;
       }
+      outcomes.push({ ok: true, value: decode(replies, index) });
     }
     return outcomes;
   }

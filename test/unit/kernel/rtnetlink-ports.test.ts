@@ -8,7 +8,7 @@ import type { SubscriptionOpener } from '../../../src/kernel/rtnetlink/notificat
 import type { NetlinkMessage, NetlinkRequest } from '../../../src/netlink/message.js';
 import { NetlinkError } from '../../../src/netlink/netlink-error.js';
 import type { SubscriptionEvent } from '../../../src/netlink/subscription.js';
-import type { NetlinkTransport, RequestOutcome } from '../../../src/netlink/transport.js';
+import type { DumpDecoder, DumpOutcome, NetlinkTransport, RequestOutcome } from '../../../src/netlink/transport.js';
 import { receivedMessages } from '../../fixtures/rtnetlink/fixture.js';
 
 /** ScriptedTransport answers dumps with fixture replies and batches with set outcomes. */
@@ -26,9 +26,9 @@ class ScriptedTransport implements NetlinkTransport {
     this.sent.push(...requests);
     return Promise.resolve(requests.map(() => this.outcome));
   }
-  dumpMany(requests: readonly NetlinkRequest[]): Promise<readonly RequestOutcome[]> {
+  dumpMany<T>(requests: readonly NetlinkRequest[], decode: DumpDecoder<T>): Promise<readonly DumpOutcome<T>[]> {
     this.sent.push(...requests);
-    return Promise.resolve(requests.map(() => ({ ok: true, replies: this.dumpReplies })));
+    return Promise.resolve(requests.map((_request, index) => ({ ok: true, value: decode(this.dumpReplies, index) })));
   }
   close(): void {}
 }

@@ -15,7 +15,7 @@ import { type NetlinkMessage, decodeMessages, encodeMessage } from '../../../src
 import { NativeNetlinkTransport, type NativeSocketPort } from '../../../src/netlink/native-transport.js';
 import { NetlinkError } from '../../../src/netlink/netlink-error.js';
 import { NetlinkParseError } from '../../../src/netlink/parse-error.js';
-import type { RequestOutcome } from '../../../src/netlink/transport.js';
+import type { DumpOutcome } from '../../../src/netlink/transport.js';
 
 /** One exchange as the fake socket saw it. */
 interface Seen {
@@ -40,9 +40,10 @@ interface SeenDump {
 function fakeSocket(
   reply: (seen: Seen, call: number) => Buffer[] | Error,
   dumpReply: (dump: SeenDump) => Buffer[] | Error = () => new Error('no in-turn exchange expected'),
-): { socket: NativeSocketPort; seen: Seen[]; dumps: SeenDump[]; closed: () => boolean } {
+): { socket: NativeSocketPort; seen: Seen[]; dumps: SeenDump[]; intos: Buffer[]; closed: () => boolean } {
   const seen: Seen[] = [];
   const dumps: SeenDump[] = [];
+  const intos: Buffer[] = [];
   let busy = false;
   let closed = false;
   let inTurnCalls = 0;
@@ -61,8 +62,9 @@ function fakeSocket(
       if (answer instanceof Error) throw answer;
       return answer;
     },
-    async exchangeInTurn(data, chunkEnds) {
+    async exchangeInTurn(data, chunkEnds, _timeoutMs, into) {
       await enter();
+      intos.push(into);
       const exchange = ++inTurnCalls;
       const received: Buffer[] = [];
       let start = 0;
@@ -84,13 +86,17 @@ function fakeSocket(
           throw errnoError('ETIMEDOUT', 110, 'poll');
         }
       }
-      return Buffer.concat(received);
+      // Like the addon: into `into` while it has room, else into a larger buffer of its own.
+      const bytes = Buffer.concat(received);
+      const target = bytes.length <= into.length ? into : Buffer.alloc(2 * bytes.length);
+      bytes.copy(target);
+      return target.subarray(0, bytes.length);
     },
     close() {
       closed = true;
     },
   };
-  return { socket, seen, dumps, closed: () => closed };
+  return { socket, seen, dumps, intos, closed: () => closed };
 }
 
 function errnoError(code: string, errno: number, syscall: string): ErrnoException {
@@ -257,8 +263,9 @@ function parts(seq: number, ...bodies: string[]): Buffer[] {
 }
 
 const dumpOf = (body: string): { type: number; flags: number; payload: Buffer } => ({ type: 100, flags: NLM_F_DUMP, payload: Buffer.from(body) });
-const bodies = (outcome: RequestOutcome | undefined): string[] | undefined =>
-  outcome?.ok === true ? outcome.replies.map((m) => m.payload.toString()) : undefined;
+/** texts is a decoder that keeps each part's payload as text (a copy, as decoders must). */
+const texts = (parts: readonly NetlinkMessage[]): string[] => parts.map((m) => m.payload.toString());
+const bodies = (outcome: DumpOutcome<string[]> | undefined): string[] | undefined => (outcome?.ok === true ? outcome.value : undefined);
 
 describe('NativeNetlinkTransport dumpMany (fake socket)', () => {
   it('sends each dump as its own datagram in one in-turn exchange and returns each one\'s parts in order', async () => {
@@ -266,7 +273,7 @@ describe('NativeNetlinkTransport dumpMany (fake socket)', () => {
       () => new Error('no plain exchange expected'),
       ({ message }) => parts(message.seq, `${message.payload.toString()}-1`, `${message.payload.toString()}-2`),
     );
-    const outcomes = await new NativeNetlinkTransport(socket).dumpMany([dumpOf('a'), dumpOf('b'), dumpOf('c')]);
+    const outcomes = await new NativeNetlinkTransport(socket).dumpMany([dumpOf('a'), dumpOf('b'), dumpOf('c')], texts);
     expect(seen).toEqual([]);
     expect(dumps.map((d) => [d.exchange, d.message.flags, d.message.payload.toString()])).toEqual([
       [1, NLM_F_REQUEST | NLM_F_DUMP, 'a'],
@@ -282,7 +289,7 @@ describe('NativeNetlinkTransport dumpMany (fake socket)', () => {
       () => [],
       ({ message }) => (message.payload.toString() === 'empty' ? [done(message.seq)] : [data(message.seq, 100, NLM_F_MULTI, 'odd'), done(message.seq)]),
     );
-    const outcomes = await new NativeNetlinkTransport(socket).dumpMany([dumpOf('x'), dumpOf('empty'), dumpOf('y')]);
+    const outcomes = await new NativeNetlinkTransport(socket).dumpMany([dumpOf('x'), dumpOf('empty'), dumpOf('y')], texts);
     expect(outcomes.map(bodies)).toEqual([['odd'], [], ['odd']]);
   });
 
@@ -296,9 +303,8 @@ describe('NativeNetlinkTransport dumpMany (fake socket)', () => {
         return parts(message.seq, body);
       },
     );
-    const outcomes = await new NativeNetlinkTransport(socket).dumpMany([dumpOf('missing'), dumpOf('failed midway'), dumpOf('fine')]);
-    expect(outcomes).toEqual([{ ok: false, errno: 2 }, { ok: false, errno: 22 }, expect.objectContaining({ ok: true }) as unknown]);
-    expect(bodies(outcomes[2])).toEqual(['fine']);
+    const outcomes = await new NativeNetlinkTransport(socket).dumpMany([dumpOf('missing'), dumpOf('failed midway'), dumpOf('fine')], texts);
+    expect(outcomes).toEqual([{ ok: false, errno: 2 }, { ok: false, errno: 22 }, { ok: true, value: ['fine'] }]);
     expect(dumps).toHaveLength(3);
   });
 
@@ -307,47 +313,75 @@ describe('NativeNetlinkTransport dumpMany (fake socket)', () => {
       () => [],
       ({ message, exchange }) => (message.payload.toString() === 'b' && exchange === 1 ? [ack(message.seq, 16)] : parts(message.seq, message.payload.toString())),
     );
-    const outcomes = await new NativeNetlinkTransport(once.socket).dumpMany([dumpOf('a'), dumpOf('b'), dumpOf('c')]);
+    const outcomes = await new NativeNetlinkTransport(once.socket).dumpMany([dumpOf('a'), dumpOf('b'), dumpOf('c')], texts);
     expect(outcomes.map(bodies)).toEqual([['a'], ['b'], ['c']]);
     expect(once.dumps.map((d) => [d.exchange, d.message.payload.toString()])).toEqual([[1, 'a'], [1, 'b'], [1, 'c'], [2, 'b']]);
     expect(once.dumps[3]?.message.seq).not.toBe(once.dumps[1]?.message.seq);
 
     const always = fakeSocket(() => [], ({ message }) => [ack(message.seq, 16)]);
-    expect(await new NativeNetlinkTransport(always.socket).dumpMany([dumpOf('a')])).toEqual([{ ok: false, errno: 16 }]);
+    expect(await new NativeNetlinkTransport(always.socket).dumpMany([dumpOf('a')], texts)).toEqual([{ ok: false, errno: 16 }]);
     expect(always.dumps).toHaveLength(2);
   });
 
   it('runs an interrupted dump once more, then says the table kept changing', async () => {
     const interruptedParts = (seq: number): Buffer[] => [Buffer.concat([data(seq, 100, NLM_F_MULTI | NLM_F_DUMP_INTR, 'stale'), done(seq)])];
     const once = fakeSocket(() => [], ({ message, exchange }) => (exchange === 1 ? interruptedParts(message.seq) : parts(message.seq, 'fresh')));
-    expect((await new NativeNetlinkTransport(once.socket).dumpMany([dumpOf('a')])).map(bodies)).toEqual([['fresh']]);
+    expect((await new NativeNetlinkTransport(once.socket).dumpMany([dumpOf('a')], texts)).map(bodies)).toEqual([['fresh']]);
     const always = fakeSocket(() => [], ({ message }) => interruptedParts(message.seq));
-    await expect(new NativeNetlinkTransport(always.socket).dumpMany([dumpOf('a'), dumpOf('b')])).rejects.toMatchObject({
+    await expect(new NativeNetlinkTransport(always.socket).dumpMany([dumpOf('a'), dumpOf('b')], texts)).rejects.toMatchObject({
       code: 'TANDEM_NETLINK_DUMP_INTERRUPTED',
       message: expect.stringMatching(/^dump 1 of 2: the kernel table changed/) as unknown,
     });
     expect(always.dumps).toHaveLength(4);
   });
 
+  it('reads every call into one receive buffer, kept at the largest size needed, and each value outlives it', async () => {
+    const { socket, intos } = fakeSocket(() => [], ({ message }) => parts(message.seq, message.payload.toString().repeat(40_000)));
+    const transport = new NativeNetlinkTransport(socket);
+    const big = await transport.dumpMany(Array.from({ length: 10 }, (_v, i) => dumpOf(String(i))), texts);
+    const small = await transport.dumpMany([dumpOf('z')], texts);
+    const again = await transport.dumpMany([dumpOf('y')], texts);
+    // 400 KB of replies outgrow the first buffer; the larger one comes back on every later call.
+    expect(intos[1]?.length).toBeGreaterThan(400_000);
+    expect(intos[2]?.buffer).toBe(intos[1]?.buffer);
+    expect(intos[1]?.buffer).not.toBe(intos[0]?.buffer);
+    expect(big.map(bodies).map((b) => b?.[0]?.length)).toEqual(Array.from({ length: 10 }, () => 40_000));
+    expect(bodies(big[3])?.[0]?.startsWith('3333')).toBe(true);
+    expect([bodies(small[0])?.[0]?.slice(0, 2), bodies(again[0])?.[0]?.slice(0, 2)]).toEqual(['zz', 'yy']);
+  });
+
+  it('hands the decoder each dump\'s index, and rejects with what the decoder threw', async () => {
+    const { socket } = fakeSocket(() => [], ({ message }) => parts(message.seq, message.payload.toString()));
+    const transport = new NativeNetlinkTransport(socket);
+    const indexed = await transport.dumpMany([dumpOf('a'), dumpOf('b')], (p, index) => `${index}:${texts(p).join()}`);
+    expect(indexed).toEqual([
+      { ok: true, value: '0:a' },
+      { ok: true, value: '1:b' },
+    ]);
+    const failure = new Error('bad part');
+    await expect(transport.dumpMany([dumpOf('a')], () => { throw failure; })).rejects.toBe(failure);
+    expect((await transport.dumpMany([dumpOf('c')], texts)).map(bodies)).toEqual([['c']]);
+  });
+
   it('refuses a request without NLM_F_DUMP and sends nothing; an empty list sends nothing either', async () => {
     const { socket, dumps } = fakeSocket(() => [], ({ message }) => parts(message.seq));
     const transport = new NativeNetlinkTransport(socket);
-    await expect(transport.dumpMany([dumpOf('a'), GET])).rejects.toMatchObject({ code: 'TANDEM_NETLINK_NOT_A_DUMP' });
-    expect(await transport.dumpMany([])).toEqual([]);
+    await expect(transport.dumpMany([dumpOf('a'), GET], texts)).rejects.toMatchObject({ code: 'TANDEM_NETLINK_NOT_A_DUMP' });
+    expect(await transport.dumpMany([], texts)).toEqual([]);
     expect(dumps).toEqual([]);
   });
 
   it('ignores and counts parts of another sequence number (a dump left over from a timed-out call)', async () => {
     const { socket } = fakeSocket(() => [], ({ message }) => [data(message.seq - 500, 100, NLM_F_MULTI, 'old'), done(message.seq - 500), ...parts(message.seq, 'new')]);
     const transport = new NativeNetlinkTransport(socket);
-    expect((await transport.dumpMany([dumpOf('a')])).map(bodies)).toEqual([['new']]);
+    expect((await transport.dumpMany([dumpOf('a')], texts)).map(bodies)).toEqual([['new']]);
     expect(transport.staleReplies).toBe(2);
   });
 
   it('serialises with the other calls and keeps sequence numbers increasing', async () => {
     const { socket, seen, dumps } = fakeSocket(({ untilSeq }) => [ack(untilSeq)], ({ message }) => parts(message.seq));
     const transport = new NativeNetlinkTransport(socket);
-    await Promise.all([transport.request(GET, 'a'), transport.dumpMany([dumpOf('x'), dumpOf('y')]), transport.batch([GET])]);
+    await Promise.all([transport.request(GET, 'a'), transport.dumpMany([dumpOf('x'), dumpOf('y')], texts), transport.batch([GET])]);
     expect(seen.map((entry) => entry.messages.map((m) => m.seq))).toEqual([[1], [4, 5]]);
     expect(dumps.map((d) => d.message.seq)).toEqual([2, 3]);
   });
@@ -356,31 +390,31 @@ describe('NativeNetlinkTransport dumpMany (fake socket)', () => {
 describe('NativeNetlinkTransport dumpMany never hangs on bad replies (fake socket)', () => {
   it('rejects bytes that do not frame as netlink with a NetlinkParseError', async () => {
     const { socket } = fakeSocket(() => [], () => [Buffer.from('this is not netlink at all')]);
-    await expect(new NativeNetlinkTransport(socket).dumpMany([dumpOf('a'), dumpOf('b')])).rejects.toBeInstanceOf(NetlinkParseError);
+    await expect(new NativeNetlinkTransport(socket).dumpMany([dumpOf('a'), dumpOf('b')], texts)).rejects.toBeInstanceOf(NetlinkParseError);
   });
 
   it('rejects replies that stop before a dump\'s NLMSG_DONE with a NetlinkParseError', async () => {
     // The second dump's answer is garbage, so the addon stops there: dump 2 and 3 have no end.
     const { socket } = fakeSocket(() => [], ({ message }) => (message.payload.toString() === 'b' ? [ack(message.seq).subarray(0, 20)] : parts(message.seq)));
-    await expect(new NativeNetlinkTransport(socket).dumpMany([dumpOf('a'), dumpOf('b'), dumpOf('c')])).rejects.toBeInstanceOf(NetlinkParseError);
+    await expect(new NativeNetlinkTransport(socket).dumpMany([dumpOf('a'), dumpOf('b'), dumpOf('c')], texts)).rejects.toBeInstanceOf(NetlinkParseError);
   });
 
   it('maps a timeout and an overrun to typed errors, and keeps working afterwards', async () => {
     const timeout = fakeSocket(() => [], ({ message, exchange }) => (exchange === 1 ? [data(message.seq, 100, NLM_F_MULTI)] : parts(message.seq, 'ok')));
     const transport = new NativeNetlinkTransport(timeout.socket, { timeoutMs: 50 });
-    await expect(transport.dumpMany([dumpOf('a')])).rejects.toMatchObject({
+    await expect(transport.dumpMany([dumpOf('a')], texts)).rejects.toMatchObject({
       code: 'TANDEM_NETLINK_TIMEOUT',
       message: expect.stringMatching(/^1 dumps: no reply from the kernel within 50 ms/) as unknown,
     });
-    expect((await transport.dumpMany([dumpOf('a')])).map(bodies)).toEqual([['ok']]);
+    expect((await transport.dumpMany([dumpOf('a')], texts)).map(bodies)).toEqual([['ok']]);
     const overrun = fakeSocket(() => [], () => errnoError('ENOBUFS', 105, 'recvmsg'));
-    await expect(new NativeNetlinkTransport(overrun.socket).dumpMany([dumpOf('a')])).rejects.toMatchObject({ code: 'TANDEM_NETLINK_OVERRUN' });
+    await expect(new NativeNetlinkTransport(overrun.socket).dumpMany([dumpOf('a')], texts)).rejects.toMatchObject({ code: 'TANDEM_NETLINK_OVERRUN' });
   });
 
   it('rejects after close with TANDEM_NETLINK_CLOSED', async () => {
     const { socket } = fakeSocket(() => [], ({ message }) => parts(message.seq));
     const transport = new NativeNetlinkTransport(socket);
     transport.close();
-    await expect(transport.dumpMany([dumpOf('a')])).rejects.toMatchObject({ code: 'TANDEM_NETLINK_CLOSED' });
+    await expect(transport.dumpMany([dumpOf('a')], texts)).rejects.toMatchObject({ code: 'TANDEM_NETLINK_CLOSED' });
   });
 });

@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { NETLINK_ROUTE, NLM_F_REQUEST } from '../../../src/netlink/constants.js';
+import { loadNative } from '../../../src/kernel/native.js';
+import { NETLINK_ROUTE, NLMSG_DONE, NLM_F_DUMP, NLM_F_REQUEST } from '../../../src/netlink/constants.js';
+import { decodeMessages, encodeMessage } from '../../../src/netlink/message.js';
 import { NativeNetlinkTransport, NetlinkTransportError } from '../../../src/netlink/native-transport.js';
 import { NetlinkError } from '../../../src/netlink/netlink-error.js';
 import { RTM_DELADDR, RTM_NEWADDR, addressRequest, linkDumpRequest, linkOf } from '../../netns/helpers/rtnetlink.js';
@@ -63,12 +65,32 @@ describe('NativeNetlinkTransport on the host kernel', () => {
   it('runs many dumps in turn on one socket, each with the replies request() gets', async () => {
     transport = NativeNetlinkTransport.open(NETLINK_ROUTE);
     const alone = await transport.request(linkDumpRequest(), 'dump links');
-    const outcomes = await transport.dumpMany(Array.from({ length: 50 }, () => linkDumpRequest()));
+    const outcomes = await transport.dumpMany(
+      Array.from({ length: 50 }, () => linkDumpRequest()),
+      (parts) => parts.map(linkOf),
+    );
     expect(outcomes).toHaveLength(50);
-    for (const outcome of outcomes) {
-      expect(outcome.ok && outcome.replies.map(linkOf)).toEqual(alone.map(linkOf));
-    }
+    for (const outcome of outcomes) expect(outcome).toEqual({ ok: true, value: alone.map(linkOf) });
     expect(transport.staleReplies).toBe(0);
+  });
+
+  it('the addon reads in-turn replies past a small receive buffer into a larger one it hands over', async () => {
+    const socket = new (loadNative().NetlinkSocket)(NETLINK_ROUTE, [], 1 << 20);
+    try {
+      const dumps = Array.from({ length: 40 }, (_v, i) => encodeMessage({ ...linkDumpRequest(), flags: NLM_F_REQUEST | NLM_F_DUMP }, 1000 + i));
+      const small = Buffer.alloc(16);
+      const bytes = await socket.exchangeInTurn(Buffer.concat(dumps), dumps.map((_d, i) => (i + 1) * dumps[0]!.length), 5_000, small);
+      expect(bytes.buffer).not.toBe(small.buffer);
+      const messages = decodeMessages(bytes);
+      const done = messages.filter((m) => m.type === NLMSG_DONE).map((m) => m.seq);
+      expect(done).toEqual(Array.from({ length: 40 }, (_v, i) => 1000 + i));
+      expect(messages.filter((m) => m.seq === 1039 && m.type !== NLMSG_DONE).map(linkOf)).toContainEqual({ index: 1, name: 'lo' });
+      // Handed back, the larger buffer takes a second round without growing again.
+      const reused = Buffer.from(bytes.buffer);
+      expect((await socket.exchangeInTurn(Buffer.concat(dumps), dumps.map((_d, i) => (i + 1) * dumps[0]!.length), 5_000, reused)).buffer).toBe(reused.buffer);
+    } finally {
+      socket.close();
+    }
   });
 
   it('refuses a dump inside a batch', async () => {

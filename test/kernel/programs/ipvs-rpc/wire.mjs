@@ -33,12 +33,16 @@ export function recordingTransport(inner, write) {
       write(JSON.stringify({ kind: 'batch', requests: requests.map(message), outcomes: outcomes.map((o) => (o.ok ? { ok: true } : { ok: false, errno: o.errno })) }));
       return outcomes;
     },
-    // One "request" line per dump, so a recording reads the same as when list() dumped one by one.
-    async dumpMany(requests) {
-      const outcomes = await inner.dumpMany(requests);
+    // One "request" line per dump, in request order, so a recording reads the same as when
+    // list() dumped one service at a time. The parts are only valid inside the decoder.
+    async dumpMany(requests, decode) {
+      const lines = [];
+      const outcomes = await inner.dumpMany(requests, (parts, index) => {
+        lines[index] = { kind: 'request', operation: 'dump', request: message(requests[index]), replies: parts.map(message) };
+        return decode(parts, index);
+      });
       outcomes.forEach((o, i) => {
-        const recorded = { kind: 'request', operation: 'dump', request: message(requests[i]) };
-        write(JSON.stringify(o.ok ? { ...recorded, replies: o.replies.map(message) } : { ...recorded, errno: o.errno, code: null }));
+        write(JSON.stringify(o.ok ? lines[i] : { kind: 'request', operation: 'dump', request: message(requests[i]), errno: o.errno, code: null }));
       });
       return outcomes;
     },
