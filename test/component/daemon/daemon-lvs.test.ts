@@ -11,7 +11,8 @@ import { NetlinkError } from '../../../src/netlink/netlink-error.js';
 import { GenericFamilyMissingError } from '../../../src/netlink/generic-family.js';
 import { type Harness, configText, createHarness, destroyHarness, startDaemon, until } from './harness.js';
 
-const INTERVAL_MS = 100;
+// Generous timeout within the interval: under load (2 shared cores) a loopback check can take tens of ms.
+const INTERVAL_MS = 200;
 const FALL = 2;
 const RISE = 2;
 
@@ -53,7 +54,7 @@ function virtualServer(realServers: { port: number; weight: number }[]): string 
     '    address: 192.0.2.100',
     '    port: 80',
     '    scheduler: wrr',
-    `    healthCheck: { kind: tcp, intervalMs: ${INTERVAL_MS}, timeoutMs: 50, rise: ${RISE}, fall: ${FALL}, jitterPercent: 0 }`,
+    `    healthCheck: { kind: tcp, intervalMs: ${INTERVAL_MS}, timeoutMs: 150, rise: ${RISE}, fall: ${FALL}, jitterPercent: 0 }`,
     '    realServers:',
     ...realServers.map((rs) => `      - { address: 127.0.0.1, port: ${rs.port}, weight: ${rs.weight}, forward: masquerade }`),
   ].join('\n');
@@ -95,7 +96,7 @@ describe('Daemon with IPVS, health checks and sync daemons', () => {
     expect((await weights(h))[steadyPort]).toBe(5);
     const down = h.logLines.filter((line) => line.event === 'health.down');
     expect(down).toHaveLength(1);
-    expect(down[0]).toMatchObject({ component: 'health', rs: `tcp:192.0.2.100:80 -> 127.0.0.1:${flappingPort}`, reason: 'refused' });
+    expect(down[0]).toMatchObject({ component: 'health', rs: `tcp:192.0.2.100:80 -> 127.0.0.1:${flappingPort}` });
 
     await listen(flappingPort);
     const reopenedAt = Date.now();
