@@ -42,6 +42,13 @@ export interface Verdict {
   readonly up: boolean;
 }
 
+/** ListenerError is a throw from a listener, with the probe whose run it was handling. */
+export interface ListenerError {
+  readonly listener: 'onVerdict' | 'onRun';
+  readonly probeKey: string;
+  readonly error: unknown;
+}
+
 /** SchedulerStats count runs since construction. */
 export interface SchedulerStats {
   readonly started: number;
@@ -62,6 +69,12 @@ export interface CheckSchedulerOptions {
   readonly maxConcurrent: number;
   readonly onVerdict: (change: VerdictChange) => void;
   readonly onRun?: (run: CheckRun) => void;
+  /**
+   * onError hears of a listener (onVerdict, onRun) that threw. The probe keeps its cadence
+   * regardless: one bad listener must not silence a real server's checks. Each throw is reported
+   * exactly once; without onError it is dropped, so a caller that cares must pass one.
+   */
+  readonly onError?: (error: ListenerError) => void;
   /** random returns [0, 1) for jitter and the start-up spread; Math.random unless a test fixes it. */
   readonly random?: () => number;
 }
@@ -231,8 +244,9 @@ export class CheckScheduler {
     const check = probe.target.check;
     const before = entry.health.up;
     entry.health = nextHealth(entry.health, result.ok, check);
-    this.#options.onRun?.({ probeKey: probe.key, result, latenessMs, health: entry.health });
-    if (entry.health.up !== before) this.#options.onVerdict({ probeKey: probe.key, realServers: probe.realServers, up: entry.health.up, result });
+    const { onRun, onVerdict } = this.#options;
+    if (onRun !== undefined) this.#notify('onRun', probe.key, () => { onRun({ probeKey: probe.key, result, latenessMs, health: entry.health }); });
+    if (entry.health.up !== before) this.#notify('onVerdict', probe.key, () => { onVerdict({ probeKey: probe.key, realServers: probe.realServers, up: entry.health.up, result }); });
     // The listeners may have stopped us or removed this probe.
     if (!this.#running || this.#entries.get(probe.key) !== entry) return;
     const nowMs = this.#options.clock.nowMs;
@@ -243,6 +257,18 @@ export class CheckScheduler {
       dueAtMs = nowMs;
     }
     this.#arm(entry, dueAtMs);
+  }
+
+  /**
+   * #notify calls a listener so that its throw cannot escape: escaping, it would skip the re-arm
+   * below (the probe would never run again) and reject the checker's promise chain unhandled.
+   */
+  #notify(listener: ListenerError['listener'], probeKey: string, call: () => void): void {
+    try {
+      call();
+    } catch (error) {
+      this.#options.onError?.({ listener, probeKey, error });
+    }
   }
 
   #drainQueue(): void {

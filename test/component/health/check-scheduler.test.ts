@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { PASSED, failed, type CheckOutcome } from '../../../src/health/check-result.js';
 import type { Checker, ProbeTarget } from '../../../src/health/checker.js';
-import { CheckScheduler, type CheckRun, type VerdictChange } from '../../../src/health/check-scheduler.js';
+import { CheckScheduler, type CheckRun, type ListenerError, type VerdictChange } from '../../../src/health/check-scheduler.js';
 import { probeKey, type Probe } from '../../../src/health/probe-set.js';
 import { FakeClock } from '../../fakes/fake-clock.js';
 import { checkOf } from '../../unit/health/check-fixtures.js';
@@ -135,6 +135,45 @@ describe('CheckScheduler verdicts', () => {
     expect(checker.calls[0]?.signal.aborted).toBe(true);
     expect(runs[0]?.result).toEqual({ ok: false, reason: 'timeout', detail: 'aborted', latencyMs: 700 });
     expect(runs[0]?.health).toEqual({ up: true, successes: 0, failures: 1 });
+  });
+});
+
+describe('CheckScheduler listener errors', () => {
+  it('keeps running a probe whose onVerdict listener throws, and reports each throw once through onError', async () => {
+    const clock = new FakeClock();
+    let healthy = false;
+    const checker = new ScriptedChecker(clock, () => (healthy ? PASSED : failed('refused', 'connection refused')));
+    const errors: ListenerError[] = [];
+    const heard: boolean[] = [];
+    const bug = new Error('listener bug');
+    const scheduler = new CheckScheduler({
+      clock,
+      checker,
+      maxConcurrent: 4,
+      random: () => 0,
+      onVerdict: (change) => {
+        heard.push(change.up);
+        throw bug;
+      },
+      onError: (error) => errors.push(error),
+    });
+    const target = probe('10.0.0.1');
+    scheduler.update([target]);
+    scheduler.start();
+    for (let ms = 0; ms < 12_001; ms += 1) {
+      clock.advance(1);
+      for (let flush = 0; flush < 3; flush += 1) await Promise.resolve();
+      if (ms === 6000) healthy = true;
+    }
+    // Runs at 0, 2000, …, 12000: the third failure (4000) and the second success after 6000 (10000) flip it.
+    expect(checker.startsOf('10.0.0.1')).toEqual([0, 2000, 4000, 6000, 8000, 10_000, 12_000]);
+    expect(heard).toEqual([false, true]);
+    expect(errors).toEqual([
+      { listener: 'onVerdict', probeKey: target.key, error: bug },
+      { listener: 'onVerdict', probeKey: target.key, error: bug },
+    ]);
+    expect(scheduler.verdicts()[0]?.up).toBe(true);
+    scheduler.stop();
   });
 });
 
