@@ -7,7 +7,9 @@
  * own eth0 set down, and the bridge side of alpha's link (p-a) set down. Per fault it prints:
  * - takeover: from the fault to the first connect answered by the new master (beta);
  * - outage: the longest stretch, from the fault on, in which no connect was answered at all
- *   (make-before-break keeps this near the probe interval for SIGTERM).
+ *   (make-before-break keeps this near the probe interval for SIGTERM);
+ * - baseline: the same measure over an equally long stretch just before the fault, with no fault:
+ *   the floor that probe pacing and scheduling on a loaded machine put under every outage.
  *
  *   sudo npx tsx bench/failover/run.ts [TRIALS=20] [ADVERT_INTERVAL_MS=50]
  *
@@ -50,14 +52,15 @@ const firstAnswerAfter = (name: DirectorName, afterMs: number): Answer | undefin
 const nowMs = (): number => performance.timeOrigin + performance.now();
 const takeover: Record<Fault, number[]> = { SIGKILL: [], SIGTERM: [], 'link-own': [], 'link-bridge': [] };
 const outage: Record<Fault, number[]> = { SIGKILL: [], SIGTERM: [], 'link-own': [], 'link-bridge': [] };
+const baseline: Record<Fault, number[]> = { SIGKILL: [], SIGTERM: [], 'link-own': [], 'link-bridge': [] };
 const loads: number[] = [];
 
-/** longestGap is the longest time without any answer between the fault and `untilMs`. */
-function longestGap(faultAtMs: number, untilMs: number): number {
-  let last = faultAtMs;
+/** longestGap is the longest time without any answer between `fromMs` and `untilMs`. */
+function longestGap(fromMs: number, untilMs: number): number {
+  let last = fromMs;
   let gap = 0;
   for (const answer of answers) {
-    if (answer.atMs <= faultAtMs || answer.atMs > untilMs) continue;
+    if (answer.atMs <= fromMs || answer.atMs > untilMs) continue;
     gap = Math.max(gap, answer.atMs - last);
     last = answer.atMs;
   }
@@ -87,6 +90,27 @@ async function inject(fault: Fault): Promise<() => void> {
   }
 }
 
+/**
+ * settle waits until alpha (priority 200) is master alone and answering. A restarted alpha that
+ * exited instead (the shared checkout may be mid-change under it) is reported and started again.
+ */
+async function settle(): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    const settledAt = nowMs();
+    try {
+      await waitFor('alpha to answer at the VIP', () => lab.holdsVip('alpha') && !lab.holdsVip('beta') && firstAnswerAfter('alpha', settledAt) !== undefined, 30_000);
+      return;
+    } catch (error) {
+      const alpha = lab.daemons.get('alpha');
+      const last = (lab.logs.get('alpha') ?? []).slice(-5).map((line) => JSON.stringify(line).slice(0, 200));
+      process.stderr.write(`alpha did not settle (attempt ${attempt}, exit ${String(alpha?.exitCode)}): ${last.join(' | ')}\n`);
+      if (attempt === 3) throw error;
+      if (alpha !== undefined) await killAndWait(alpha, 'SIGKILL');
+      lab.startDaemon('alpha');
+    }
+  }
+}
+
 try {
   lab.startDaemon('alpha');
   lab.startDaemon('beta');
@@ -94,8 +118,7 @@ try {
   for (let trial = 0; trial < trials; trial++) {
     for (const fault of FAULTS) {
       // alpha (priority 200) must be master and answering before each fault.
-      const settledAt = nowMs();
-      await waitFor('alpha to answer at the VIP', () => lab.holdsVip('alpha') && !lab.holdsVip('beta') && firstAnswerAfter('alpha', settledAt) !== undefined, 60_000);
+      await settle();
       loads.push(loadavg()[0] ?? Number.NaN);
       const faultAt = nowMs();
       const undo = await inject(fault);
@@ -104,6 +127,7 @@ try {
       if (answer !== undefined) {
         takeover[fault].push(answer.atMs - faultAt);
         outage[fault].push(longestGap(faultAt, answer.atMs));
+        baseline[fault].push(longestGap(faultAt - (answer.atMs - faultAt), faultAt));
       }
       process.stderr.write(`trial ${trial + 1} ${fault}: takeover ${((answer?.atMs ?? Number.NaN) - faultAt).toFixed(1)} ms, outage ${outage[fault].at(-1)?.toFixed(1) ?? '?'} ms\n`);
       // Answers older than the fault are no longer needed; keep the list short.
@@ -122,3 +146,5 @@ process.stdout.write('takeover: fault -> first client TCP connect answered by th
 for (const fault of FAULTS) process.stdout.write(`${summary(fault, takeover[fault])}\n`);
 process.stdout.write('outage: longest stretch without any answer, fault -> takeover\n');
 for (const fault of FAULTS) process.stdout.write(`${summary(fault, outage[fault])}\n`);
+process.stdout.write('baseline: the same, over an equally long stretch just before the fault (no fault)\n');
+for (const fault of FAULTS) process.stdout.write(`${summary(fault, baseline[fault])}\n`);
