@@ -91,8 +91,14 @@ export class NetlinkIpvs implements IpvsPort, SyncDaemonPort {
   }
 
   async listVirtualServices(): Promise<readonly VirtualServiceEntry[]> {
-    const replies = await this.send(this.encoder().dumpServices(), simpleLabel('list virtual services'));
-    return this.nestBytes(replies, IPVS_CMD_ATTR_SERVICE).map(decodeService);
+    const encoder = this.encoder();
+    const [dump] = await this.dumpEach(
+      ['all'],
+      () => encoder.dumpServices(),
+      () => simpleLabel('list virtual services'),
+      (parts) => this.nestBytes(parts, IPVS_CMD_ATTR_SERVICE).map(decodeService),
+    );
+    return dump?.value ?? [];
   }
 
   addRealServer(service: VirtualServiceId, realServer: RealServer): Promise<void> {
@@ -117,17 +123,13 @@ export class NetlinkIpvs implements IpvsPort, SyncDaemonPort {
     // One GET_DEST dump per service (the kernel has no "all destinations" dump), all in one
     // transport call: 1,000 services cost one thread hop, not 1,000 (bench/ipvs-table).
     const encoder = this.encoder(services.length);
-    const requests = services.map((service) => encoder.dumpRealServers(service));
-    this.sent += requests.length;
-    const outcomes = await this.transport.dumpMany(requests, (parts, index) => this.realServers(parts, services[index]?.family ?? 4));
-    return {
-      services: services.map((service, index) => {
-        const outcome = outcomes[index];
-        if (outcome === undefined) throw new Error(`the transport returned ${outcomes.length} outcomes for ${services.length} dumps`);
-        if (!outcome.ok) throw refusal(realServersLabel(service), outcome.errno, outcome.extendedMessage);
-        return { ...service, realServers: outcome.value };
-      }),
-    };
+    const dumps = await this.dumpEach(
+      services,
+      (service) => encoder.dumpRealServers(service),
+      realServersLabel,
+      (parts, service) => this.realServers(parts, service.family),
+    );
+    return { services: dumps.map(({ item, value }) => ({ ...item, realServers: value })) };
   }
 
   async apply(operations: readonly IpvsOperation[]): Promise<readonly OperationOutcome[]> {
@@ -186,6 +188,32 @@ export class NetlinkIpvs implements IpvsPort, SyncDaemonPort {
 
   private async change(operation: IpvsOperation): Promise<void> {
     await this.send(this.encoder().operation(operation), labelOperation(operation));
+  }
+
+  /**
+   * dumpEach makes one dump per item in a single dumpMany and pairs each item with what
+   * `decode` made of its parts (during the call: the parts are not kept). A refused dump
+   * becomes an IpvsError naming the item's `label`.
+   */
+  private async dumpEach<S, T>(
+    items: readonly S[],
+    request: (item: S) => NetlinkRequest,
+    label: (item: S) => OperationLabel,
+    decode: (parts: readonly NetlinkMessage[], item: S) => T,
+  ): Promise<{ item: S; value: T }[]> {
+    const itemAt = (index: number): S => {
+      if (!(index in items)) throw new Error(`the transport answered dump ${index} of ${items.length}`);
+      return items[index] as S;
+    };
+    const requests = items.map(request);
+    this.sent += requests.length;
+    const outcomes = await this.transport.dumpMany(requests, (parts, index) => decode(parts, itemAt(index)));
+    if (outcomes.length !== items.length) throw new Error(`the transport returned ${outcomes.length} outcomes for ${items.length} dumps`);
+    return outcomes.map((outcome, index) => {
+      const item = itemAt(index);
+      if (!outcome.ok) throw refusal(label(item), outcome.errno, outcome.extendedMessage);
+      return { item, value: outcome.value };
+    });
   }
 
   /** send makes one request and turns a kernel refusal into an IpvsError naming the object. */
