@@ -1,0 +1,81 @@
+/**
+ * two-directors: with two guest kernels as directors, long-lived TCP connections through the
+ * VIP survive a failover and a failback (test/kernel/two-directors/ for the lab).
+ *
+ * The sync mode under test is the config's default, read by loading the lab's config without
+ * a `mode`, so the test follows the default wherever it is set. The follow-role case is the
+ * control that shows the probe can fail: it must lose the connections opened while alpha's
+ * daemon was dead, which a master-only kernel never received.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfigOrThrow } from '../../src/config/load.js';
+import { guestSkipReason } from './harness/guest.js';
+import { runIpvsadmScenario } from './two-directors/ipvsadm-scenario.js';
+import type { SyncMode } from './two-directors/ipvsadm-directors.js';
+import { startTwoDirectorLab, type TwoDirectorLab } from './two-directors/lab.js';
+import { writeLabConfig } from './two-directors/tandem-directors.js';
+import { runTandemScenario } from './two-directors/tandem-scenario.js';
+
+const skipReason = guestSkipReason();
+
+/** CONNECTIONS per cohort: enough to see a partial loss, few enough for a quick run. */
+const CONNECTIONS = 20;
+/** PORTS: one virtual service per scenario, so no scenario sees another's entries. */
+const PORTS = { ipvsadmDefault: 8101, ipvsadmFollowRole: 8102, tandem: 8103 } as const;
+
+/** defaultSyncMode is the mode a config without syncDaemon.mode gets. */
+async function defaultSyncMode(): Promise<SyncMode> {
+  const dir = await mkdtemp(join(tmpdir(), 'tandem-two-directors-'));
+  try {
+    const { config } = await loadConfigOrThrow(await writeLabConfig(dir, { port: 80, mode: undefined }));
+    if (config.syncDaemon === null) throw new Error('the lab config lost its syncDaemon section');
+    return config.syncDaemon.mode;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+describe.skipIf(skipReason !== undefined)('guest kernel: two directors, connections through failover and failback', () => {
+  let lab: TwoDirectorLab;
+
+  beforeAll(async () => {
+    lab = await startTwoDirectorLab({ name: `t2d${process.pid}`, realServerPorts: Object.values(PORTS) });
+  });
+
+  afterAll(async () => {
+    await lab.stop();
+  });
+
+  it('keeps every connection with the default sync mode (directors driven by ipvsadm)', async () => {
+    const result = await runIpvsadmScenario(lab, await defaultSyncMode(), PORTS.ipvsadmDefault, CONNECTIONS);
+    expect({ preOnBeta: result.preOnBeta, failover: result.failover, failback: result.failback }).toEqual({
+      preOnBeta: CONNECTIONS,
+      failover: { pre: { alive: CONNECTIONS, lost: 0 } },
+      failback: { pre: { alive: CONNECTIONS, lost: 0 }, mid: { alive: CONNECTIONS, lost: 0 } },
+    });
+  });
+
+  it('loses, in follow-role mode, the connections opened while alpha ran only a master daemon', async () => {
+    const result = await runIpvsadmScenario(lab, 'follow-role', PORTS.ipvsadmFollowRole, CONNECTIONS);
+    expect(result.failover.pre.alive).toBe(CONNECTIONS);
+    expect(result.failback.pre.alive).toBe(CONNECTIONS);
+    expect(result.midOnAlpha).toBe(0);
+    expect(result.failback.mid.alive).toBe(0);
+  });
+
+  it('keeps every connection when tandem run is killed on alpha and comes back (default sync mode)', async () => {
+    const result = await runTandemScenario(lab, undefined, PORTS.tandem, CONNECTIONS);
+    console.info(
+      `tandem run: failover ${result.failover.takeoverMs.toFixed(0)} ms, failback ${result.failback.takeoverMs.toFixed(0)} ms, ` +
+        `scenario ${(result.durationMs / 1000).toFixed(1)} s`,
+    );
+    expect({ preOnBeta: result.preOnBeta, failover: result.failover.pre, failback: { pre: result.failback.pre, mid: result.failback.mid } }).toEqual({
+      preOnBeta: CONNECTIONS,
+      failover: { alive: CONNECTIONS, lost: 0 },
+      failback: { pre: { alive: CONNECTIONS, lost: 0 }, mid: { alive: CONNECTIONS, lost: 0 } },
+    });
+  });
+});
