@@ -51,23 +51,38 @@ export interface DesiredResult {
 export function desiredTable(inputs: DesiredInputs): DesiredResult {
   const quorum = new Map<string, boolean>();
   const services = inputs.virtualServers.map((vs): DesiredService => {
-    const service = ipvsService(vs);
-    const key = serviceKey(service);
-    const live = (rs: ConfigRealServer): boolean => isUp(vs, rs, inputs.verdicts) && !inputs.drains.has(realServerRef(vs, rs));
-    const liveWeight = vs.realServers.reduce((sum, rs) => sum + (live(rs) ? rs.weight : 0), 0);
-    const hasQuorum = nextQuorum(inputs.quorum.get(key), liveWeight, vs.quorum);
-    quorum.set(key, hasQuorum);
-    // A Map by kernel identity: a sorry server at a real server's address and port takes its place.
-    const servers = new Map<string, RealServer>();
-    for (const rs of vs.realServers) {
-      const failed = !hasQuorum || !isUp(vs, rs, inputs.verdicts);
-      if (failed && vs.onFailure === 'remove') continue;
-      servers.set(realServerKey(rs), ipvsRealServer(rs, failed || inputs.drains.has(realServerRef(vs, rs)) ? 0 : rs.weight));
-    }
-    if (!hasQuorum && vs.sorryServer !== null) servers.set(realServerKey(vs.sorryServer), ipvsRealServer(vs.sorryServer, vs.sorryServer.weight));
-    return { ...service, realServers: [...servers.values()] };
+    const { service, hasQuorum } = desiredService(vs, inputs);
+    quorum.set(serviceKey(service), hasQuorum);
+    return service;
   });
   return { table: { services }, quorum };
+}
+
+/** DesiredServiceResult is one virtual service's entry and its quorum. */
+export interface DesiredServiceResult {
+  readonly service: DesiredService;
+  readonly hasQuorum: boolean;
+}
+
+/**
+ * desiredService computes one virtual service, as desiredTable does for each. Everything a
+ * verdict or a drain can change (weights, quorum, the sorry server) is per service, so the
+ * owner's fast path recomputes only the service a verdict touched.
+ */
+export function desiredService(vs: VirtualServer, inputs: Omit<DesiredInputs, 'virtualServers'>): DesiredServiceResult {
+  const settings = ipvsService(vs);
+  const live = (rs: ConfigRealServer): boolean => isUp(vs, rs, inputs.verdicts) && !inputs.drains.has(realServerRef(vs, rs));
+  const liveWeight = vs.realServers.reduce((sum, rs) => sum + (live(rs) ? rs.weight : 0), 0);
+  const hasQuorum = nextQuorum(inputs.quorum.get(serviceKey(settings)), liveWeight, vs.quorum);
+  // A Map by kernel identity: a sorry server at a real server's address and port takes its place.
+  const servers = new Map<string, RealServer>();
+  for (const rs of vs.realServers) {
+    const failed = !hasQuorum || !isUp(vs, rs, inputs.verdicts);
+    if (failed && vs.onFailure === 'remove') continue;
+    servers.set(realServerKey(rs), ipvsRealServer(rs, failed || inputs.drains.has(realServerRef(vs, rs)) ? 0 : rs.weight));
+  }
+  if (!hasQuorum && vs.sorryServer !== null) servers.set(realServerKey(vs.sorryServer), ipvsRealServer(vs.sorryServer, vs.sorryServer.weight));
+  return { service: { ...settings, realServers: [...servers.values()] }, hasQuorum };
 }
 
 /** isUp is a real server's health: its verdict, else its check's initial state; unchecked is always up. */

@@ -9,6 +9,18 @@
  * Passes are serialised; inputs that change while one runs are taken by the next, and asks that
  * arrive while a pass is queued share it.
  *
+ * A verdict or a drain takes a fast path instead (issue 5: p99 ≤ 10 ms from verdict to kernel).
+ * Everything it can change (weights, quorum, the sorry server) belongs to one virtual service, so
+ * a fast pass recomputes only the services whose real servers changed (desiredService), diffs
+ * each against what the owner knows the kernel holds for it (reconcileService) and applies the
+ * few operations in one batch. What the owner knows is the desired entry of each service whose
+ * operations were all accepted by the last pass, full or fast; a service it does not know (first
+ * pass not run, an operation refused, a batch that threw) is read from the kernel on its own
+ * (one GET_SERVICE and one GET_DEST dump), which is the "re-read after an error" of principle 6.
+ * Fast passes queue in the same line as full ones, never between a full pass's listing and its
+ * batch; verdicts that arrive while one is queued join it. The tick's full pass remains the
+ * safety net: drift such as a weight edited by hand is found and counted there.
+ *
  * Drift is counted: operations needed by a pass when no input changed since the previous clean
  * pass mean the kernel moved under us. The table is programmed the same on both directors,
  * whatever their role, so a standby is ready the moment it becomes master.
@@ -21,9 +33,9 @@ import type { IpvsConfig, VirtualServer } from '../config/types.js';
 import type { MonotonicClock } from '../election-runtime/monotonic-clock.js';
 import type { IpvsOperation, IpvsPort, OperationOutcome } from '../ipvs/ipvs-port.js';
 import { realServerKey, serviceKey, type Timeouts } from '../ipvs/model.js';
-import { ipvsServiceId } from './config-to-ipvs.js';
-import { type Verdict, desiredTable } from './desired-table.js';
-import { reconcile } from './reconcile.js';
+import { ipvsServiceId, realServerRef } from './config-to-ipvs.js';
+import { type DesiredService, type Verdict, desiredService, desiredTable } from './desired-table.js';
+import { reconcile, reconcileService } from './reconcile.js';
 import { SerialPasses } from './serial-passes.js';
 
 /** IpvsOwnerConfig is the part of the config the owner follows; a reload passes a new one. */
@@ -52,7 +64,10 @@ const DETAILED_LOG_LIMIT = 20;
 
 /** IpvsOwnerStats are counters for status and metrics. */
 export interface IpvsOwnerStats {
+  /** Full passes: listing, whole-table diff, batch. */
   passes: number;
+  /** Fast passes: the services a verdict or drain touched, diffed against what the owner knows. */
+  fastPasses: number;
   /** Operations the kernel accepted. */
   operations: number;
   /** Accepted operations that repaired drift (see the file comment). */
@@ -65,12 +80,19 @@ export interface IpvsOwnerStats {
 
 /** IpvsOwner keeps the kernel's IPVS table equal to config ⊕ health ⊕ drains; see the file comment. */
 export class IpvsOwner {
-  readonly stats: IpvsOwnerStats = { passes: 0, operations: 0, repairs: 0, refused: 0, errors: 0 };
+  readonly stats: IpvsOwnerStats = { passes: 0, fastPasses: 0, operations: 0, repairs: 0, refused: 0, errors: 0 };
   #config: IpvsOwnerConfig;
   readonly #ports: IpvsOwnerPorts;
   readonly #passes: SerialPasses;
   readonly #verdicts = new Map<string, Verdict>();
   readonly #drains = new Set<string>();
+  /** #serviceOfRef maps each configured realServerRef to its virtual server, for the fast path. */
+  #serviceOfRef: ReadonlyMap<string, VirtualServer>;
+  /** #known is each service's kernel entry as of the last pass that had all its operations accepted, by serviceKey. */
+  #known = new Map<string, DesiredService>();
+  /** #dirty holds the realServerRefs whose verdict or drain changed since the queued fast pass began. */
+  readonly #dirty = new Set<string>();
+  #fastQueued: Promise<void> | undefined;
   #quorum: ReadonlyMap<string, boolean> = new Map();
   /** Services dropped from the config by a reload, deleted even without purgeUnmanaged. */
   readonly #retired = new Set<string>();
@@ -83,6 +105,7 @@ export class IpvsOwner {
 
   constructor(config: IpvsOwnerConfig, ports: IpvsOwnerPorts, options: IpvsOwnerOptions = { tickIntervalMs: DEFAULT_TICK_INTERVAL_MS }) {
     this.#config = config;
+    this.#serviceOfRef = serviceOfRef(config.virtualServers);
     this.#ports = ports;
     this.#passes = new SerialPasses(() => this.#pass(), ports.clock, options.tickIntervalMs);
   }
@@ -97,20 +120,20 @@ export class IpvsOwner {
   setVerdict(realServerRef: string, verdict: Verdict): Promise<void> {
     if (this.#verdicts.get(realServerRef) === verdict) return this.#passes.settled();
     this.#verdicts.set(realServerRef, verdict);
-    return this.#changed();
+    return this.#fast(realServerRef);
   }
 
   /** drain sets a real server to weight 0 until undrain, whatever its health. */
   drain(realServerRef: string): Promise<void> {
     if (this.#drains.has(realServerRef)) return this.#passes.settled();
     this.#drains.add(realServerRef);
-    return this.#changed();
+    return this.#fast(realServerRef);
   }
 
   /** undrain gives a drained real server back to its health verdict. */
   undrain(realServerRef: string): Promise<void> {
     if (!this.#drains.delete(realServerRef)) return this.#passes.settled();
-    return this.#changed();
+    return this.#fast(realServerRef);
   }
 
   /** update follows a reloaded config: a diff, not a restart. Services it drops are deleted. */
@@ -122,6 +145,7 @@ export class IpvsOwner {
     }
     for (const key of keep) this.#retired.delete(key);
     this.#config = config;
+    this.#serviceOfRef = serviceOfRef(config.virtualServers);
     return this.#changed();
   }
 
@@ -140,6 +164,67 @@ export class IpvsOwner {
     return this.#passes.request();
   }
 
+  /** #fast queues a fast pass for the service of `ref`, or joins the queued one; a ref the config lacks changes nothing. */
+  #fast(ref: string): Promise<void> {
+    if (!this.#serviceOfRef.has(ref)) return this.#passes.settled();
+    this.#dirty.add(ref);
+    this.#fastQueued ??= this.#passes.enqueue(() => this.#fastPass());
+    return this.#fastQueued;
+  }
+
+  async #fastPass(): Promise<void> {
+    this.#fastQueued = undefined;
+    const services = new Map<string, VirtualServer>();
+    for (const ref of this.#dirty) {
+      const vs = this.#serviceOfRef.get(ref);
+      if (vs !== undefined) services.set(serviceKey(ipvsServiceId(vs)), vs);
+    }
+    this.#dirty.clear();
+    this.stats.fastPasses++;
+    const quorum = new Map(this.#quorum);
+    const wanted = new Map<string, DesiredService>();
+    const operations: IpvsOperation[] = [];
+    try {
+      for (const [key, vs] of services) {
+        const { service, hasQuorum } = desiredService(vs, { verdicts: this.#verdicts, drains: this.#drains, quorum: this.#quorum });
+        quorum.set(key, hasQuorum);
+        wanted.set(key, service);
+        operations.push(...reconcileService(service, this.#known.get(key) ?? (await this.#readService(vs))));
+      }
+      this.#logQuorum(quorum);
+      this.#quorum = quorum;
+      const outcomes = operations.length === 0 ? [] : await this.#ports.ipvs.apply(operations);
+      if (this.#remember(wanted, operations, outcomes).size > 0) this.#lastPassClean = false;
+      for (const label of this.#report(operations, outcomes, false)) this.#refusedBefore.add(label);
+    } catch (error) {
+      for (const key of services.keys()) this.#known.delete(key);
+      this.#failed(error);
+    }
+  }
+
+  /** #readService is one service's kernel entry, listed on its own, or undefined when the kernel has none. */
+  async #readService(vs: VirtualServer): Promise<DesiredService | undefined> {
+    const id = ipvsServiceId(vs);
+    const service = await this.#ports.ipvs.getVirtualService(id);
+    return service === undefined ? undefined : { ...service, realServers: await this.#ports.ipvs.listRealServers(id) };
+  }
+
+  /**
+   * #remember records `wanted` as known for every service whose operations were all accepted,
+   * forgets the others so the next pass re-reads them, and returns the forgotten keys.
+   */
+  #remember(wanted: ReadonlyMap<string, DesiredService>, operations: readonly IpvsOperation[], outcomes: readonly OperationOutcome[]): Set<string> {
+    const refused = new Set<string>();
+    operations.forEach((operation, index) => {
+      if (outcomes[index]?.ok !== true) refused.add(serviceKey(operation.service));
+    });
+    for (const [key, service] of wanted) {
+      if (refused.has(key)) this.#known.delete(key);
+      else this.#known.set(key, service);
+    }
+    return refused;
+  }
+
   async #pass(): Promise<void> {
     const inputsChanged = this.#inputsChanged;
     this.#inputsChanged = false;
@@ -148,12 +233,17 @@ export class IpvsOwner {
       await this.#converge(inputsChanged);
       this.#errorBefore = undefined;
     } catch (error) {
-      this.stats.errors++;
-      this.#lastPassClean = false;
-      const text = String(error);
-      this.#ports.log[text === this.#errorBefore ? 'debug' : 'error']({ event: 'ipvs.error', err: error }, 'could not converge the IPVS table; re-reading on the next tick');
-      this.#errorBefore = text;
+      this.#known.clear();
+      this.#failed(error);
     }
+  }
+
+  #failed(error: unknown): void {
+    this.stats.errors++;
+    this.#lastPassClean = false;
+    const text = String(error);
+    this.#ports.log[text === this.#errorBefore ? 'debug' : 'error']({ event: 'ipvs.error', err: error }, 'could not converge the IPVS table; re-reading on the next tick');
+    this.#errorBefore = text;
   }
 
   async #converge(inputsChanged: boolean): Promise<void> {
@@ -170,25 +260,26 @@ export class IpvsOwner {
     const present = new Set(actual.services.map(serviceKey));
     for (const key of this.#retired) if (!present.has(key)) this.#retired.delete(key);
     const operations = reconcile(table, actual, { purgeUnmanaged: this.#config.ipvs.purgeUnmanaged, retired: this.#retired });
-    if (operations.length === 0) {
-      this.#lastPassClean = true;
-      this.#refusedBefore.clear();
-      return;
-    }
     const drift = !inputsChanged && this.#lastPassClean;
-    const outcomes = await this.#ports.ipvs.apply(operations);
-    this.#lastPassClean = outcomes.every((outcome) => outcome.ok);
+    const outcomes = operations.length === 0 ? [] : await this.#ports.ipvs.apply(operations);
+    this.#known.clear();
+    this.#lastPassClean = this.#remember(new Map(table.services.map((service) => [serviceKey(service), service])), operations, outcomes).size === 0;
+    this.#refusedBefore = this.#report(operations, outcomes, drift);
+  }
+
+  /** #report logs and counts a batch's outcomes, and returns the labels of the refused operations. */
+  #report(operations: readonly IpvsOperation[], outcomes: readonly OperationOutcome[], drift: boolean): Set<string> {
     // A whole table at start or after a flush would be thousands of lines: one summary, details at debug.
     const detailed = operations.length <= DETAILED_LOG_LIMIT;
     const refusedNow = new Set<string>();
     operations.forEach((operation, index) => {
       this.#record(operation, outcomes[index], drift, detailed, refusedNow);
     });
-    this.#refusedBefore = refusedNow;
     if (!detailed) {
       const refused = outcomes.filter((outcome) => !outcome.ok).length;
       this.#ports.log.info({ event: 'ipvs.applied', operations: operations.length, refused, drift }, 'IPVS table changed');
     }
+    return refusedNow;
   }
 
   #record(operation: IpvsOperation, outcome: OperationOutcome | undefined, drift: boolean, detailed: boolean, refusedNow: Set<string>): void {
@@ -242,4 +333,11 @@ export class IpvsOwner {
     }
     this.#timeoutsSet = wanted;
   }
+}
+
+/** serviceOfRef maps every configured real server's realServerRef to its virtual server. */
+function serviceOfRef(virtualServers: readonly VirtualServer[]): ReadonlyMap<string, VirtualServer> {
+  const byRef = new Map<string, VirtualServer>();
+  for (const vs of virtualServers) for (const rs of vs.realServers) byRef.set(realServerRef(vs, rs), vs);
+  return byRef;
 }

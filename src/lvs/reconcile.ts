@@ -35,38 +35,57 @@ export interface ReconcileOptions {
 export function reconcile(desired: DesiredTable, actual: DesiredTable, options: ReconcileOptions): IpvsOperation[] {
   const actualByKey = new Map(actual.services.map((service) => [serviceKey(service), service]));
   const desiredKeys = new Set(desired.services.map((service) => serviceKey(service)));
-  const removeServers: IpvsOperation[] = [];
   const removeServices: IpvsOperation[] = [];
-  const putServices: IpvsOperation[] = [];
-  const putServers: IpvsOperation[] = [];
-
   for (const service of actual.services) {
     const key = serviceKey(service);
     if (!desiredKeys.has(key) && (options.purgeUnmanaged || options.retired?.has(key) === true)) {
       removeServices.push({ kind: 'delete-service', service: serviceId(service) });
     }
   }
-  for (const wanted of desired.services) {
-    const id = serviceId(wanted);
-    const present = actualByKey.get(serviceKey(wanted));
-    const { realServers, ...settings } = wanted;
-    if (present === undefined) putServices.push({ kind: 'add-service', service: settings });
-    else if (!sameService(wanted, present)) putServices.push({ kind: 'edit-service', service: settings });
+  const plans = desired.services.map((wanted) => planService(wanted, actualByKey.get(serviceKey(wanted))));
+  return [...plans.flatMap((plan) => plan.removeServers), ...removeServices, ...plans.flatMap((plan) => plan.putService), ...plans.flatMap((plan) => plan.putServers)];
+}
 
-    const presentServers = new Map((present?.realServers ?? []).map((server) => [realServerKey(server), server]));
-    const wantedKeys = new Set<string>();
-    for (const server of realServers) {
-      const key = realServerKey(server);
-      wantedKeys.add(key);
-      const current = presentServers.get(key);
-      if (current === undefined) putServers.push({ kind: 'add-real-server', service: id, realServer: server });
-      else if (!sameRealServer(server, current)) putServers.push({ kind: 'edit-real-server', service: id, realServer: server });
-    }
-    for (const [key, server] of presentServers) {
-      if (!wantedKeys.has(key)) removeServers.push({ kind: 'delete-real-server', service: id, realServer: { address: server.address, port: server.port } });
-    }
+/**
+ * reconcileService lists the operations that make one service's kernel entry (`actual`, or
+ * undefined when the kernel has none) equal `desired`, in the file comment's order. The owner's
+ * verdict fast path uses it on the one service a verdict touched; reconcile runs the same plan
+ * for every service, so a weight change is one edit-real-server either way.
+ */
+export function reconcileService(desired: DesiredService, actual: DesiredService | undefined): IpvsOperation[] {
+  const plan = planService(desired, actual);
+  return [...plan.removeServers, ...plan.putService, ...plan.putServers];
+}
+
+/** ServicePlan is one service's operations, by the phase of the file comment they belong to. */
+interface ServicePlan {
+  readonly removeServers: readonly IpvsOperation[];
+  readonly putService: readonly IpvsOperation[];
+  readonly putServers: readonly IpvsOperation[];
+}
+
+function planService(wanted: DesiredService, present: DesiredService | undefined): ServicePlan {
+  const id = serviceId(wanted);
+  const { realServers, ...settings } = wanted;
+  const putService: IpvsOperation[] = [];
+  if (present === undefined) putService.push({ kind: 'add-service', service: settings });
+  else if (!sameService(wanted, present)) putService.push({ kind: 'edit-service', service: settings });
+
+  const presentServers = new Map((present?.realServers ?? []).map((server) => [realServerKey(server), server]));
+  const wantedKeys = new Set<string>();
+  const putServers: IpvsOperation[] = [];
+  for (const server of realServers) {
+    const key = realServerKey(server);
+    wantedKeys.add(key);
+    const current = presentServers.get(key);
+    if (current === undefined) putServers.push({ kind: 'add-real-server', service: id, realServer: server });
+    else if (!sameRealServer(server, current)) putServers.push({ kind: 'edit-real-server', service: id, realServer: server });
   }
-  return [...removeServers, ...removeServices, ...putServices, ...putServers];
+  const removeServers: IpvsOperation[] = [];
+  for (const [key, server] of presentServers) {
+    if (!wantedKeys.has(key)) removeServers.push({ kind: 'delete-real-server', service: id, realServer: { address: server.address, port: server.port } });
+  }
+  return { removeServers, putService, putServers };
 }
 
 /** sameService compares every editable setting of a service (identity is already equal). */

@@ -4,7 +4,9 @@
  * An owner must not interleave its own kernel calls (design principle 3), yet inputs arrive at
  * any moment. Each request queues one pass after those already running; requests made while a
  * pass is still queued share it, because that pass has not read the inputs yet. The tick keeps
- * re-reading the kernel while nothing else asks, which is how drift is found.
+ * re-reading the kernel while nothing else asks, which is how drift is found. An owner may also
+ * queue a smaller job of its own (the IPVS owner's verdict fast path) in the same line, so it
+ * never interleaves with a pass either.
  */
 import type { MonotonicClock, ScheduledTimer } from '../election-runtime/monotonic-clock.js';
 
@@ -33,6 +35,12 @@ export class SerialPasses {
       this.#queued = false;
       return this.#pass();
     });
+    return this.#running;
+  }
+
+  /** enqueue runs `job` (which must not throw) after everything queued so far, and resolves when it has. */
+  enqueue(job: () => Promise<void>): Promise<void> {
+    this.#running = this.#running.then(job);
     return this.#running;
   }
 

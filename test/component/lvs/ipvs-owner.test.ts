@@ -1,39 +1,7 @@
-import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import type { IpvsConfig, VirtualServer } from '../../../src/config/types.js';
-import type { IpvsOperation } from '../../../src/ipvs/ipvs-port.js';
 import { realServerRef } from '../../../src/lvs/config-to-ipvs.js';
-import { IpvsOwner } from '../../../src/lvs/ipvs-owner.js';
-import { FakeClock } from '../../fakes/fake-clock.js';
-import { FakeIpvs } from '../../fakes/fake-ipvs.js';
 import { virtualServer, web } from '../../unit/lvs/virtual-server-fixture.js';
-
-const ipvsConfig: IpvsConfig = { timeouts: { tcpSeconds: 0, tcpFinSeconds: 0, udpSeconds: 0 }, purgeUnmanaged: false };
-
-/** settle lets every queued promise of a pass run; the fakes never wait on I/O. */
-async function settle(): Promise<void> {
-  for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
-}
-
-function harness(virtualServers: readonly VirtualServer[], ipvs: IpvsConfig = ipvsConfig) {
-  const kernel = new FakeIpvs();
-  const batches: (readonly IpvsOperation[])[] = [];
-  const apply = kernel.apply.bind(kernel);
-  kernel.apply = (operations) => {
-    batches.push(operations);
-    return apply(operations);
-  };
-  const clock = new FakeClock();
-  const logs: Record<string, unknown>[] = [];
-  const log = pino({ level: 'debug' }, { write: (line: string) => logs.push(JSON.parse(line) as Record<string, unknown>) });
-  const owner = new IpvsOwner({ virtualServers, ipvs }, { ipvs: kernel, clock, log }, { tickIntervalMs: 500 });
-  return { kernel, batches, clock, logs, owner };
-}
-
-async function weights(kernel: FakeIpvs): Promise<Record<string, number>> {
-  const table = await kernel.list();
-  return Object.fromEntries(table.services.flatMap((s) => s.realServers.map((rs) => [rs.address, rs.weight])));
-}
+import { harness, ipvsConfig, settle, weights } from './ipvs-owner-harness.js';
 
 describe('IpvsOwner against the fake kernel', () => {
   it('programs the table at start, then a verdict costs exactly one edit', async () => {
