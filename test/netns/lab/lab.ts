@@ -129,6 +129,32 @@ export class Lab {
     return child;
   }
 
+  /** logMark is how many lines `name` has logged so far: the start point for waitForLog. */
+  logMark(name: DirectorName): number {
+    return this.logs.get(name)?.length ?? 0;
+  }
+
+  /**
+   * waitForLog waits until `name` logs a line at or after index `fromIndex` whose fields include
+   * every one of `fields`, and returns it with its index. Waiting on the line itself, rather
+   * than on an effect and then a snapshot of the log, cannot race a line still in the pipe.
+   */
+  async waitForLog(name: DirectorName, fields: Readonly<Record<string, unknown>>, fromIndex: number, timeoutMs: number): Promise<{ line: Record<string, unknown>; index: number }> {
+    const matches = (line: Record<string, unknown>): boolean => Object.entries(fields).every(([key, value]) => line[key] === value);
+    const find = (): number => (this.logs.get(name) ?? []).findIndex((line, index) => index >= fromIndex && matches(line));
+    try {
+      await waitFor(`${name} to log ${JSON.stringify(fields)}`, () => find() >= 0, timeoutMs);
+    } catch (error) {
+      // Say what it did log instead, so a failure can be diagnosed from the test output alone.
+      const seen = (this.logs.get(name) ?? []).slice(fromIndex).map((line) => [line['event'], line['from'], line['to'], line['reason'], line['interface']].filter((field) => field !== undefined).map(String).join(' '));
+      throw new Error(`${String(error)}; ${name} logged since: ${seen.join(', ') || 'nothing'}`, { cause: error });
+    }
+    const index = find();
+    const line = this.logs.get(name)?.[index];
+    if (line === undefined) throw new Error(`${name}'s log lost line ${index}`);
+    return { line, index };
+  }
+
   /** setUplink takes the carrier of alpha's tracked `up0` away (false) or gives it back (true). */
   setUplink(up: boolean): void {
     this.namespaces.alpha.ip('link', 'set', 'up0p', up ? 'up' : 'down');
