@@ -3,53 +3,93 @@
  * failover and a failback between two real-kernel directors (user-mode-linux guests), for
  * each sync-daemon mode, and which mode should be the default.
  *
- *   sudo npx tsx bench/connection-survival/run.ts [CONNECTIONS=100]
+ *   sudo npx tsx bench/connection-survival/run.ts [CONNECTIONS=100] [ipvsadm|tandem|all=all]
  *
- * Root only; it builds and removes its own lab (test/kernel/two-directors/lab.ts). Directors
- * are driven with ipvsadm following tandem's sync-daemon plan (ipvsadm-scenario.ts).
+ * Root only; it builds and removes its own lab (test/kernel/two-directors/lab.ts) and needs
+ * the compiled dist/ (`npm run build`) for the tandem rows. Two drivers per mode:
+ *   ipvsadm  the directors moved by hand, following tandem's sync-daemon plan
+ *            (ipvsadm-scenario.ts);
+ *   tandem   `tandem run` in each guest: SIGKILL on alpha, then a restart that preempts
+ *            (tandem-scenario.ts).
+ * Cohorts: "pre" opens through alpha before the failover, "mid" through beta before the
+ * failback. The score of a mode is every surviving connection over both cohorts and drivers.
  */
-import { runIpvsadmScenario, type ScenarioResult } from '../../test/kernel/two-directors/ipvsadm-scenario.js';
+import { runIpvsadmScenario } from '../../test/kernel/two-directors/ipvsadm-scenario.js';
 import { SYNC_MODES } from '../../test/kernel/two-directors/ipvsadm-directors.js';
-import { startTwoDirectorLab } from '../../test/kernel/two-directors/lab.js';
+import { startTwoDirectorLab, type CohortCount } from '../../test/kernel/two-directors/lab.js';
+import { runTandemScenario } from '../../test/kernel/two-directors/tandem-scenario.js';
 
 const count = Number(process.argv[2] ?? 100);
+const drivers = (process.argv[3] ?? 'all') === 'all' ? ['ipvsadm', 'tandem'] : [process.argv[3] ?? ''];
 const FIRST_PORT = 8001;
+
+/** Row is what both scenario drivers report. */
+interface Row {
+  readonly driver: string;
+  readonly mode: string;
+  readonly count: number;
+  readonly preOnBeta: number;
+  readonly midOnAlpha: number;
+  readonly failover: { readonly pre: CohortCount; readonly takeoverMs?: number };
+  readonly failback: { readonly pre: CohortCount; readonly mid: CohortCount; readonly takeoverMs?: number };
+  readonly durationMs: number;
+}
 
 function percent(alive: number, total: number): string {
   return `${((100 * alive) / total).toFixed(1).padStart(5)}%`;
 }
 
-function row(result: ScenarioResult): string {
-  const { failover, failback } = result;
+function seconds(ms: number | undefined): string {
+  return ms === undefined ? '   -  ' : `${(ms / 1000).toFixed(1).padStart(4)} s`;
+}
+
+function format(row: Row): string {
+  const { failover, failback } = row;
   return [
-    result.mode.padEnd(12),
-    `failover pre ${percent(failover.pre.alive, result.count)}`,
-    `failback pre ${percent(failback.pre.alive, result.count)}`,
-    `failback mid ${percent(failback.mid.alive, result.count)}`,
-    `synced pre→beta ${result.preOnBeta}/${result.count}`,
-    `mid→alpha ${result.midOnAlpha}/${result.count}`,
-    `${(result.durationMs / 1000).toFixed(1)} s`,
+    row.driver.padEnd(8),
+    row.mode.padEnd(12),
+    `failover pre ${percent(failover.pre.alive, row.count)}`,
+    `failback pre ${percent(failback.pre.alive, row.count)}`,
+    `failback mid ${percent(failback.mid.alive, row.count)}`,
+    `synced pre→beta ${String(row.preOnBeta).padStart(3)}/${row.count}`,
+    `mid→alpha ${String(row.midOnAlpha).padStart(3)}/${row.count}`,
+    `takeover ${seconds(failover.takeoverMs)} / ${seconds(failback.takeoverMs)}`,
+    `run ${seconds(row.durationMs)}`,
   ].join('  ');
 }
 
 const started = performance.now();
-const lab = await startTwoDirectorLab({
-  name: `tcs${process.pid}`,
-  realServerPorts: SYNC_MODES.map((_, i) => FIRST_PORT + i),
-});
-const results: ScenarioResult[] = [];
+const ports = drivers.flatMap((_, d) => SYNC_MODES.map((__, m) => FIRST_PORT + d * SYNC_MODES.length + m));
+const lab = await startTwoDirectorLab({ name: `tcs${process.pid}`, realServerPorts: ports });
+const rows: Row[] = [];
 try {
-  console.log(`lab up in ${((performance.now() - started) / 1000).toFixed(1)} s; ${count} connections per cohort`);
+  console.log(`lab up in ${seconds(performance.now() - started)}; ${count} connections per cohort`);
   console.log('pre: opened through alpha before the failover; mid: opened through beta before the failback');
-  for (const [i, mode] of SYNC_MODES.entries()) {
-    const result = await runIpvsadmScenario(lab, mode, FIRST_PORT + i, count);
-    results.push(result);
-    console.log(row(result));
+  for (const [d, driver] of drivers.entries()) {
+    for (const [m, mode] of SYNC_MODES.entries()) {
+      const port = FIRST_PORT + d * SYNC_MODES.length + m;
+      const result =
+        driver === 'ipvsadm'
+          ? await runIpvsadmScenario(lab, mode, port, count)
+          : driver === 'tandem'
+            ? { ...(await runTandemScenario(lab, mode, port, count)), mode }
+            : undefined;
+      if (result === undefined) throw new Error(`unknown driver ${driver}: use ipvsadm, tandem or all`);
+      const row = { driver, ...result };
+      rows.push(row);
+      console.log(format(row));
+    }
   }
 } finally {
   await lab.stop();
 }
-const score = (r: ScenarioResult): number => r.failover.pre.alive + r.failback.pre.alive + r.failback.mid.alive;
-const best = [...results].sort((a, b) => score(b) - score(a))[0]!;
-const tie = results.every((r) => score(r) === score(best));
-console.log(tie ? `recommended default: both modes scored alike (${score(best)}); keep the current default` : `recommended default: ${best.mode}`);
+const score = (mode: string): number =>
+  rows.filter((r) => r.mode === mode).reduce((sum, r) => sum + r.failover.pre.alive + r.failback.pre.alive + r.failback.mid.alive, 0);
+const ranked = [...SYNC_MODES].sort((a, b) => score(b) - score(a));
+const [best, second] = ranked;
+console.log(`score (surviving connections, all rows): ${ranked.map((mode) => `${mode} ${score(mode)}`).join(', ')}`);
+console.log(
+  best !== undefined && second !== undefined && score(best) === score(second)
+    ? 'recommended default: the modes scored alike; keep the current default'
+    : `recommended default: ${String(best)}`,
+);
