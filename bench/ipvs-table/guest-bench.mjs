@@ -2,15 +2,21 @@
 // prints one JSON line of timings. Per run: tandem programs SERVICES tcp services with SERVERS
 // masquerade real servers each (one NetlinkTransport.batch), reads the whole table back
 // (list()), and changes one weight; then ipvsadm does the same with `ipvsadm -R`,
-// `ipvsadm-save -n` and `ipvsadm -e`. Times are wall clock inside the guest.
+// `ipvsadm-save -n` and `ipvsadm -e`. Times are wall clock inside the guest. To split the
+// read-back into kernel and JS time it also times, apart, the service dump alone
+// (listVirtualServices) and the 1,000 GET_DEST dumps through dumpMany with a decoder that
+// only counts the parts (the system calls, the thread hop and the netlink framing).
 import { spawnSync } from 'node:child_process';
 import { NetlinkIpvs } from '../../dist/ipvs/netlink-ipvs.js';
 import { NETLINK_GENERIC } from '../../dist/netlink/constants.js';
+import { resolveGenericFamily } from '../../dist/netlink/generic-family.js';
 import { NativeNetlinkTransport } from '../../dist/netlink/native-transport.js';
+import { IpvsRequestEncoder } from '../../dist/ipvs/request-encoder.js';
 
 const [services = 1000, servers = 20, runs = 3] = process.argv.slice(2).map(Number);
 const transport = NativeNetlinkTransport.open(NETLINK_GENERIC, { timeoutMs: 120_000 });
 const ipvs = await NetlinkIpvs.open(transport);
+const familyId = (await resolveGenericFamily(transport, 'IPVS')).id;
 
 const serviceAt = (s) => ({ protocol: 'tcp', family: 4, address: `10.${(s >> 8) & 255}.${s & 255}.1`, port: 80, scheduler: 'wrr', onePacket: false, schedulerFlags: [] });
 const serverAt = (s, r) => ({ address: `172.16.${r}.${(s % 250) + 1}`, port: 8000 + (s >> 8), forward: 'masquerade', weight: 1, upperThreshold: 0, lowerThreshold: 0 });
@@ -64,6 +70,10 @@ for (let run = 0; run < runs; run++) {
   const refused = outcomes.filter((outcome) => !outcome.ok).length;
   const sameAsIpvsadm = sorted(sh('ipvsadm-save -n')) === sorted(ruleText);
   const [listMs, table] = await timedAsync(() => ipvs.list());
+  const [servicesMs, listed] = await timedAsync(() => ipvs.listVirtualServices());
+  const encoder = new IpvsRequestEncoder(familyId, listed.length);
+  const requests = listed.map((service) => encoder.dumpRealServers(service));
+  const [destDumpsMs, parts] = await timedAsync(async () => (await transport.dumpMany(requests, (p) => p.length)).reduce((sum, o) => sum + (o.ok ? o.value : 0), 0));
   const listedServers = table.services.reduce((sum, service) => sum + service.realServers.length, 0);
   const before = ipvs.requestCount;
   const target = serviceAt(services >> 1);
@@ -75,7 +85,7 @@ for (let run = 0; run < runs; run++) {
   const [saveMs] = timed(() => sh('ipvsadm-save -n > /dev/null'));
   const rs = serverAt(services >> 1, 3);
   const [editMs] = timed(() => sh(`ipvsadm -e -t ${target.address}:80 -r ${rs.address}:${rs.port} -m -w 7`));
-  results.push({ buildMs, applyMs, refused, sameAsIpvsadm, listMs, listedServices: table.services.length, listedServers, weightMs, weightRequests, restoreMs, saveMs, editMs });
+  results.push({ buildMs, applyMs, refused, sameAsIpvsadm, listMs, servicesMs, destDumpsMs, parts, listedServices: table.services.length, listedServers, weightMs, weightRequests, restoreMs, saveMs, editMs });
 }
 await ipvs.flush();
 transport.close();

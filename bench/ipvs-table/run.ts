@@ -13,6 +13,8 @@ interface RunFigures {
   readonly refused: number;
   readonly sameAsIpvsadm: boolean;
   readonly listMs: number;
+  readonly servicesMs: number;
+  readonly destDumpsMs: number;
   readonly listedServices: number;
   readonly listedServers: number;
   readonly weightMs: number;
@@ -44,6 +46,14 @@ try {
   console.log('|---|---:|---:|---:|');
   for (const [step, tandem, ipvsadm] of rows) console.log(`| ${step} | ${tandem.toFixed(0)} | ${ipvsadm.toFixed(0)} | ${(ipvsadm / tandem).toFixed(1)}× |`);
   console.log(`building the ${report.services * (report.servers + 1)} operations in JS: ${of((r) => r.buildMs).toFixed(0)} ms (not in the figures above)`);
+  const servicesMs = of((r) => r.servicesMs);
+  const destDumpsMs = of((r) => r.destDumpsMs);
+  console.log(
+    `read-back split (medians, timed apart): service dump and decode ${servicesMs.toFixed(0)} ms; ` +
+      `${report.services} GET_DEST dumps without decoding (system calls, thread hop, framing) ${destDumpsMs.toFixed(0)} ms; ` +
+      `the rest of list(), decoding ${report.services * report.servers} real servers, ~${(of((r) => r.listMs) - servicesMs - destDumpsMs).toFixed(0)} ms`,
+  );
+  console.log(`read-back per run (tandem / ipvsadm-save ms): ${report.runs.map((r) => `${r.listMs.toFixed(0)} / ${r.saveMs.toFixed(0)}`).join(', ')}`);
   console.log(`netlink requests for the weight change: ${report.runs.map((r) => r.weightRequests).join(', ')}`);
   console.log(`refused operations: ${report.runs.map((r) => r.refused).join(', ')}; ipvsadm-save after tandem equals the ipvsadm -R rules: ${report.runs.map((r) => r.sameAsIpvsadm).join(', ')}`);
   console.log(`listed: ${report.runs.map((r) => `${r.listedServices}/${r.listedServers}`).join(', ')} services/real servers`);
