@@ -3,14 +3,15 @@
  * failover and a failback between two real-kernel directors (user-mode-linux guests), for
  * each sync-daemon mode, and which mode should be the default.
  *
- *   sudo npx tsx bench/connection-survival/run.ts [CONNECTIONS=100] [ipvsadm|tandem|all=all]
+ *   sudo npx tsx bench/connection-survival/run.ts [CONNECTIONS=100] [ipvsadm|tandem|tandem-link|all=all]
  *
  * Root only; it builds and removes its own lab (test/kernel/two-directors/lab.ts) and needs
  * the compiled dist/ (`npm run build`) for the tandem rows. Two drivers per mode:
  *   ipvsadm  the directors moved by hand, following tandem's sync-daemon plan
  *            (ipvsadm-scenario.ts);
- *   tandem   `tandem run` in each guest: SIGKILL on alpha, then a restart that preempts
- *            (tandem-scenario.ts).
+ *   tandem       `tandem run` in each guest: SIGKILL on alpha, then a restart that preempts
+ *                (tandem-scenario.ts);
+ *   tandem-link  `tandem run` in each guest: alpha's eth0 goes down, then up again.
  * Cohorts: "pre" opens through alpha before the failover, "mid" through beta before the
  * failback. The score of a mode is every surviving connection over both cohorts and drivers.
  */
@@ -20,7 +21,9 @@ import { startTwoDirectorLab, type CohortCount } from '../../test/kernel/two-dir
 import { runTandemScenario } from '../../test/kernel/two-directors/tandem-scenario.js';
 
 const count = Number(process.argv[2] ?? 100);
-const drivers = (process.argv[3] ?? 'all') === 'all' ? ['ipvsadm', 'tandem'] : [process.argv[3] ?? ''];
+const DRIVERS = ['ipvsadm', 'tandem', 'tandem-link'];
+const drivers = (process.argv[3] ?? 'all') === 'all' ? DRIVERS : [process.argv[3] ?? ''];
+if (!drivers.every((driver) => DRIVERS.includes(driver))) throw new Error(`unknown driver: use ${DRIVERS.join(', ')} or all`);
 const FIRST_PORT = 8001;
 
 /** Row is what both scenario drivers report. */
@@ -46,7 +49,7 @@ function seconds(ms: number | undefined): string {
 function format(row: Row): string {
   const { failover, failback } = row;
   return [
-    row.driver.padEnd(8),
+    row.driver.padEnd(11),
     row.mode.padEnd(12),
     `failover pre ${percent(failover.pre.alive, row.count)}`,
     `failback pre ${percent(failback.pre.alive, row.count)}`,
@@ -71,10 +74,7 @@ try {
       const result =
         driver === 'ipvsadm'
           ? await runIpvsadmScenario(lab, mode, port, count)
-          : driver === 'tandem'
-            ? { ...(await runTandemScenario(lab, mode, port, count)), mode }
-            : undefined;
-      if (result === undefined) throw new Error(`unknown driver ${driver}: use ipvsadm, tandem or all`);
+          : { ...(await runTandemScenario(lab, mode, port, count, { failure: driver === 'tandem' ? 'kill' : 'link-down' })), mode };
       const row = { driver, ...result };
       rows.push(row);
       console.log(format(row));

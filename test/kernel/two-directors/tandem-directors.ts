@@ -31,8 +31,9 @@ export function labConfigYaml(options: LabConfigOptions, authKeyFile: string): s
   const [alpha, beta] = DIRECTOR_ADDRESSES;
   return [
     'nodes:',
-    `  - { name: alpha, priority: 200, addresses: [${alpha}] }`,
-    `  - { name: beta, priority: 100, addresses: [${beta}] }`,
+    // eth0 carries everything, so losing it must hand the VIP over (fault).
+    `  - { name: alpha, priority: 200, addresses: [${alpha}], trackInterfaces: [eth0] }`,
+    `  - { name: beta, priority: 100, addresses: [${beta}], trackInterfaces: [eth0] }`,
     'election:',
     '  groupId: 9',
     `  advertIntervalMs: ${ADVERT_INTERVAL_MS}`,

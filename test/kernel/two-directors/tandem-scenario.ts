@@ -1,7 +1,10 @@
 /**
  * tandem-scenario: the connection-survival scenario of ipvsadm-scenario.ts, with `tandem run`
- * deciding everything: alpha's tandem is killed (SIGKILL) so beta's takes over, then alpha's
- * is started again and preempts. The host only opens and probes connections and watches the
+ * deciding everything. Alpha fails in one of two ways:
+ *   kill       alpha's tandem is killed (SIGKILL); beta's takes over; alpha's is started again
+ *              and preempts. Alpha's kernel keeps its sync daemons running meanwhile.
+ *   link-down  alpha's eth0 goes down; beta takes over (and alpha's tandem goes to fault); eth0
+ *              comes back and alpha preempts. Alpha's kernel hears no sync traffic meanwhile. The host only opens and probes connections and watches the
  * guests' kernels. A probe counts only once the client's ARP entry for the VIP names the
  * director that took over, so the old director's still-working kernel cannot answer for it.
  */
@@ -22,6 +25,15 @@ const START_TIMEOUT_MS = 60_000;
 const TAKEOVER_TIMEOUT_MS = 30_000;
 /** SYNC_WAIT_MS: the master's sync thread flushes every 2 s (IPVS_SYNC_FLUSH_TIME). */
 const SYNC_WAIT_MS = 8_000;
+
+/** AlphaFailure is how alpha fails; see the file comment. */
+export type AlphaFailure = 'kill' | 'link-down';
+
+/** TandemScenarioOptions: how alpha fails, and a sink for progress lines (bench output). */
+export interface TandemScenarioOptions {
+  readonly failure?: AlphaFailure;
+  readonly progress?: (step: string) => void;
+}
 
 /** TandemScenarioResult: survival per cohort and direction, and the observed timings. */
 export interface TandemScenarioResult {
@@ -68,8 +80,9 @@ export async function runTandemScenario(
   mode: SyncMode | undefined,
   port: number,
   count: number,
-  progress: (step: string) => void = () => undefined,
+  options: TandemScenarioOptions = {},
 ): Promise<TandemScenarioResult> {
+  const { failure = 'kill', progress = () => undefined } = options;
   const started = performance.now();
   const step = (what: string): void => {
     progress(`${((performance.now() - started) / 1000).toFixed(1)} s ${what}`);
@@ -97,10 +110,14 @@ export async function runTandemScenario(
     if (openedPre.opened !== count) throw new Error(`only ${openedPre.opened} of ${count} connections opened through alpha`);
     const preOnBeta = await waitForEntries(beta, port, count, SYNC_WAIT_MS);
 
-    step(`beta holds ${preOnBeta} entries; killing alpha's tandem`);
-    await alphaFirst.kill('KILL');
-    await alphaFirst.exited;
-    // A killed tandem leaves the VIP on alpha; beta's gratuitous ARP moves the client.
+    step(`beta holds ${preOnBeta} entries; alpha fails (${failure})`);
+    if (failure === 'kill') {
+      await alphaFirst.kill('KILL');
+      await alphaFirst.exited;
+    } else {
+      await sh(alpha, 'ip link set eth0 down');
+    }
+    // Alpha may still hold the VIP (a killed tandem leaves it); beta's gratuitous ARP moves the client.
     const failoverMs = await takeover(lab, beta, undefined, logs);
     step('beta took over; probing');
     const afterFailover = await lab.client.probe([pre]);
@@ -110,15 +127,17 @@ export async function runTandemScenario(
     await new Promise((resolveSleep) => setTimeout(resolveSleep, SYNC_WAIT_MS / 2));
     const alphaBefore = await establishedEntries(alpha, port);
 
-    step(`alpha holds ${alphaBefore} entries; restarting alpha's tandem`);
-    const alphaAgain = startTandem(alpha, configFile);
-    running.push(alphaAgain);
+    step(`alpha holds ${alphaBefore} entries; alpha comes back`);
+    const alphaAgain = failure === 'kill' ? startTandem(alpha, configFile) : alphaFirst;
+    if (failure === 'kill') running.push(alphaAgain);
+    else await sh(alpha, 'ip link set eth0 up');
     const failbackMs = await takeover(lab, alpha, beta, logs);
     step('alpha took over; probing');
     const afterFailback = await lab.client.probe([pre, mid]);
 
     await Promise.all([alphaAgain.kill('TERM'), betaTandem.kill('TERM')]);
     await Promise.all([alphaAgain.exited, betaTandem.exited]);
+    step('both tandems stopped');
     return {
       mode: mode ?? 'default',
       count,
@@ -132,7 +151,7 @@ export async function runTandemScenario(
     for (const p of running) await p.kill('KILL').catch(() => undefined);
     await Promise.allSettled(running.map((p) => p.exited));
     // A tandem killed hard leaves its VIP: the next scenario starts from none.
-    await Promise.all(lab.directors.map((d) => sh(d, `ip addr del ${VIP}/32 dev eth0 2>/dev/null; true`)));
+    await Promise.all(lab.directors.map((d) => sh(d, `ip link set eth0 up; ip addr del ${VIP}/32 dev eth0 2>/dev/null; true`)));
     await rm(dir, { recursive: true, force: true });
   }
 }
