@@ -93,7 +93,7 @@ export class IpvsOwner {
   /** #dirty holds the realServerRefs whose verdict or drain changed since the queued fast pass began. */
   readonly #dirty = new Set<string>();
   #fastQueued: Promise<void> | undefined;
-  #quorum: ReadonlyMap<string, boolean> = new Map();
+  #quorum = new Map<string, boolean>();
   /** Services dropped from the config by a reload, deleted even without purgeUnmanaged. */
   readonly #retired = new Set<string>();
   #timeoutsSet: Timeouts | undefined;
@@ -181,18 +181,16 @@ export class IpvsOwner {
     }
     this.#dirty.clear();
     this.stats.fastPasses++;
-    const quorum = new Map(this.#quorum);
     const wanted = new Map<string, DesiredService>();
     const operations: IpvsOperation[] = [];
     try {
       for (const [key, vs] of services) {
         const { service, hasQuorum } = desiredService(vs, { verdicts: this.#verdicts, drains: this.#drains, quorum: this.#quorum });
-        quorum.set(key, hasQuorum);
+        this.#logQuorum(new Map([[key, hasQuorum]]));
+        this.#quorum.set(key, hasQuorum);
         wanted.set(key, service);
         operations.push(...reconcileService(service, this.#known.get(key) ?? (await this.#readService(vs))));
       }
-      this.#logQuorum(quorum);
-      this.#quorum = quorum;
       const outcomes = operations.length === 0 ? [] : await this.#ports.ipvs.apply(operations);
       if (this.#remember(wanted, operations, outcomes).size > 0) this.#lastPassClean = false;
       for (const label of this.#report(operations, outcomes, false)) this.#refusedBefore.add(label);
@@ -255,7 +253,7 @@ export class IpvsOwner {
       quorum: this.#quorum,
     });
     this.#logQuorum(quorum);
-    this.#quorum = quorum;
+    this.#quorum = new Map(quorum);
     const actual = await this.#ports.ipvs.list();
     const present = new Set(actual.services.map(serviceKey));
     for (const key of this.#retired) if (!present.has(key)) this.#retired.delete(key);
