@@ -17,15 +17,16 @@
 // (netlink_dump_start refuses a second with EBUSY until the first has sent NLMSG_DONE), so
 // dumps cannot share a datagram; and the DONE of a small dump is only built by the recvmsg
 // after its data. In a user-mode-linux guest one exchange costs ~1.2 ms, most of it the thread
-// hop and the promise, while the three system calls of a 20-entry dump cost ~0.1 ms. So this
+// hop and the promise, while the three system calls of a 20-entry dump (sendmsg, recvmsg for
+// the data, recvmsg for the DONE it builds) cost 0.1-0.3 ms. So this
 // worker sends each datagram only once the previous one's terminal reply has arrived, all on
 // one pool thread, and hands back every reply in a single buffer.
 //
 // WHY A CALLER'S BUFFER. exchangeInTurn reads straight into a buffer the caller passes in and
 // reuses. In the guest, memory touched for the first time is what costs: with 1,000 dumps of
-// 20 real servers (8 MB of replies), reading into fresh memory took 2-4 times as long as the
-// dumps themselves, and copying the 8 MB into a new JS Buffer took another ~250 ms, while
-// reading into pages already touched added nothing. Only when the replies outgrow that buffer
+// 20 real servers (8 MB of replies), reading into fresh memory took up to 3 times as long as
+// the dumps themselves, and copying the 8 MB into a new JS Buffer took another 190-250 ms,
+// while reading into pages already touched added nothing. Only when the replies outgrow that buffer
 // does the worker move on to a larger one of its own, which it hands over to JS.
 //
 // Multicast notifications (listen) are read on the JS thread through uv_poll: see
@@ -37,8 +38,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -87,8 +88,9 @@ bool ReadLastSeq(const uint8_t* bytes, size_t length, uint32_t* seq) {
 //    each, then it reads until the terminal message for `untilSeq` (NLMSG_ERROR or NLMSG_DONE
 //    carrying that sequence number). Resolves with one Buffer per datagram.
 //  - InTurn (exchangeInTurn): each chunk waits for the terminal message of the previous one
-//    (the chunk's last sequence number). Resolves with every datagram in one Buffer, each
-//    padded to 4 bytes so the messages still frame end to end.
+//    (the chunk's last sequence number), and stops at bytes that do not frame. Every datagram
+//    goes into the caller's buffer `into` (see Room), each padded to 4 bytes so the messages
+//    still frame end to end; resolves with one Buffer of them all (see TakeBytes).
 class ExchangeWorker : public Napi::AsyncWorker {
  public:
   ExchangeWorker(Napi::Env env, NetlinkSocket* socket, Napi::Buffer<uint8_t> data,
