@@ -3,7 +3,7 @@
  * failover and a failback between two real-kernel directors (user-mode-linux guests), for
  * each sync-daemon mode, and which mode should be the default.
  *
- *   sudo npx tsx bench/connection-survival/run.ts [CONNECTIONS=100] [ipvsadm|tandem|tandem-link|all=all]
+ *   sudo npx tsx bench/connection-survival/run.ts [CONNECTIONS=100] [ipvsadm|tandem|tandem-link|ipvsadm-rejoin|all=all]
  *
  * Root only; it builds and removes its own lab (test/kernel/two-directors/lab.ts) and needs
  * the compiled dist/ (`npm run build`) for the tandem rows. Two drivers per mode:
@@ -12,16 +12,20 @@
  *   tandem       `tandem run` in each guest: SIGKILL on alpha, then a restart that preempts
  *                (tandem-scenario.ts);
  *   tandem-link  `tandem run` in each guest: alpha's eth0 goes down, then up again.
+ *   ipvsadm-rejoin  mode both, alpha cut off, then backup for ~6 s of traffic before it takes
+ *                over, with the kernel's sync sysctls at their defaults and tuned
+ *                (ipvsadm-rejoin-scenario.ts); not part of the mode score.
  * Cohorts: "pre" opens through alpha before the failover, "mid" through beta before the
  * failback. The score of a mode is every surviving connection over both cohorts and drivers.
  */
 import { runIpvsadmScenario } from '../../test/kernel/two-directors/ipvsadm-scenario.js';
+import { runRejoinScenario } from '../../test/kernel/two-directors/ipvsadm-rejoin-scenario.js';
 import { SYNC_MODES } from '../../test/kernel/two-directors/ipvsadm-directors.js';
 import { startTwoDirectorLab, type CohortCount } from '../../test/kernel/two-directors/lab.js';
 import { runTandemScenario } from '../../test/kernel/two-directors/tandem-scenario.js';
 
 const count = Number(process.argv[2] ?? 100);
-const DRIVERS = ['ipvsadm', 'tandem', 'tandem-link'];
+const DRIVERS = ['ipvsadm', 'tandem', 'tandem-link', 'ipvsadm-rejoin'];
 const drivers = (process.argv[3] ?? 'all') === 'all' ? DRIVERS : [process.argv[3] ?? ''];
 if (!drivers.every((driver) => DRIVERS.includes(driver))) throw new Error(`unknown driver: use ${DRIVERS.join(', ')} or all`);
 const FIRST_PORT = 8001;
@@ -49,7 +53,7 @@ function seconds(ms: number | undefined): string {
 function format(row: Row): string {
   const { failover, failback } = row;
   return [
-    row.driver.padEnd(11),
+    row.driver.padEnd(14),
     row.mode.padEnd(12),
     `failover pre ${percent(failover.pre.alive, row.count)}`,
     `failback pre ${percent(failback.pre.alive, row.count)}`,
@@ -59,6 +63,12 @@ function format(row: Row): string {
     `takeover ${seconds(failover.takeoverMs)} / ${seconds(failback.takeoverMs)}`,
     `run ${seconds(row.durationMs)}`,
   ].join('  ');
+}
+
+/** rejoinRow runs the rejoin scenario; its two rows are the sysctl defaults and the tuned values. */
+async function rejoinRow(tuned: boolean, port: number): Promise<Row & { readonly mode: string }> {
+  const result = await runRejoinScenario(lab, tuned, port, count);
+  return { ...result, driver: 'ipvsadm-rejoin', mode: tuned ? 'both+refresh' : 'both' };
 }
 
 const started = performance.now();
@@ -74,7 +84,9 @@ try {
       const result =
         driver === 'ipvsadm'
           ? await runIpvsadmScenario(lab, mode, port, count)
-          : { ...(await runTandemScenario(lab, mode, port, count, { failure: driver === 'tandem' ? 'kill' : 'link-down' })), mode };
+          : driver === 'ipvsadm-rejoin'
+            ? await rejoinRow(m === 1, port)
+            : { ...(await runTandemScenario(lab, mode, port, count, { failure: driver === 'tandem' ? 'kill' : 'link-down', progress: (line) => { console.error(`  ${driver} ${mode}: ${line}`); } })), mode };
       const row = { driver, ...result };
       rows.push(row);
       console.log(format(row));
@@ -84,7 +96,7 @@ try {
   await lab.stop();
 }
 const score = (mode: string): number =>
-  rows.filter((r) => r.mode === mode).reduce((sum, r) => sum + r.failover.pre.alive + r.failback.pre.alive + r.failback.mid.alive, 0);
+  rows.filter((r) => r.mode === mode && r.driver !== 'ipvsadm-rejoin').reduce((sum, r) => sum + r.failover.pre.alive + r.failback.pre.alive + r.failback.mid.alive, 0);
 const ranked = [...SYNC_MODES].sort((a, b) => score(b) - score(a));
 const [best, second] = ranked;
 console.log(`score (surviving connections, all rows): ${ranked.map((mode) => `${mode} ${score(mode)}`).join(', ')}`);

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { establishedEntries, sh, waitForEntries, type SyncMode } from './ipvsadm-directors.js';
 import { VIP, type CohortCount, type Director, type TwoDirectorLab } from './lab.js';
-import { hasService, holdsVip, startTandem, until, writeLabConfig, type TandemProcess } from './tandem-directors.js';
+import { hasService, holdsVip, startTandem, syncDaemonStates, until, writeLabConfig, type TandemProcess } from './tandem-directors.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -110,7 +110,8 @@ export async function runTandemScenario(
     if (openedPre.opened !== count) throw new Error(`only ${openedPre.opened} of ${count} connections opened through alpha`);
     const preOnBeta = await waitForEntries(beta, port, count, SYNC_WAIT_MS);
 
-    step(`beta holds ${preOnBeta} entries; alpha fails (${failure})`);
+    const daemons = await Promise.all(lab.directors.map(async (d) => `${d.name} [${(await syncDaemonStates(d)).join(',')}]`));
+    step(`beta holds ${preOnBeta} entries; sync daemons ${daemons.join(' ')}; alpha fails (${failure})`);
     if (failure === 'kill') {
       await alphaFirst.kill('KILL');
       await alphaFirst.exited;
