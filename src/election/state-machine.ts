@@ -146,7 +146,8 @@ function backupHears(state: ElectionState, advert: Advert): Step {
 
 /**
  * masterHears is RFC 5798 §6.4.3 "If an ADVERTISEMENT is received", plus the heal rule: a lower
- * master is answered at once with an advert and a fresh announcement, without any opt-in.
+ * master is answered at once with an advert and a fresh announcement, without any opt-in, and
+ * the announcement is repeated one interval after the last heal event (see healed).
  */
 function masterHears(state: ElectionState, advert: Advert): Step {
   if (state.leaving !== 'no') {
