@@ -190,7 +190,8 @@ export class NativeNetlinkTransport implements NetlinkTransport {
       for (let attempt = 1; pending.length > 0; attempt++) {
         const again: DumpEntry[] = [];
         // Each outcome is decoded here, before the next attempt reuses the receive buffer.
-        for (const { request, index, outcome } of await this.dumpInTurn(pending)) {
+        const { received, first } = await this.dumpInTurn(pending);
+        for (const { request, index, outcome } of this.outcomesOf(received, first, pending)) {
           const retry = (!outcome.ok && outcome.errno === EBUSY) || interrupted(outcome);
           if (retry && attempt === 1) again.push({ request, index });
           else if (interrupted(outcome)) throw dumpInterrupted(`dump ${index + 1} of ${requests.length}`);
@@ -244,8 +245,8 @@ export class NativeNetlinkTransport implements NetlinkTransport {
     return datagrams.flatMap((datagram) => decodeMessages(datagram));
   }
 
-  /** dumpInTurn sends each dump as its own datagram, in turn, and pairs each with its outcome. */
-  private async dumpInTurn(entries: readonly DumpEntry[]): Promise<(DumpEntry & { outcome: RequestOutcome })[]> {
+  /** dumpInTurn sends each dump as its own datagram, in turn; it returns the bytes read. */
+  private async dumpInTurn(entries: readonly DumpEntry[]): Promise<{ received: Buffer; first: number }> {
     const first = this.allocate(entries.length);
     const operation = `${entries.length} dumps`;
     const messages = entries.map(({ request }) => ({ ...request, flags: request.flags | NLM_F_REQUEST }));
@@ -260,12 +261,24 @@ export class NativeNetlinkTransport implements NetlinkTransport {
     }
     // The replies outgrew the buffer: keep the larger one the addon read them into.
     if (received.buffer !== this.receiveBuffer.buffer) this.receiveBuffer = Buffer.from(received.buffer);
-    const outcomes = this.collect(decodeMessages(received), first, entries.length);
-    return entries.map((entry, k) => {
-      const outcome = outcomes[k];
-      if (outcome === undefined) throw new NetlinkParseError(`${operation}: dump ${k + 1} ended without NLMSG_DONE`, 0);
-      return { ...entry, outcome };
-    });
+    return { received, first };
+  }
+
+  /**
+   * outcomesOf pairs each dump (sequence numbers from `first`) with its outcome, framing one
+   * dump's parts at a time: a read-back's parts then die young instead of all living until the
+   * last dump is decoded, which in a slow guest costs the garbage collector dearly.
+   */
+  private *outcomesOf(received: Buffer, first: number, entries: readonly DumpEntry[]): Generator<DumpEntry & { outcome: RequestOutcome }> {
+    let at = 0;
+    for (const [k, entry] of entries.entries()) {
+      const end = terminalEnd(received, at, first + k);
+      const [outcome] = this.collect(decodeMessages(received.subarray(at, end)), first + k, 1);
+      if (outcome === undefined) throw new NetlinkParseError(`dump ${k + 1} of ${entries.length} ended without NLMSG_DONE`, at);
+      yield { ...entry, outcome };
+      at = end;
+    }
+    if (at < received.length) this.stale += decodeMessages(received.subarray(at)).length;
   }
 
   /**
@@ -328,6 +341,24 @@ function frame(messages: readonly NetlinkRequest[], first: number, chunkBytes: n
   });
   chunkEnds.push(at);
   return { data, chunkEnds };
+}
+
+/**
+ * terminalEnd returns where the terminal message (NLMSG_DONE or NLMSG_ERROR) of `seq` ends,
+ * reading headers from `start`; the end of `bytes` when there is none or the framing breaks
+ * (decodeMessages then says how).
+ */
+function terminalEnd(bytes: Buffer, start: number, seq: number): number {
+  let at = start;
+  while (bytes.length - at >= NLMSG_HDRLEN) {
+    const length = bytes.readUInt32LE(at);
+    if (length < NLMSG_HDRLEN || length > bytes.length - at) break;
+    const type = bytes.readUInt16LE(at + 4);
+    const terminal = bytes.readUInt32LE(at + 8) === seq && (type === NLMSG_DONE || type === NLMSG_ERROR);
+    at = Math.min(at + align4(length), bytes.length);
+    if (terminal) return at;
+  }
+  return bytes.length;
 }
 
 /** interrupted says whether a dump's parts carry NLM_F_DUMP_INTR: the table changed meanwhile. */
