@@ -378,6 +378,13 @@ describe('NativeNetlinkTransport dumpMany (fake socket)', () => {
     expect(transport.staleReplies).toBe(2);
   });
 
+  it('counts stray messages after a dump\'s NLMSG_DONE as stale, between dumps and after the last', async () => {
+    const { socket } = fakeSocket(() => [], ({ message }) => [...parts(message.seq, message.payload.toString()), data(message.seq + 700)]);
+    const transport = new NativeNetlinkTransport(socket);
+    expect((await transport.dumpMany([dumpOf('a'), dumpOf('b')], texts)).map(bodies)).toEqual([['a'], ['b']]);
+    expect(transport.staleReplies).toBe(2);
+  });
+
   it('serialises with the other calls and keeps sequence numbers increasing', async () => {
     const { socket, seen, dumps } = fakeSocket(({ untilSeq }) => [ack(untilSeq)], ({ message }) => parts(message.seq));
     const transport = new NativeNetlinkTransport(socket);
