@@ -12,6 +12,7 @@ import {
   CTRL_ATTR_VERSION,
   CTRL_CMD_GETFAMILY,
   GENL_ID_CTRL,
+  NLMSG_HDRLEN,
 } from './constants.js';
 import { attrString } from './attributes.js';
 import { type NetlinkMessage, type NetlinkRequest, decodeGeneric, genericPayload } from './message.js';
@@ -78,9 +79,14 @@ export function decodeFamily(message: NetlinkMessage): GenericFamily {
       );
     }
   }
+  const id = attributes.require(attributes.u16(CTRL_ATTR_FAMILY_ID), 'CTRL_ATTR_FAMILY_ID');
+  // Types below NLMSG_MIN_TYPE (0x10) are netlink's own control messages (<linux/netlink.h>), and
+  // generic families are numbered from GENL_ID_CTRL (0x10) up: a smaller id is corrupt, and using
+  // it would send requests as NLMSG_NOOP or NLMSG_ERROR.
+  if (id < GENL_ID_CTRL) throw new NetlinkParseError(`family id ${id} is below GENL_ID_CTRL (${GENL_ID_CTRL})`, NLMSG_HDRLEN);
   return {
     name: attributes.require(attributes.string(CTRL_ATTR_FAMILY_NAME), 'CTRL_ATTR_FAMILY_NAME'),
-    id: attributes.require(attributes.u16(CTRL_ATTR_FAMILY_ID), 'CTRL_ATTR_FAMILY_ID'),
+    id,
     version: attributes.require(attributes.u32(CTRL_ATTR_VERSION), 'CTRL_ATTR_VERSION'),
     multicastGroups,
   };

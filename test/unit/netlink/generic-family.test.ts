@@ -55,6 +55,15 @@ describe('generic family codec', () => {
     expect(() => decodeFamily(reply(payload))).toThrow(NetlinkParseError);
     expect(() => decodeFamily(reply(payload))).toThrow(/CTRL_ATTR_FAMILY_ID/);
   });
+
+  it('rejects a family id in netlink’s reserved control range as malformed', () => {
+    const payload = genericPayload({ cmd: 1, version: 2 }, [
+      attrString(CTRL_ATTR_FAMILY_NAME, 'IPVS'),
+      attrU16(CTRL_ATTR_FAMILY_ID, 0),
+      attrU32(CTRL_ATTR_VERSION, 1),
+    ]);
+    expect(() => decodeFamily(reply(payload))).toThrow(/below GENL_ID_CTRL/);
+  });
 });
 
 describe('resolveGenericFamily on the host kernel', () => {
