@@ -62,13 +62,27 @@ void DatagramPoller::Drain(int pollStatus) {
   Napi::Array datagrams = Napi::Array::New(env_);
   int err = 0;
   const char* syscall = "recv";
+  bool queueEmpty = false;
   // libuv reports EPOLLERR as UV_EBADF and stops the handle. On a netlink socket EPOLLERR
   // means sk_err is set (ENOBUFS after an overrun): the recv below returns and clears it.
   for (int i = 0; i < kMaxPerEvent; i++) {
     ssize_t n = recv(fd_, buffer_.data(), buffer_.size(), MSG_DONTWAIT | MSG_TRUNC);
     if (n < 0) {
       if (errno == EINTR) continue;
-      if (errno != EAGAIN) err = errno;
+      if (errno == EAGAIN) {
+        queueEmpty = true;
+        break;
+      }
+      // After an overrun the kernel drops every notification for this socket until its receive
+      // queue is read empty (NETLINK_S_CONGESTED, set in netlink_overrun and cleared in
+      // netlink_rcv_wake, net/netlink/af_netlink.c). Reporting ENOBUFS at once would let the
+      // owner re-dump while that is still so, and a change made between its dump and the end
+      // of the drain would be lost for good. So read on, and report once the queue is empty.
+      if (errno == ENOBUFS) {
+        overrunPending_ = true;
+        continue;
+      }
+      err = errno;
       break;
     }
     if (static_cast<size_t>(n) > buffer_.size()) {
@@ -76,6 +90,10 @@ void DatagramPoller::Drain(int pollStatus) {
       break;
     }
     datagrams.Set(datagrams.Length(), Napi::Buffer<uint8_t>::Copy(env_, buffer_.data(), n));
+  }
+  if (overrunPending_ && queueEmpty) {
+    overrunPending_ = false;
+    err = ENOBUFS;
   }
   if (pollStatus < 0 && err == 0 && datagrams.Length() == 0) {
     err = -pollStatus;

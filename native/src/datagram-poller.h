@@ -11,9 +11,10 @@ namespace tandem {
 // event it drains the socket (recv with MSG_DONTWAIT until EAGAIN, at most kMaxPerEvent
 // datagrams, so one flood cannot starve the loop; level-triggered polling fires again) and calls
 //   callback(error: Error | null, datagrams: Buffer[])
-// once. A failed recv (ENOBUFS when the kernel dropped notifications, or EMSGSIZE for a
-// datagram larger than the receive buffer) is passed as a Node-style errno error, together
-// with whatever was read before it. It does not own the fd: the socket closes it after Stop().
+// once. A failed recv (EMSGSIZE for a datagram larger than the receive buffer, or any other
+// socket error) is passed as a Node-style errno error, together with whatever was read before it.
+// ENOBUFS (the kernel dropped netlink notifications) is held back until the receive queue has
+// been read empty, see Drain. It does not own the fd: the socket closes it after Stop().
 //
 // Threading: receiving here runs on the JS thread. That is harmless because each recv copies
 // one already-queued small datagram (a multicast notification or an Ethernet frame): no kernel
@@ -43,6 +44,9 @@ class DatagramPoller {
   Napi::FunctionReference callback_;
   Napi::AsyncContext context_;
   std::vector<uint8_t> buffer_;
+  // overrunPending_: recv reported ENOBUFS, but the datagrams queued before the drop are not
+  // all read yet, so the kernel is still discarding new notifications.
+  bool overrunPending_ = false;
 };
 
 }  // namespace tandem

@@ -14,7 +14,9 @@ import { type NetlinkMessage, decodeMessages } from './message.js';
  * SubscriptionEvent is what the owner is told:
  * - messages: decoded notifications, in kernel order;
  * - overrun: the kernel dropped notifications because the receive buffer was full (ENOBUFS),
- *   so the owner's picture is stale and it must dump again;
+ *   so the owner's picture is stale and it must dump again. It comes once the receive queue has
+ *   been read empty, the point from which the kernel notifies again, so a dump started on it
+ *   misses nothing: a change after the dump is notified;
  * - error: a datagram that did not decode, or another socket failure. The subscription keeps
  *   running; a careful owner re-dumps here too.
  */
