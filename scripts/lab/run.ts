@@ -118,15 +118,18 @@ if (process.getuid?.() !== 0) {
 }
 
 const labReady = Lab.create({ advertIntervalMs: ADVERT_INTERVAL_MS, preemptDelayMs: PREEMPT_DELAY_MS });
-/** finish removes the lab (once, whichever path gets here first) and exits. */
-let finishing = false;
+/**
+ * finish removes the lab and exits with the first code asked for. Every caller awaits the same
+ * clean-up: a step failing because Ctrl-C already tore the namespaces down must not exit early.
+ */
+let cleanup: Promise<number> | undefined;
 async function finish(code: number): Promise<never> {
-  if (!finishing) {
-    finishing = true;
-    await (await labReady.catch(() => undefined))?.destroy();
+  cleanup ??= labReady.catch(() => undefined).then(async (lab) => {
+    await lab?.destroy();
     say(code === 0 ? 'lab removed. every step held.' : 'lab removed.');
-  }
-  process.exit(code);
+    return code;
+  });
+  process.exit(await cleanup);
 }
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => { say(`${signal}: cleaning up`); void finish(130); });
 
@@ -134,6 +137,6 @@ try {
   await demo(await labReady);
   await finish(0);
 } catch (error) {
-  say(`FAILED: ${error instanceof Error ? error.message : String(error)}`);
+  if (cleanup === undefined) say(`FAILED: ${error instanceof Error ? error.message : String(error)}`);
   await finish(1);
 }
