@@ -107,7 +107,7 @@ async function demo(lab: Lab): Promise<void> {
   const exitCode = await killAndWait(daemon('alpha'), 'SIGTERM');
   if (exitCode !== 0) throw new Error(`alpha exited with ${String(exitCode)} on SIGTERM, not 0`);
   const handedOver = await firstAnswer('beta', stoppedMs);
-  say(`alpha exited 0; beta holds ${holders(lab, VIP) === 'beta' ? 'the VIP' : `?? (holders: ${holders(lab, VIP)})`}; client answered by beta ${Math.round(handedOver.atMs - stoppedMs)} ms after SIGTERM`);
+  say(`alpha exited 0; the VIPs are on ${holders(lab, VIP)} / ${holders(lab, VIP6)}; client answered by beta ${Math.round(handedOver.atMs - stoppedMs)} ms after SIGTERM`);
   say(`client-visible outage of the handover: ${Math.round(gapBefore(handedOver))} ms without an answer (probe every ${PROBE_INTERVAL_MS} ms)`);
   if (holders(lab, VIP) !== 'beta' || holders(lab, VIP6) !== 'beta') throw new Error(`after the handover the VIPs are on ${holders(lab, VIP)} / ${holders(lab, VIP6)}, not beta alone`);
 }
