@@ -3,8 +3,9 @@
  * (HealthComponent's sink, i.e. IpvsOwner.setVerdict) receives a verdict; the figure is the time
  * until the owner's pass has the matching edit-real-server accepted by the table port. The port
  * is the in-memory FakeIpvs (the host has no IPVS), so this measures tandem's own path: the
- * serialised pass, the desired table, one listing and the reconcile diff, not the kernel's
- * netlink round trip (bench/ipvs-table measures that in the guest).
+ * owner's fast pass (one service's desired entries diffed against what it knows the kernel
+ * holds), queued behind any full pass, not the kernel's netlink round trip (bench/ipvs-table
+ * measures that in the guest).
  *
  * Verdicts arrive one at a time, each after a random 0–5 ms pause, while the owner's 500 ms tick
  * keeps re-reading the table, so some land during a tick pass and wait for it.
@@ -95,4 +96,4 @@ const ms = (value: number): string => value.toFixed(2).padStart(8);
 console.log(`table ${services} services × ${servers} real servers (${services * servers}), ${sorted.length} verdicts, FakeIpvs in process`);
 console.log('      min      p50      p90      p99      max  (ms, verdict → edit accepted)');
 console.log([sorted[0] ?? Number.NaN, percentile(sorted, 0.5), percentile(sorted, 0.9), percentile(sorted, 0.99), sorted.at(-1) ?? Number.NaN].map(ms).join(' '));
-console.log(`owner: ${owner.stats.passes} passes, ${owner.stats.operations} operations, ${owner.stats.refused} refused`);
+console.log(`owner: ${owner.stats.passes} full passes, ${owner.stats.fastPasses} fast passes, ${owner.stats.operations} operations, ${owner.stats.refused} refused`);
