@@ -4,23 +4,38 @@
  * A full read-back decodes 20,000 real servers with two stats nests each; AttributeSet's maps
  * and sub-buffers cost about 25 µs per real server even on the host, several times what the
  * kernel needs to send it. This walker reads offsets only and checks every length, so a
- * truncated reply is still a NetlinkParseError.
+ * truncated reply is still a NetlinkParseError. The hottest decoder (the rules-only real
+ * server) steps with attributeEnd / attributeType / align4 itself, so it needs no
+ * closure either; forEachAttribute is the same walk for everything else.
  */
-import { NLA_HDRLEN, NLA_TYPE_MASK } from '../netlink/constants.js';
+import { NLA_HDRLEN, NLA_TYPE_MASK, align4 } from '../netlink/constants.js';
 import { NetlinkParseError } from '../netlink/parse-error.js';
 
 /** AttributeVisitor receives one attribute: its type (flags masked off) and payload bounds. */
 export type AttributeVisitor = (type: number, start: number, end: number) => void;
 
+/**
+ * attributeEnd checks the header of the attribute at `at` (which must lie before `end`) and
+ * returns where the attribute ends, unpadded; its payload is [at + NLA_HDRLEN, that).
+ */
+export function attributeEnd(buf: Buffer, at: number, end: number): number {
+  if (end - at < NLA_HDRLEN) throw new NetlinkParseError(`${end - at} trailing bytes are too short for an attribute header`, at);
+  const length = (buf[at] ?? 0) | ((buf[at + 1] ?? 0) << 8);
+  if (length < NLA_HDRLEN || at + length > end) throw new NetlinkParseError(`attribute claims ${length} bytes, ${end - at} remain`, at);
+  return at + length;
+}
+
+/** attributeType is the type of the attribute at `at`, with the nested/byte-order flags masked off. */
+export function attributeType(buf: Buffer, at: number): number {
+  return ((buf[at + 2] ?? 0) | ((buf[at + 3] ?? 0) << 8)) & NLA_TYPE_MASK;
+}
+
 /** forEachAttribute visits each attribute of buf[start, end). */
 export function forEachAttribute(buf: Buffer, start: number, end: number, visit: AttributeVisitor): void {
-  let at = start;
-  while (at < end) {
-    if (end - at < NLA_HDRLEN) throw new NetlinkParseError(`${end - at} trailing bytes are too short for an attribute header`, at);
-    const length = (buf[at] ?? 0) | ((buf[at + 1] ?? 0) << 8);
-    if (length < NLA_HDRLEN || at + length > end) throw new NetlinkParseError(`attribute claims ${length} bytes, ${end - at} remain`, at);
-    visit(((buf[at + 2] ?? 0) | ((buf[at + 3] ?? 0) << 8)) & NLA_TYPE_MASK, at + NLA_HDRLEN, at + length);
-    at += (length + 3) & ~3;
+  for (let at = start; at < end; ) {
+    const attributeEndAt = attributeEnd(buf, at, end);
+    visit(attributeType(buf, at), at + NLA_HDRLEN, attributeEndAt);
+    at += align4(attributeEndAt - at);
   }
 }
 

@@ -7,7 +7,8 @@
  * L_THRESH. The tunnel attributes go out for every method, as ipvsadm does, zero when unused.
  */
 import { NetlinkParseError } from '../netlink/parse-error.js';
-import { forEachAttribute, sized } from './attribute-scan.js';
+import { NLA_HDRLEN, align4 } from '../netlink/constants.js';
+import { attributeEnd, attributeType, forEachAttribute, sized } from './attribute-scan.js';
 import type { AttributeWriter } from './attribute-writer.js';
 import {
   IPVS_CMD_ATTR_DEST,
@@ -67,16 +68,9 @@ const TUNNEL_CHECKSUMS: Readonly<Record<TunnelChecksum, number>> = {
   csum: IP_VS_TUNNEL_ENCAP_FLAG_CSUM,
   remcsum: IP_VS_TUNNEL_ENCAP_FLAG_REMCSUM,
 };
-/** The u32 attributes of a destination, kept by type while scanning. */
-const U32_ATTRIBUTES: ReadonlySet<number> = new Set([
-  IPVS_DEST_ATTR_FWD_METHOD,
-  IPVS_DEST_ATTR_WEIGHT,
-  IPVS_DEST_ATTR_U_THRESH,
-  IPVS_DEST_ATTR_L_THRESH,
-  IPVS_DEST_ATTR_ACTIVE_CONNS,
-  IPVS_DEST_ATTR_INACT_CONNS,
-  IPVS_DEST_ATTR_PERSIST_CONNS,
-]);
+const FORWARD_BY_BITS = inverse(FORWARD_BITS);
+const TUNNEL_TYPE_BY_NUMBER = inverse(TUNNEL_TYPES);
+const TUNNEL_CHECKSUM_BY_FLAGS = inverse(TUNNEL_CHECKSUMS);
 /** The kernel reads the weight as an int and refuses a negative one (ip_vs_ctl.c). */
 const MAX_WEIGHT = 0x7fffffff;
 
@@ -125,40 +119,102 @@ function checkCount(value: number, max: number, what: string): void {
 }
 
 /**
- * decodeRealServer reads one IPVS_CMD_ATTR_DEST nest (its payload bytes) of a GET_DEST reply.
+ * decodeRealServerRules reads the settings of the IPVS_CMD_ATTR_DEST nest payload at
+ * buf[start, end) of a GET_DEST reply, as `ipvsadm-save` shows them. It steps over the
+ * connection counts and the STATS/STATS64 nests without reading them, and walks the bytes in
+ * place with no closure, map or sub-buffer: a read-back decodes tens of thousands of these,
+ * and in the guest what they allocate is most of the read-back's time (bench/ipvs-table).
  * `serviceFamily` is used when the kernel predates IPVS_DEST_ATTR_ADDR_FAMILY (all servers
- * then share it). It walks the bytes in place (attribute-scan), since a read-back decodes
- * tens of thousands of these.
+ * then share it).
  */
-export function decodeRealServer(nest: Buffer, serviceFamily: AddressFamily): RealServerEntry {
-  const u32 = new Map<number, number>();
+export function decodeRealServerRules(buf: Buffer, start: number, end: number, serviceFamily: AddressFamily): RealServer {
   let family = serviceFamily;
   let addressAt = -1;
-  let port: number | undefined;
+  let port = -1;
+  let forwardBits = -1;
+  let weight = -1;
+  let upperThreshold = -1;
+  let lowerThreshold = -1;
   let tunnelType = 0;
   let tunnelPort = 0;
   let tunnelFlags = 0;
+  for (let at = start; at < end; ) {
+    const attributeEndAt = attributeEnd(buf, at, end);
+    const payload = at + NLA_HDRLEN;
+    switch (attributeType(buf, at)) {
+      case IPVS_DEST_ATTR_ADDR:
+        addressAt = sized(payload, attributeEndAt, NF_INET_ADDR_LEN, 'IPVS_DEST_ATTR_ADDR');
+        break;
+      case IPVS_DEST_ATTR_ADDR_FAMILY:
+        family = familyFromNumber(buf.readUInt16LE(sized(payload, attributeEndAt, 2, 'IPVS_DEST_ATTR_ADDR_FAMILY')));
+        break;
+      case IPVS_DEST_ATTR_PORT:
+        port = buf.readUInt16BE(sized(payload, attributeEndAt, 2, 'IPVS_DEST_ATTR_PORT'));
+        break;
+      case IPVS_DEST_ATTR_FWD_METHOD:
+        forwardBits = buf.readUInt32LE(sized(payload, attributeEndAt, 4, 'IPVS_DEST_ATTR_FWD_METHOD')) & IP_VS_CONN_F_FWD_MASK;
+        break;
+      case IPVS_DEST_ATTR_WEIGHT:
+        weight = buf.readUInt32LE(sized(payload, attributeEndAt, 4, 'IPVS_DEST_ATTR_WEIGHT'));
+        break;
+      case IPVS_DEST_ATTR_U_THRESH:
+        upperThreshold = buf.readUInt32LE(sized(payload, attributeEndAt, 4, 'IPVS_DEST_ATTR_U_THRESH'));
+        break;
+      case IPVS_DEST_ATTR_L_THRESH:
+        lowerThreshold = buf.readUInt32LE(sized(payload, attributeEndAt, 4, 'IPVS_DEST_ATTR_L_THRESH'));
+        break;
+      case IPVS_DEST_ATTR_TUN_TYPE:
+        tunnelType = buf.readUInt8(sized(payload, attributeEndAt, 1, 'IPVS_DEST_ATTR_TUN_TYPE'));
+        break;
+      case IPVS_DEST_ATTR_TUN_PORT:
+        tunnelPort = buf.readUInt16BE(sized(payload, attributeEndAt, 2, 'IPVS_DEST_ATTR_TUN_PORT'));
+        break;
+      case IPVS_DEST_ATTR_TUN_FLAGS:
+        tunnelFlags = buf.readUInt16LE(sized(payload, attributeEndAt, 2, 'IPVS_DEST_ATTR_TUN_FLAGS'));
+        break;
+      default:
+      // Counters, connection counts and attributes newer than tandem are not rules.
+    }
+    at += align4(attributeEndAt - at);
+  }
+  if (addressAt < 0) throw missing('IPVS_DEST_ATTR_ADDR');
+  if (port < 0) throw missing('IPVS_DEST_ATTR_PORT');
+  if (forwardBits < 0) throw missing('IPVS_DEST_ATTR_FWD_METHOD');
+  if (weight < 0) throw missing('IPVS_DEST_ATTR_WEIGHT');
+  if (upperThreshold < 0) throw missing('IPVS_DEST_ATTR_U_THRESH');
+  if (lowerThreshold < 0) throw missing('IPVS_DEST_ATTR_L_THRESH');
+  const forward = keyOf(FORWARD_BY_BITS, forwardBits, 'forwarding method');
+  const address = formatInetAddress(buf, family, addressAt);
+  if (forward !== 'tunnel') return { address, port, forward, weight, upperThreshold, lowerThreshold };
+  const tunnel = {
+    type: keyOf(TUNNEL_TYPE_BY_NUMBER, tunnelType, 'tunnel type'),
+    port: tunnelPort,
+    checksum: keyOf(TUNNEL_CHECKSUM_BY_FLAGS, tunnelFlags, 'tunnel checksum flags'),
+  };
+  return { address, port, forward, weight, upperThreshold, lowerThreshold, tunnel };
+}
+
+/**
+ * decodeRealServer reads one IPVS_CMD_ATTR_DEST nest (its payload bytes) of a GET_DEST reply
+ * with its connection counts and counters: the settings as decodeRealServerRules reads them,
+ * and the counters from STATS64, or STATS on a kernel before 4.1.
+ */
+export function decodeRealServer(nest: Buffer, serviceFamily: AddressFamily): RealServerEntry {
+  let activeConnections = 0;
+  let inactiveConnections = 0;
+  let persistentConnections = 0;
   let stats64: Buffer | undefined;
   let stats32: Buffer | undefined;
   forEachAttribute(nest, 0, nest.length, (type, start, end) => {
     switch (type) {
-      case IPVS_DEST_ATTR_ADDR:
-        addressAt = sized(start, end, NF_INET_ADDR_LEN, 'IPVS_DEST_ATTR_ADDR');
+      case IPVS_DEST_ATTR_ACTIVE_CONNS:
+        activeConnections = nest.readUInt32LE(sized(start, end, 4, 'IPVS_DEST_ATTR_ACTIVE_CONNS'));
         break;
-      case IPVS_DEST_ATTR_ADDR_FAMILY:
-        family = familyFromNumber(nest.readUInt16LE(sized(start, end, 2, 'IPVS_DEST_ATTR_ADDR_FAMILY')));
+      case IPVS_DEST_ATTR_INACT_CONNS:
+        inactiveConnections = nest.readUInt32LE(sized(start, end, 4, 'IPVS_DEST_ATTR_INACT_CONNS'));
         break;
-      case IPVS_DEST_ATTR_PORT:
-        port = nest.readUInt16BE(sized(start, end, 2, 'IPVS_DEST_ATTR_PORT'));
-        break;
-      case IPVS_DEST_ATTR_TUN_TYPE:
-        tunnelType = nest.readUInt8(sized(start, end, 1, 'IPVS_DEST_ATTR_TUN_TYPE'));
-        break;
-      case IPVS_DEST_ATTR_TUN_PORT:
-        tunnelPort = nest.readUInt16BE(sized(start, end, 2, 'IPVS_DEST_ATTR_TUN_PORT'));
-        break;
-      case IPVS_DEST_ATTR_TUN_FLAGS:
-        tunnelFlags = nest.readUInt16LE(sized(start, end, 2, 'IPVS_DEST_ATTR_TUN_FLAGS'));
+      case IPVS_DEST_ATTR_PERSIST_CONNS:
+        persistentConnections = nest.readUInt32LE(sized(start, end, 4, 'IPVS_DEST_ATTR_PERSIST_CONNS'));
         break;
       case IPVS_DEST_ATTR_STATS64:
         stats64 = nest.subarray(start, end);
@@ -167,39 +223,23 @@ export function decodeRealServer(nest: Buffer, serviceFamily: AddressFamily): Re
         stats32 = nest.subarray(start, end);
         break;
       default:
-        if (U32_ATTRIBUTES.has(type)) u32.set(type, nest.readUInt32LE(sized(start, end, 4, `IPVS_DEST_ATTR ${type}`)));
     }
   });
-  const required = (type: number, what: string): number => {
-    const value = u32.get(type);
-    if (value === undefined) throw new NetlinkParseError(`required attribute ${what} is missing`, 0);
-    return value;
-  };
-  if (addressAt < 0) throw new NetlinkParseError('required attribute IPVS_DEST_ATTR_ADDR is missing', 0);
-  if (port === undefined) throw new NetlinkParseError('required attribute IPVS_DEST_ATTR_PORT is missing', 0);
-  const forward = keyOf(FORWARD_BITS, required(IPVS_DEST_ATTR_FWD_METHOD, 'IPVS_DEST_ATTR_FWD_METHOD') & IP_VS_CONN_F_FWD_MASK, 'forwarding method');
-  const entry = {
-    address: formatInetAddress(nest.subarray(addressAt, addressAt + NF_INET_ADDR_LEN), family),
-    port,
-    forward,
-    weight: required(IPVS_DEST_ATTR_WEIGHT, 'IPVS_DEST_ATTR_WEIGHT'),
-    upperThreshold: required(IPVS_DEST_ATTR_U_THRESH, 'IPVS_DEST_ATTR_U_THRESH'),
-    lowerThreshold: required(IPVS_DEST_ATTR_L_THRESH, 'IPVS_DEST_ATTR_L_THRESH'),
-    activeConnections: u32.get(IPVS_DEST_ATTR_ACTIVE_CONNS) ?? 0,
-    inactiveConnections: u32.get(IPVS_DEST_ATTR_INACT_CONNS) ?? 0,
-    persistentConnections: u32.get(IPVS_DEST_ATTR_PERSIST_CONNS) ?? 0,
-    stats: decodeStats(stats64, stats32),
-  };
-  if (forward !== 'tunnel') return entry;
-  const tunnel = {
-    type: keyOf(TUNNEL_TYPES, tunnelType, 'tunnel type'),
-    port: tunnelPort,
-    checksum: keyOf(TUNNEL_CHECKSUMS, tunnelFlags, 'tunnel checksum flags'),
-  };
-  return { ...entry, tunnel };
+  const rules = decodeRealServerRules(nest, 0, nest.length, serviceFamily);
+  return { ...rules, activeConnections, inactiveConnections, persistentConnections, stats: decodeStats(stats64, stats32) };
 }
 
-function keyOf<K extends string>(table: Readonly<Record<K, number>>, value: number, what: string): K {
-  for (const key of Object.keys(table) as K[]) if (table[key] === value) return key;
-  throw new NetlinkParseError(`${what} ${value} is not one tandem knows`, 0);
+function missing(what: string): NetlinkParseError {
+  return new NetlinkParseError(`required attribute ${what} is missing`, 0);
+}
+
+/** inverse maps a table's numbers back to its keys, once at load, so decoding a value allocates nothing. */
+function inverse<K extends string>(table: Readonly<Record<K, number>>): ReadonlyMap<number, K> {
+  return new Map((Object.keys(table) as K[]).map((key) => [table[key], key]));
+}
+
+function keyOf<K extends string>(byNumber: ReadonlyMap<number, K>, value: number, what: string): K {
+  const key = byNumber.get(value);
+  if (key === undefined) throw new NetlinkParseError(`${what} ${value} is not one tandem knows`, 0);
+  return key;
 }

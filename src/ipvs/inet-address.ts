@@ -86,11 +86,15 @@ function writeIpv6(buf: Buffer, offset: number, text: string): boolean {
   return true;
 }
 
-/** formatInetAddress reads an address attribute back as text (RFC 5952 form for IPv6). */
-export function formatInetAddress(bytes: Buffer, family: AddressFamily): string {
-  if (family === 4) return `${bytes[0] ?? 0}.${bytes[1] ?? 0}.${bytes[2] ?? 0}.${bytes[3] ?? 0}`;
+/**
+ * formatInetAddress reads the address attribute payload at `offset` of `bytes` back as text
+ * (RFC 5952 form for IPv6). Reading at an offset lets a dump be decoded without a sub-buffer
+ * per real server.
+ */
+export function formatInetAddress(bytes: Buffer, family: AddressFamily, offset = 0): string {
+  if (family === 4) return `${bytes[offset] ?? 0}.${bytes[offset + 1] ?? 0}.${bytes[offset + 2] ?? 0}.${bytes[offset + 3] ?? 0}`;
   const groups: number[] = [];
-  for (let g = 0; g < 8; g++) groups.push(bytes.readUInt16BE(g * 2));
+  for (let g = 0; g < 8; g++) groups.push(bytes.readUInt16BE(offset + g * 2));
   // RFC 5952 §4.2: compress the longest run of two or more zero groups, the first one on a tie.
   let bestStart = -1;
   let bestLength = 1;

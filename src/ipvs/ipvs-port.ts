@@ -10,6 +10,7 @@
 import type { IpvsError } from './ipvs-error.js';
 import type {
   IpvsInfo,
+  IpvsRules,
   IpvsTable,
   RealServer,
   RealServerEntry,
@@ -56,8 +57,17 @@ export interface IpvsPort {
   /** listRealServers lists a service's real servers; a missing service lists as empty, as the kernel does. */
   listRealServers(service: VirtualServiceId): Promise<readonly RealServerEntry[]>;
 
-  /** list reads the whole table: ipvsadm-save in one call. */
+  /**
+   * list reads the whole table with every counter and connection count (ipvsadm -L -n --stats),
+   * for status and metrics.
+   */
   list(): Promise<IpvsTable>;
+  /**
+   * listRules reads the whole table's rules without counters: `ipvsadm-save -n` in one call. It
+   * makes the same kernel requests as list() but leaves the stats unread, so it is the read to
+   * reconcile against; both show the same services and real servers with the same settings.
+   */
+  listRules(): Promise<IpvsRules>;
   /**
    * apply carries out many operations in order, in as few system calls as possible, and
    * returns one outcome per operation: one refusal does not stop the rest.

@@ -123,9 +123,21 @@ export interface RealServerEntry extends RealServer {
   readonly stats: Stats;
 }
 
-/** IpvsTable is a full listing: every service with its real servers. */
+/** IpvsTable is a full listing: every service with its real servers, counters included. */
 export interface IpvsTable {
   readonly services: readonly (VirtualServiceEntry & { readonly realServers: readonly RealServerEntry[] })[];
+}
+
+/** ServiceRules is one virtual service's rules: its settings and its real servers' settings. */
+export type ServiceRules = VirtualService & { readonly realServers: readonly RealServer[] };
+
+/**
+ * IpvsRules is the table as `ipvsadm-save -n` shows it: every service and real server with its
+ * settings, and no counters or connection counts. It is what reconciling needs, and reading it
+ * skips the kernel's stats nests, the bulk of a listing's bytes and decoding.
+ */
+export interface IpvsRules {
+  readonly services: readonly ServiceRules[];
 }
 
 /** Timeouts are ipvsadm --set tcp tcpfin udp, in seconds; 0 on a set means "leave as is". */

@@ -17,12 +17,13 @@ import type { NetlinkTransport } from '../netlink/transport.js';
 import { decodeInfo, decodeTimeouts } from './config-codec.js';
 import { IPVS_CMD_ATTR_DAEMON, IPVS_CMD_ATTR_DEST, IPVS_CMD_ATTR_SERVICE, IPVS_GENL_NAME } from './constants.js';
 import { decodeDaemon } from './daemon-codec.js';
-import { decodeRealServer } from './dest-codec.js';
+import { decodeRealServer, decodeRealServerRules } from './dest-codec.js';
 import type { AddressFamily } from './inet-address.js';
 import type { IpvsAction, IpvsErrorContext } from './ipvs-error.js';
 import type { IpvsOperation, IpvsPort, OperationOutcome, SyncDaemonPort } from './ipvs-port.js';
 import type {
   IpvsInfo,
+  IpvsRules,
   IpvsTable,
   RealServer,
   RealServerEntry,
@@ -37,7 +38,7 @@ import type {
 import { serviceKey } from './model.js';
 import { type OperationLabel, labelOperation, refusal } from './operation-label.js';
 import { IpvsRequestEncoder } from './request-encoder.js';
-import { decodeService } from './service-codec.js';
+import { decodeService, decodeServiceRules } from './service-codec.js';
 
 const ESRCH = 3;
 
@@ -90,15 +91,8 @@ export class NetlinkIpvs implements IpvsPort, SyncDaemonPort {
     }
   }
 
-  async listVirtualServices(): Promise<readonly VirtualServiceEntry[]> {
-    const encoder = this.encoder();
-    const [dump] = await this.dumpEach(
-      ['all'],
-      () => encoder.dumpServices(),
-      () => simpleLabel('list virtual services'),
-      (parts) => this.nestBytes(parts, IPVS_CMD_ATTR_SERVICE).map(decodeService),
-    );
-    return dump?.value ?? [];
+  listVirtualServices(): Promise<readonly VirtualServiceEntry[]> {
+    return this.dumpServices(decodeService);
   }
 
   addRealServer(service: VirtualServiceId, realServer: RealServer): Promise<void> {
@@ -119,17 +113,15 @@ export class NetlinkIpvs implements IpvsPort, SyncDaemonPort {
   }
 
   async list(): Promise<IpvsTable> {
-    const services = await this.listVirtualServices();
-    // One GET_DEST dump per service (the kernel has no "all destinations" dump), all in one
-    // transport call: 1,000 services cost one thread hop, not 1,000 (bench/ipvs-table).
-    const encoder = this.encoder(services.length);
-    const dumps = await this.dumpEach(
-      services,
-      (service) => encoder.dumpRealServers(service),
-      realServersLabel,
-      (parts, service) => this.realServers(parts, service.family),
-    );
-    return { services: dumps.map(({ item, value }) => ({ ...item, realServers: value })) };
+    return this.withRealServers(await this.listVirtualServices(), (parts, family) => this.realServers(parts, family));
+  }
+
+  async listRules(): Promise<IpvsRules> {
+    return this.withRealServers(await this.dumpServices(decodeServiceRules), (parts, family) => {
+      const found: RealServer[] = [];
+      this.forEachNest(parts, IPVS_CMD_ATTR_DEST, (payload, start, end) => found.push(decodeRealServerRules(payload, start, end, family)));
+      return found;
+    });
   }
 
   async apply(operations: readonly IpvsOperation[]): Promise<readonly OperationOutcome[]> {
@@ -190,6 +182,37 @@ export class NetlinkIpvs implements IpvsPort, SyncDaemonPort {
     await this.send(this.encoder().operation(operation), labelOperation(operation));
   }
 
+  /** dumpServices is one GET_SERVICE dump, each service nest read by `decode`. */
+  private async dumpServices<S>(decode: (nest: Buffer) => S): Promise<readonly S[]> {
+    const encoder = this.encoder();
+    const [dump] = await this.dumpEach(
+      ['all'],
+      () => encoder.dumpServices(),
+      () => simpleLabel('list virtual services'),
+      (parts) => this.nestBytes(parts, IPVS_CMD_ATTR_SERVICE).map(decode),
+    );
+    return dump?.value ?? [];
+  }
+
+  /**
+   * withRealServers pairs each service with its real servers, as `decode` reads them from the
+   * service's GET_DEST dump. One dump per service (the kernel has no "all destinations" dump),
+   * all in one transport call: 1,000 services cost one thread hop, not 1,000 (bench/ipvs-table).
+   */
+  private async withRealServers<S extends VirtualServiceId, R>(
+    services: readonly S[],
+    decode: (parts: readonly NetlinkMessage[], family: AddressFamily) => R[],
+  ): Promise<{ services: (S & { realServers: R[] })[] }> {
+    const encoder = this.encoder(services.length);
+    const dumps = await this.dumpEach(
+      services,
+      (service) => encoder.dumpRealServers(service),
+      realServersLabel,
+      (parts, service) => decode(parts, service.family),
+    );
+    return { services: dumps.map(({ item, value }) => ({ ...item, realServers: value })) };
+  }
+
   /**
    * dumpEach makes one dump per item in a single dumpMany and pairs each item with what
    * `decode` made of its parts (during the call: the parts are not kept). A refused dump
@@ -246,15 +269,20 @@ export class NetlinkIpvs implements IpvsPort, SyncDaemonPort {
   /** nestBytes finds each reply's first-level nest of `type` without decoding the rest. */
   private nestBytes(replies: readonly NetlinkMessage[], type: number): Buffer[] {
     const found: Buffer[] = [];
+    this.forEachNest(replies, type, (payload, start, end) => found.push(payload.subarray(start, end)));
+    return found;
+  }
+
+  /** forEachNest visits each reply's first-level nests of `type` in place: the payload and the nest's bounds. */
+  private forEachNest(replies: readonly NetlinkMessage[], type: number, visit: (payload: Buffer, start: number, end: number) => void): void {
     for (const reply of replies) {
       if (reply.type !== this.familyId) continue;
       const payload = reply.payload;
       if (payload.length < GENL_HDRLEN) throw new NetlinkParseError(`generic payload of ${payload.length} bytes has no genlmsghdr`, 0);
       forEachAttribute(payload, GENL_HDRLEN, payload.length, (attribute, start, end) => {
-        if (attribute === type) found.push(payload.subarray(start, end));
+        if (attribute === type) visit(payload, start, end);
       });
     }
-    return found;
   }
 
   /** only decodes the single data reply of a GET_CONFIG or GET_INFO request. */

@@ -195,10 +195,20 @@ class ServiceFields {
 
 /**
  * decodeService reads one IPVS_CMD_ATTR_SERVICE nest (its payload bytes) of a GET_SERVICE
- * reply, walking it in place like the real server decoder.
+ * reply with its counters, walking it in place like the real server decoder.
  */
 export function decodeService(nest: Buffer): VirtualServiceEntry {
   const fields = new ServiceFields(nest);
+  return { ...serviceSettings(fields), stats: decodeStats(fields.bytes(IPVS_SVC_ATTR_STATS64), fields.bytes(IPVS_SVC_ATTR_STATS)) };
+}
+
+/** decodeServiceRules reads a service nest as decodeService does, leaving its counters unread. */
+export function decodeServiceRules(nest: Buffer): VirtualService {
+  return serviceSettings(new ServiceFields(nest));
+}
+
+function serviceSettings(fields: ServiceFields): VirtualService {
+  const nest = fields.nest;
   const family = familyFromNumber(nest.readUInt16LE(fields.at(IPVS_SVC_ATTR_AF, 2, 'IPVS_SVC_ATTR_AF')));
   const flags = nest.readUInt32LE(fields.at(IPVS_SVC_ATTR_FLAGS, 4, 'IPVS_SVC_ATTR_FLAGS'));
   const schedulerFlags = (Object.keys(SCHEDULER_FLAG_BITS) as SchedulerFlag[]).filter((flag) => (flags & SCHEDULER_FLAG_BITS[flag]) !== 0);
@@ -218,7 +228,6 @@ export function decodeService(nest: Buffer): VirtualServiceEntry {
           },
         }),
     ...(persistenceEngine === undefined || persistenceEngine === '' ? {} : { persistenceEngine }),
-    stats: decodeStats(fields.bytes(IPVS_SVC_ATTR_STATS64), fields.bytes(IPVS_SVC_ATTR_STATS)),
   };
   const fwmark = fields.has(IPVS_SVC_ATTR_FWMARK) ? nest.readUInt32LE(fields.at(IPVS_SVC_ATTR_FWMARK, 4, 'IPVS_SVC_ATTR_FWMARK')) : 0;
   if (fwmark !== 0) return { protocol: 'fwmark', family, fwmark, ...settings };

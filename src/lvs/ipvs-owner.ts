@@ -254,7 +254,8 @@ export class IpvsOwner {
     });
     this.#logQuorum(quorum);
     this.#quorum = new Map(quorum);
-    const actual = await this.#ports.ipvs.list();
+    // The rules-only read: reconciling never needs counters, and skipping them is most of a large table's read-back.
+    const actual = await this.#ports.ipvs.listRules();
     const present = new Set(actual.services.map(serviceKey));
     for (const key of this.#retired) if (!present.has(key)) this.#retired.delete(key);
     const operations = reconcile(table, actual, { purgeUnmanaged: this.#config.ipvs.purgeUnmanaged, retired: this.#retired });

@@ -11,6 +11,7 @@ import { IpvsError, type IpvsAction, type IpvsErrorContext, IpvsInputError } fro
 import type { IpvsOperation, OperationOutcome } from '../../src/ipvs/ipvs-port.js';
 import type {
   IpvsInfo,
+  IpvsRules,
   IpvsTable,
   RealServer,
   RealServerEntry,
@@ -139,6 +140,9 @@ export class GuestIpvsPort implements ContractPort {
   }
   async list(): Promise<IpvsTable> {
     return (await this.call('list')) as IpvsTable;
+  }
+  async listRules(): Promise<IpvsRules> {
+    return (await this.call('listRules')) as IpvsRules;
   }
   async apply(operations: readonly IpvsOperation[]): Promise<readonly OperationOutcome[]> {
     const outcomes = (await this.call('apply', [operations])) as ({ ok: true } | { ok: false; error: RemoteError })[];

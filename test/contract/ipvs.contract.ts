@@ -112,6 +112,7 @@ export function ipvsContract(name: string, factory: () => Promise<ContractPort>)
         expect(await servers(port, web)).toEqual([]);
         await port.flush();
         expect((await port.list()).services).toEqual([]);
+        expect((await port.listRules()).services).toEqual([]);
       });
     });
 
@@ -130,6 +131,34 @@ export function ipvsContract(name: string, factory: () => Promise<ContractPort>)
         const table = await port.list();
         expect(table.services).toHaveLength(1);
         expect(table.services[0]?.realServers).toHaveLength(4);
+      });
+
+      it('lists the same rules with and without counters', async () => {
+        const port = await factory();
+        const v6: VirtualService = { protocol: 'tcp', family: 6, address: '2001:db8::1', port: 443, scheduler: 'sh', onePacket: false, schedulerFlags: ['flag-1'], persistence: { timeoutSeconds: 600, netmaskPrefixLength: 64 } };
+        const mark: VirtualService = { protocol: 'fwmark', family: 4, fwmark: 42, scheduler: 'rr', onePacket: false, schedulerFlags: [] };
+        for (const service of [web, v6, mark]) await port.addVirtualService(service);
+        const tunnelled: RealServer = { ...rs1, address: '10.0.0.3', forward: 'tunnel', tunnel: { type: 'gue', port: 6080, checksum: 'csum' } };
+        await port.apply([
+          { kind: 'add-real-server', service: web, realServer: rs1 },
+          { kind: 'add-real-server', service: web, realServer: tunnelled },
+          { kind: 'add-real-server', service: v6, realServer: { address: '2001:db8::10', port: 443, forward: 'route', weight: 2, upperThreshold: 0, lowerThreshold: 0 } },
+        ]);
+        const full = await port.list();
+        const rules = await port.listRules();
+        const counters = ['stats', 'activeConnections', 'inactiveConnections', 'persistentConnections'] as const;
+        const fromFull = full.services.map((service) => ({
+          ...omit(service, ['stats']),
+          realServers: service.realServers.map((server) => omit(server, counters)),
+        }));
+        expect(rules.services).toEqual(fromFull);
+        expect(rules.services.map(serviceKey).sort()).toEqual([web, v6, mark].map(serviceKey).sort());
+        const webRules = rules.services.find((service) => serviceKey(service) === serviceKey(web));
+        expect(webRules?.realServers).toEqual(expect.arrayContaining([rs1, tunnelled]));
+        for (const service of rules.services) {
+          expect(service).not.toHaveProperty('stats');
+          for (const server of service.realServers) for (const counter of counters) expect(server).not.toHaveProperty(counter);
+        }
       });
 
       it('refuses with ESRCH, EEXIST, ENOENT and ERANGE as the kernel does', async () => {

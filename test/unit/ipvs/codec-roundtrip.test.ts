@@ -6,12 +6,13 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { IPVS_CMD_ATTR_DAEMON, IPVS_CMD_ATTR_DEST, IPVS_CMD_ATTR_SERVICE } from '../../../src/ipvs/constants.js';
 import { decodeDaemon } from '../../../src/ipvs/daemon-codec.js';
-import { decodeRealServer } from '../../../src/ipvs/dest-codec.js';
+import { decodeRealServer, decodeRealServerRules } from '../../../src/ipvs/dest-codec.js';
 import { IpvsError } from '../../../src/ipvs/ipvs-error.js';
 import { type RealServer, type SyncDaemon, type VirtualService, ZERO_STATS } from '../../../src/ipvs/model.js';
 import { IpvsRequestEncoder } from '../../../src/ipvs/request-encoder.js';
-import { decodeService } from '../../../src/ipvs/service-codec.js';
+import { decodeService, decodeServiceRules } from '../../../src/ipvs/service-codec.js';
 import { AttributeSet } from '../../../src/netlink/attributes.js';
+import { NetlinkParseError } from '../../../src/netlink/parse-error.js';
 
 const flags = fc.subarray(['flag-1', 'flag-2', 'flag-3'] as const);
 const settings = fc.record({
@@ -42,6 +43,11 @@ const realServer: fc.Arbitrary<RealServer> = fc
     ...(forward === 'tunnel' ? { tunnel: { type, port: type === 'gue' ? port : 0, checksum } } : {}),
   }));
 
+/** A STATS64 nest (type 12, NLA_F_NESTED) holding IPVS_STATS_ATTR_CONNS = 5 as a u64. */
+const STATS64_NEST = Buffer.from([16, 0, 12, 0x80, 12, 0, 1, 0, 5, 0, 0, 0, 0, 0, 0, 0]);
+/** IPVS_DEST_ATTR_ACTIVE_CONNS (type 7) = 7. */
+const ACTIVE_CONNS_7 = Buffer.from([8, 0, 7, 0, 7, 0, 0, 0]);
+
 function nest(payload: Uint8Array, type: number): Buffer {
   const value = AttributeSet.decode(Buffer.from(payload).subarray(4)).bytes(type);
   if (value === undefined) throw new Error(`no attribute ${type}`);
@@ -68,6 +74,31 @@ describe('IPVS codecs round-trip', () => {
       }),
       { numRuns: 500 },
     );
+  });
+
+  it('reads the rules of every encoded service and real server exactly, in place and past counters', () => {
+    fc.assert(
+      fc.property(service, realServer, fc.nat(64), (vs, rs, lead) => {
+        const servicePayload = new IpvsRequestEncoder(0x1c).operation({ kind: 'add-service', service: vs }).payload;
+        expect(decodeServiceRules(nest(servicePayload, IPVS_CMD_ATTR_SERVICE))).toEqual(vs);
+        const payload = new IpvsRequestEncoder(0x1c).operation({ kind: 'add-real-server', service: { protocol: 'fwmark', family: 4, fwmark: 1 }, realServer: rs }).payload;
+        // The nest sits `lead` bytes into a larger buffer, as it does in a dump, with a STATS64 nest
+        // and a connection count after the settings, as the kernel sends them.
+        const dest = Buffer.concat([Buffer.alloc(lead, 0xee), nest(payload, IPVS_CMD_ATTR_DEST), STATS64_NEST, ACTIVE_CONNS_7, Buffer.alloc(3, 0xee)]);
+        expect(decodeRealServerRules(dest, lead, dest.length - 3, 4)).toEqual(rs);
+        expect(decodeRealServer(dest.subarray(lead, dest.length - 3), 4)).toMatchObject({ ...rs, activeConnections: 7, stats: { connections: 5n } });
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('refuses a truncated or incomplete real server nest in the rules-only decoder', () => {
+    const rs: RealServer = { address: '10.0.0.1', port: 80, forward: 'route', weight: 1, upperThreshold: 0, lowerThreshold: 0 };
+    const payload = new IpvsRequestEncoder(0x1c).operation({ kind: 'add-real-server', service: { protocol: 'fwmark', family: 4, fwmark: 1 }, realServer: rs }).payload;
+    const dest = nest(payload, IPVS_CMD_ATTR_DEST);
+    expect(() => decodeRealServerRules(dest, 0, dest.length - 2, 4)).toThrow(NetlinkParseError);
+    // The first attribute is ADDR_FAMILY (8 bytes), then ADDR: stopping after it leaves out the port.
+    expect(() => decodeRealServerRules(dest, 0, 8 + 20, 4)).toThrow(/IPVS_DEST_ATTR_PORT is missing/);
   });
 
   it('decodes every encoded sync daemon to itself', () => {

@@ -1,8 +1,9 @@
 /**
  * list-dumps: NetlinkIpvs.list() reads the whole table in two transport calls: one dumpMany
  * holding the GET_SERVICE dump, then one dumpMany holding a GET_DEST dump per service (the
- * benchmark's read-back depends on that). Replies are the ones Linux 6.1 sent (the golden
- * fixture), so the decoding is real; the transport here only counts and can refuse.
+ * benchmark's read-back depends on that), and listRules() the same way. Replies are the ones
+ * Linux 6.1 sent (the golden fixture), so the decoding is real; the transport here only counts
+ * and can refuse.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -73,6 +74,19 @@ describe('NetlinkIpvs.list() over dumpMany', () => {
     expect(ipvs.requestCount).toBe(4);
     expect(table.services.map((service) => service.realServers.length)).toEqual(expected.services.map((service) => service.realServers.length));
     expect(JSON.parse(JSON.stringify(table, (_key, value: unknown) => (typeof value === 'bigint' ? { $bigint: value.toString() } : value)))).toEqual(expected);
+  });
+
+  it('listRules makes the same dumps and reads the same rules, without counters or connection counts', async () => {
+    const transport = new DumpingTransport();
+    const ipvs = new NetlinkIpvs(transport, familyId);
+    const rules = await ipvs.listRules();
+    expect(transport.calls).toEqual([1, 3]);
+    expect(ipvs.requestCount).toBe(4);
+    const counters = new Set(['stats', 'activeConnections', 'inactiveConnections', 'persistentConnections']);
+    const withoutCounters = JSON.parse(JSON.stringify(expected, (key, value: unknown) => (counters.has(key) ? undefined : value))) as unknown;
+    expect(rules).toEqual(withoutCounters);
+    const fields = rules.services.flatMap((service) => [...Object.keys(service), ...service.realServers.flatMap((server) => Object.keys(server))]);
+    expect(fields.filter((field) => counters.has(field))).toEqual([]);
   });
 
   it('turns a refused GET_DEST dump into an IpvsError that names the service', async () => {
