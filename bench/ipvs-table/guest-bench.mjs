@@ -1,7 +1,8 @@
 // guest-bench.mjs SERVICES SERVERS RUNS: runs INSIDE the IPVS guest (started by run.ts) and
 // prints one JSON line of timings. Per run: tandem programs SERVICES tcp services with SERVERS
 // masquerade real servers each (one NetlinkTransport.batch), reads the whole table back
-// (list()), and changes one weight; then ipvsadm does the same with `ipvsadm -R`,
+// (listRules(), the rules without counters as ipvsadm-save prints them, then list() with every
+// counter), and changes one weight; then ipvsadm does the same with `ipvsadm -R`,
 // `ipvsadm-save -n` and `ipvsadm -e`. Times are wall clock inside the guest. To split the
 // read-back into kernel and JS time it also times, apart, the service dump alone
 // (listVirtualServices) and the 1,000 GET_DEST dumps through dumpMany with a decoder that
@@ -69,12 +70,15 @@ for (let run = 0; run < runs; run++) {
   const [applyMs, outcomes] = await timedAsync(() => ipvs.apply(operations));
   const refused = outcomes.filter((outcome) => !outcome.ok).length;
   const sameAsIpvsadm = sorted(sh('ipvsadm-save -n')) === sorted(ruleText);
+  const [rulesMs, rules] = await timedAsync(() => ipvs.listRules());
   const [listMs, table] = await timedAsync(() => ipvs.list());
   const [servicesMs, listed] = await timedAsync(() => ipvs.listVirtualServices());
   const encoder = new IpvsRequestEncoder(familyId, listed.length);
   const requests = listed.map((service) => encoder.dumpRealServers(service));
   const [destDumpsMs, parts] = await timedAsync(async () => (await transport.dumpMany(requests, (p) => p.length)).reduce((sum, o) => sum + (o.ok ? o.value : 0), 0));
   const listedServers = table.services.reduce((sum, service) => sum + service.realServers.length, 0);
+  const rulesServers = rules.services.reduce((sum, service) => sum + service.realServers.length, 0);
+  const rulesMatch = rules.services.length === table.services.length && rules.services.every((service, i) => service.realServers.every((rs, j) => rs.address === table.services[i].realServers[j].address && rs.weight === table.services[i].realServers[j].weight));
   const before = ipvs.requestCount;
   const target = serviceAt(services >> 1);
   const [weightMs] = await timedAsync(() => ipvs.editRealServer(target, { ...serverAt(services >> 1, 3), weight: 7 }));
@@ -85,7 +89,7 @@ for (let run = 0; run < runs; run++) {
   const [saveMs] = timed(() => sh('ipvsadm-save -n > /dev/null'));
   const rs = serverAt(services >> 1, 3);
   const [editMs] = timed(() => sh(`ipvsadm -e -t ${target.address}:80 -r ${rs.address}:${rs.port} -m -w 7`));
-  results.push({ buildMs, applyMs, refused, sameAsIpvsadm, listMs, servicesMs, destDumpsMs, parts, listedServices: table.services.length, listedServers, weightMs, weightRequests, restoreMs, saveMs, editMs });
+  results.push({ buildMs, applyMs, refused, sameAsIpvsadm, rulesMs, rulesServices: rules.services.length, rulesServers, rulesMatch, listMs, servicesMs, destDumpsMs, parts, listedServices: table.services.length, listedServers, weightMs, weightRequests, restoreMs, saveMs, editMs });
 }
 await ipvs.flush();
 transport.close();

@@ -12,6 +12,10 @@ interface RunFigures {
   readonly applyMs: number;
   readonly refused: number;
   readonly sameAsIpvsadm: boolean;
+  readonly rulesMs: number;
+  readonly rulesServices: number;
+  readonly rulesServers: number;
+  readonly rulesMatch: boolean;
   readonly listMs: number;
   readonly servicesMs: number;
   readonly destDumpsMs: number;
@@ -38,7 +42,8 @@ try {
   const of = (pick: (run: RunFigures) => number): number => median(report.runs.map(pick));
   const rows: [string, number, number][] = [
     ['program the table', of((r) => r.applyMs), of((r) => r.restoreMs)],
-    ['read it all back', of((r) => r.listMs), of((r) => r.saveMs)],
+    ['read the rules back (listRules() vs ipvsadm-save -n)', of((r) => r.rulesMs), of((r) => r.saveMs)],
+    ['read it all back with counters (list() vs ipvsadm-save -n)', of((r) => r.listMs), of((r) => r.saveMs)],
     ['change one weight', of((r) => r.weightMs), of((r) => r.editMs)],
   ];
   console.log(`IPVS table: ${report.services} services × ${report.servers} real servers, median of ${report.runs.length} runs in a UML guest (Linux 6.1)`);
@@ -51,12 +56,13 @@ try {
   console.log(
     `read-back split (medians, timed apart): service dump and decode ${servicesMs.toFixed(0)} ms; ` +
       `${report.services} GET_DEST dumps without decoding (system calls, thread hop, framing) ${destDumpsMs.toFixed(0)} ms; ` +
-      `the rest of list(), decoding ${report.services * report.servers} real servers, ~${(of((r) => r.listMs) - servicesMs - destDumpsMs).toFixed(0)} ms`,
+      `the rest, decoding ${report.services * report.servers} real servers: listRules() ~${(of((r) => r.rulesMs) - servicesMs - destDumpsMs).toFixed(0)} ms, ` +
+      `list() ~${(of((r) => r.listMs) - servicesMs - destDumpsMs).toFixed(0)} ms`,
   );
-  console.log(`read-back per run (tandem / ipvsadm-save ms): ${report.runs.map((r) => `${r.listMs.toFixed(0)} / ${r.saveMs.toFixed(0)}`).join(', ')}`);
+  console.log(`read-back per run (listRules() / list() / ipvsadm-save ms): ${report.runs.map((r) => `${r.rulesMs.toFixed(0)} / ${r.listMs.toFixed(0)} / ${r.saveMs.toFixed(0)}`).join(', ')}`);
   console.log(`netlink requests for the weight change: ${report.runs.map((r) => r.weightRequests).join(', ')}`);
   console.log(`refused operations: ${report.runs.map((r) => r.refused).join(', ')}; ipvsadm-save after tandem equals the ipvsadm -R rules: ${report.runs.map((r) => r.sameAsIpvsadm).join(', ')}`);
-  console.log(`listed: ${report.runs.map((r) => `${r.listedServices}/${r.listedServers}`).join(', ')} services/real servers`);
+  console.log(`listed: ${report.runs.map((r) => `${r.listedServices}/${r.listedServers}`).join(', ')} services/real servers (list()); ${report.runs.map((r) => `${r.rulesServices}/${r.rulesServers}`).join(', ')} (listRules()); same addresses and weights: ${report.runs.map((r) => r.rulesMatch).join(', ')}`);
   console.log(`(ipvsadm figures include its fork+exec, about 45 ms in the guest; tandem's exclude node's start-up, about 1 s)`);
 } finally {
   await guest.stop();
