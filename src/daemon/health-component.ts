@@ -50,6 +50,9 @@ export class HealthComponent implements DaemonComponent {
       checker: ports.checker,
       maxConcurrent: config.health.maxConcurrent,
       onVerdict: (change) => { this.#onVerdict(change); },
+      onError: ({ listener, probeKey, error }) => {
+        ports.log.error({ event: 'health.listener.error', probe: probeKey, listener, err: error }, 'a health listener threw; the probe keeps running');
+      },
       ...(ports.random === undefined ? {} : { random: ports.random }),
     });
     this.#scheduler.update(probesFor(config.virtualServers));
