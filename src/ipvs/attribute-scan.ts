@@ -4,8 +4,8 @@
  * A full read-back decodes 20,000 real servers with two stats nests each; AttributeSet's maps
  * and sub-buffers cost about 25 µs per real server even on the host, several times what the
  * kernel needs to send it. This walker reads offsets only and checks every length, so a
- * truncated reply is still a NetlinkParseError. The hottest decoder (the rules-only real
- * server) steps with attributeEnd / attributeType / align4 itself, so it needs no
+ * truncated reply is still a NetlinkParseError. The per-real-server loops of the rules-only
+ * read-back step with attributeEnd / attributeType / align4 themselves, so they need no
  * closure either; forEachAttribute is the same walk for everything else.
  */
 import { NLA_HDRLEN, NLA_TYPE_MASK, align4 } from '../netlink/constants.js';

@@ -11,8 +11,8 @@ import { resolveGenericFamily } from '../netlink/generic-family.js';
 import { type NetlinkMessage, type NetlinkRequest, decodeGeneric } from '../netlink/message.js';
 import { NetlinkError } from '../netlink/netlink-error.js';
 import { NetlinkParseError } from '../netlink/parse-error.js';
-import { GENL_HDRLEN } from '../netlink/constants.js';
-import { forEachAttribute } from './attribute-scan.js';
+import { GENL_HDRLEN, NLA_HDRLEN, align4 } from '../netlink/constants.js';
+import { attributeEnd, attributeType } from './attribute-scan.js';
 import type { NetlinkTransport } from '../netlink/transport.js';
 import { decodeInfo, decodeTimeouts } from './config-codec.js';
 import { IPVS_CMD_ATTR_DAEMON, IPVS_CMD_ATTR_DEST, IPVS_CMD_ATTR_SERVICE, IPVS_GENL_NAME } from './constants.js';
@@ -279,9 +279,12 @@ export class NetlinkIpvs implements IpvsPort, SyncDaemonPort {
       if (reply.type !== this.familyId) continue;
       const payload = reply.payload;
       if (payload.length < GENL_HDRLEN) throw new NetlinkParseError(`generic payload of ${payload.length} bytes has no genlmsghdr`, 0);
-      forEachAttribute(payload, GENL_HDRLEN, payload.length, (attribute, start, end) => {
-        if (attribute === type) visit(payload, start, end);
-      });
+      // Stepped by hand rather than with forEachAttribute: a GET_DEST dump has one reply per real server.
+      for (let at = GENL_HDRLEN; at < payload.length; ) {
+        const end = attributeEnd(payload, at, payload.length);
+        if (attributeType(payload, at) === type) visit(payload, at + NLA_HDRLEN, end);
+        at += align4(end - at);
+      }
     }
   }
 
