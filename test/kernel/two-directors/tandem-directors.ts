@@ -4,8 +4,10 @@
  * guests' kernels (VIP held, IPVS service programmed, sync daemons running).
  *
  * Guest processes are slow (node starts in ~1 s, allocation-heavy JavaScript runs ~50×
- * slower), so the adverts are far apart: 500 ms gives master_down = 3 × 500 + skew ≈ 1.8 s
- * (RFC 5798 §6.1), long enough that a busy guest does not look dead.
+ * slower) and the host is often loaded, so the adverts are keepalived's 1 s apart:
+ * master_down = 3 × 1000 + skew ≈ 3.2–3.6 s (RFC 5798 §6.1), long enough that a busy guest
+ * does not look dead. The master re-announces the VIP every 2 s, so that if a stall does make
+ * a false failover, the client's ARP entry comes back to the real master within one period.
  */
 import { chmod, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -14,7 +16,9 @@ import { DIRECTOR_ADDRESSES, REAL_SERVER, VIP, type Director } from './lab.js';
 import { SYNCID, sh, type SyncMode } from './ipvsadm-directors.js';
 
 /** ADVERT_INTERVAL_MS suits a user-mode-linux guest; see the file comment. */
-export const ADVERT_INTERVAL_MS = 500;
+export const ADVERT_INTERVAL_MS = 1000;
+/** REFRESH_INTERVAL_MS re-announces the VIP while master; see the file comment. */
+const REFRESH_INTERVAL_MS = 2000;
 
 /** LabConfigOptions: the service port, and the sync mode (undefined: the config's default). */
 export interface LabConfigOptions {
@@ -39,7 +43,7 @@ export function labConfigYaml(options: LabConfigOptions, authKeyFile: string): s
     `  advertIntervalMs: ${ADVERT_INTERVAL_MS}`,
     '  preempt: true',
     `  authKeyFile: ${authKeyFile}`,
-    '  announce: { count: 3, intervalMs: 20, repeatAfterMs: 1000 }',
+    `  announce: { count: 3, intervalMs: 20, repeatAfterMs: 1000, refreshIntervalMs: ${REFRESH_INTERVAL_MS} }`,
     'vips:',
     `  - { address: ${VIP}/32, interface: eth0 }`,
     'virtualServers:',

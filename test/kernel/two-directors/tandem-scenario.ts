@@ -21,7 +21,7 @@ const execFileAsync = promisify(execFile);
 
 /** START_TIMEOUT_MS covers node's start in a guest and the first election. */
 const START_TIMEOUT_MS = 60_000;
-/** TAKEOVER_TIMEOUT_MS covers master_down (≈1.8 s) and a slow guest. */
+/** TAKEOVER_TIMEOUT_MS covers master_down (≈3.6 s) and a slow guest. */
 const TAKEOVER_TIMEOUT_MS = 30_000;
 /** SYNC_WAIT_MS: the master's sync thread flushes every 2 s (IPVS_SYNC_FLUSH_TIME). */
 const SYNC_WAIT_MS = 8_000;
