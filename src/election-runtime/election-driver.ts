@@ -13,7 +13,7 @@ import type { ElectionAction, ElectionEvent } from '../election/types.js';
 import { ElectionTimers } from './election-timers.js';
 import type { LoopDelayMonitor } from './loop-delay.js';
 import type { ControlEvent, ElectionNotice, ElectionStatus } from './messages.js';
-import type { MonotonicClock } from './monotonic-clock.js';
+import type { EventLoopClock } from './monotonic-clock.js';
 import type { AdvertTransport } from './udp-transport.js';
 
 /** DEFAULT_REJECT_LOG_WINDOW_MS: one log line per reject reason per minute is enough to notice. */
@@ -21,7 +21,8 @@ export const DEFAULT_REJECT_LOG_WINDOW_MS = 60_000;
 
 /** ElectionDriverPorts are the driver's connections to the world. */
 export interface ElectionDriverPorts {
-  readonly clock: MonotonicClock;
+  /** clock also orders a masterDown firing after pending I/O (election-timers.ts). */
+  readonly clock: EventLoopClock;
   readonly loopDelay: LoopDelayMonitor;
   readonly transport: AdvertTransport;
   /** notify receives each notice in order; it may call back into the driver (events queue). */

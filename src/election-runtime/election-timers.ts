@@ -6,10 +6,17 @@
  * is a block that straddled the due time; the second is a block that ended before it, after which
  * adverts may still sit unread in the socket buffer (loop-delay.ts). The core uses lateByMs to tell
  * its own stall from a dead peer (docs/protocol.md "Stalls of our own process").
+ *
+ * A masterDown timer that comes due is not reported at once: the event loop first reads the
+ * datagrams already waiting in the socket (EventLoopClock.afterPendingIo). After the thread was
+ * descheduled, the master's adverts can sit there behind an expired timer, because libuv runs
+ * timers before it polls; an advert read in that poll re-arms masterDown, and the pending firing
+ * is dropped as stale. Without this a backup became master and stepped down again within
+ * milliseconds on a saturated host (bench/spurious, 10 ms adverts).
  */
 import type { TimerName } from '../election/types.js';
 import type { LoopDelayMonitor } from './loop-delay.js';
-import type { MonotonicClock, ScheduledTimer } from './monotonic-clock.js';
+import type { EventLoopClock, ScheduledTimer } from './monotonic-clock.js';
 
 /** TimerLatenessStats count how often any election timer ran later than the stall threshold. */
 export interface TimerLatenessStats {
@@ -21,9 +28,17 @@ export interface TimerLatenessStats {
   readonly maxLateByMs: number;
 }
 
+/**
+ * READ_SOCKET_FIRST names the timers whose firing waits for pending I/O: only masterDown, the one
+ * an unread advert would have re-armed. Advert and handover timers run at once, because delaying
+ * our own adverts is what makes the peer fail over.
+ */
+const READ_SOCKET_FIRST: ReadonlySet<TimerName> = new Set(['masterDown']);
+
 interface ArmedTimer {
   readonly dueAtMs: number;
-  readonly scheduled: ScheduledTimer;
+  /** scheduled is the clock timer, then, once due, the pending after-I/O callback. */
+  scheduled: ScheduledTimer;
   /** blockedMs is the longest loop block seen since this timer was armed. */
   blockedMs: number;
 }
@@ -33,7 +48,7 @@ export type TimerFiredHandler = (timer: TimerName, lateByMs: number) => void;
 
 /** ElectionTimers keeps at most one timer per name; arming an armed timer replaces it. */
 export class ElectionTimers {
-  readonly #clock: MonotonicClock;
+  readonly #clock: EventLoopClock;
   readonly #loopDelay: LoopDelayMonitor;
   readonly #lateThresholdMs: number;
   readonly #onFired: TimerFiredHandler;
@@ -43,7 +58,7 @@ export class ElectionTimers {
   #maxLateByMs = 0;
 
   /** lateThresholdMs is the election's stallThresholdMs: later than that counts as a stall. */
-  constructor(clock: MonotonicClock, loopDelay: LoopDelayMonitor, lateThresholdMs: number, onFired: TimerFiredHandler) {
+  constructor(clock: EventLoopClock, loopDelay: LoopDelayMonitor, lateThresholdMs: number, onFired: TimerFiredHandler) {
     this.#clock = clock;
     this.#loopDelay = loopDelay;
     this.#lateThresholdMs = lateThresholdMs;
@@ -59,7 +74,13 @@ export class ElectionTimers {
       dueAtMs,
       blockedMs: 0,
       scheduled: this.#clock.schedule(afterMs, () => {
-        this.#fire(timer, entry);
+        if (!READ_SOCKET_FIRST.has(timer)) {
+          this.#fire(timer, entry);
+          return;
+        }
+        entry.scheduled = this.#clock.afterPendingIo(() => {
+          this.#fire(timer, entry);
+        });
       }),
     };
     this.#armed.set(timer, entry);
@@ -91,6 +112,7 @@ export class ElectionTimers {
     if (this.#armed.get(timer) !== entry) return;
     this.#foldLoopDelay();
     this.#armed.delete(timer);
+    // Measured from the original due time, so the wait for pending I/O counts as lateness too.
     const callbackLateMs = this.#clock.nowMs - entry.dueAtMs;
     const lateByMs = Math.round(Math.max(0, callbackLateMs, entry.blockedMs));
     this.#fired += 1;

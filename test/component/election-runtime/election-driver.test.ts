@@ -35,12 +35,46 @@ describe('ElectionDriver', () => {
     expect(a.trace.slice(0, 5)).toEqual(['transition', 'transition', 'advert p=200', 'addVips', 'announce']);
   });
 
-  it('a block that ends just after masterDown is due is a stall, not a dead master', () => {
-    const { fake, a, b } = steadyPair();
-    // b's masterDown was re-armed by a's advert at 10218 (due 13827). b blocks 10300 → 13900:
-    // the timer runs only 73 ms late (under the 500 ms threshold), with three adverts unread.
+  it('adverts queued behind an expired masterDown are read first: b stays backup, no VIPs', () => {
+    // The sampler is off, so only the read-the-socket-first ordering can save b. b's masterDown
+    // was re-armed by a's advert at 10218 (due 13827). b blocks 10300 → 13900: the timer is held
+    // past its due time with three of a's adverts queued behind it in the socket.
+    const { fake, a, b } = steadyPair({ sampler: false });
     fake.advanceTo(10_300);
     b.clock.block(3600);
+    fake.advanceTo(30_000);
+    expect(transitions(b)).toEqual(['0 init→backup (startup)']);
+    expect(b.notices.filter((notice) => notice.kind !== 'transition')).toEqual([]);
+    expect(b.driver.status()).toMatchObject({ state: 'backup', armedTimers: ['masterDown'], counters: { stalls: 0 } });
+    expect(transitions(a)).toHaveLength(2);
+  });
+
+  it('with the socket empty the same masterDown fails over at its due time, 13827', () => {
+    const { fake, a, b } = steadyPair({ sampler: false });
+    fake.advanceTo(10_300);
+    crash(a);
+    fake.advanceTo(30_000);
+    expect(transitions(b).slice(1)).toEqual(['13827 backup→master (master-down)']);
+    expect(b.trace).toContain('addVips');
+  });
+
+  it('with the socket empty a held masterDown fires when the block ends, 13900', () => {
+    const { fake, a, b } = steadyPair({ sampler: false });
+    fake.advanceTo(10_300);
+    crash(a);
+    b.clock.block(3600);
+    fake.advanceTo(30_000);
+    expect(transitions(b).slice(1)).toEqual(['13900 backup→master (master-down)']);
+  });
+
+  it('a block of the whole host that ends just after masterDown is due is a stall, not a dead master', () => {
+    const { fake, a, b } = steadyPair();
+    // Both loops block 10300 → 13900 (b's first), so a's overdue advert is sent only after b has
+    // read its empty socket: b's masterDown runs 73 ms late (under the 500 ms threshold) and only
+    // the loop-delay sampler shows the block.
+    fake.advanceTo(10_300);
+    b.clock.block(3600);
+    a.clock.block(3600);
     fake.advanceTo(30_000);
     expect(transitions(b)).toEqual(['0 init→backup (startup)']);
     expect(b.notices.filter((notice) => notice.kind === 'stall')).toEqual([expect.objectContaining({ atMs: 13_900 })]);
@@ -49,9 +83,10 @@ describe('ElectionDriver', () => {
   });
 
   it('without the loop-delay sampler the same block is a false failover (the test above can fail)', () => {
-    const { fake, b } = steadyPair({ sampler: false });
+    const { fake, a, b } = steadyPair({ sampler: false });
     fake.advanceTo(10_300);
     b.clock.block(3600);
+    a.clock.block(3600);
     fake.advanceTo(30_000);
     expect(transitions(b).slice(1)).toEqual(['13900 backup→master (master-down)', '13900 master→backup (higher-priority-master)']);
   });

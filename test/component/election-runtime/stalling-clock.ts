@@ -1,10 +1,14 @@
 /**
  * stalling-clock: a MonotonicClock over a FakeClock whose "event loop" can be blocked. While it is
  * blocked, callbacks that fall due are held; when the block ends they run as Node's event loop
- * would run them: due timers first, in due order, then I/O (datagrams) in arrival order.
+ * would run them: due timers first, in due order, then I/O (datagrams) in arrival order, then
+ * afterPendingIo callbacks (setImmediate's check phase).
+ *
+ * afterPendingIo on a running loop is a zero-delay callback on the FakeClock: it runs after every
+ * callback already due at this instant, so after each datagram delivered at this instant.
  */
 import type { FakeClock } from '../../fakes/fake-clock.js';
-import type { MonotonicClock, ScheduledTimer } from '../../../src/election-runtime/monotonic-clock.js';
+import type { EventLoopClock, ScheduledTimer } from '../../../src/election-runtime/monotonic-clock.js';
 
 interface Held {
   readonly dueAtMs: number;
@@ -12,11 +16,12 @@ interface Held {
 }
 
 /** StallingClock: see the file comment. One instance is one thread's event loop. */
-export class StallingClock implements MonotonicClock {
+export class StallingClock implements EventLoopClock {
   readonly #fake: FakeClock;
   #blockedUntilMs = -1;
   #heldTimers: Held[] = [];
   #heldIo: (() => void)[] = [];
+  #heldChecks: (() => void)[] = [];
 
   constructor(fake: FakeClock) {
     this.#fake = fake;
@@ -46,6 +51,24 @@ export class StallingClock implements MonotonicClock {
     };
   }
 
+  /** afterPendingIo runs `run` after the I/O due now (or held by a block) has been delivered. */
+  afterPendingIo(run: () => void): ScheduledTimer {
+    let cancelled = false;
+    const guarded = (): void => {
+      if (!cancelled) run();
+    };
+    const inner = this.#fake.schedule(0, () => {
+      if (this.blocked) this.#heldChecks.push(guarded);
+      else guarded();
+    });
+    return {
+      cancel: () => {
+        cancelled = true;
+        inner.cancel();
+      },
+    };
+  }
+
   /** deliver runs I/O (a received datagram) on this loop now, or after the block. */
   deliver(run: () => void): void {
     if (this.blocked) this.#heldIo.push(run);
@@ -63,10 +86,13 @@ export class StallingClock implements MonotonicClock {
     this.#fake.schedule(ms, () => {
       const timers = this.#heldTimers.sort((a, b) => a.dueAtMs - b.dueAtMs);
       const io = this.#heldIo;
+      const checks = this.#heldChecks;
       this.#heldTimers = [];
       this.#heldIo = [];
+      this.#heldChecks = [];
       for (const held of timers) held.run();
       for (const run of io) run();
+      for (const run of checks) run();
     });
   }
 }

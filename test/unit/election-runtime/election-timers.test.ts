@@ -108,6 +108,64 @@ describe('ElectionTimers', () => {
   });
 });
 
+describe('ElectionTimers: masterDown waits for the datagrams already readable', () => {
+  it('a datagram delivered at the due instant that re-arms masterDown drops the pending firing', () => {
+    const { fake, clock, timers, fired } = setup();
+    timers.arm('masterDown', 170);
+    // Scheduled after the timer, so the loop runs it after the timer callback (poll after timers).
+    fake.schedule(170, () => {
+      clock.deliver(() => {
+        timers.arm('masterDown', 170);
+      });
+    });
+    fake.advanceTo(339);
+    expect(fired).toEqual([]);
+    expect(timers.armedTimers()).toEqual(['masterDown']);
+    fake.advanceTo(1000);
+    expect(fired).toEqual([{ timer: 'masterDown', atMs: 340, lateByMs: 0 }]);
+  });
+
+  it('an advert timer is not held back behind the same datagram', () => {
+    const { fake, clock, timers } = setup();
+    const order: string[] = [];
+    const advertTimers = new ElectionTimers(clock, noLoopDelay, 25, (timer) => order.push(`fired ${timer}`));
+    advertTimers.arm('advert', 170);
+    timers.arm('masterDown', 170);
+    fake.schedule(170, () => {
+      clock.deliver(() => order.push('datagram'));
+    });
+    fake.advanceTo(1000);
+    expect(order).toEqual(['fired advert', 'datagram']);
+  });
+
+  it('cancelling a masterDown that is due but not yet delivered drops it', () => {
+    const { fake, clock, timers, fired } = setup();
+    timers.arm('masterDown', 170);
+    fake.schedule(170, () => {
+      clock.deliver(() => {
+        timers.cancel('masterDown');
+      });
+    });
+    fake.advanceTo(1000);
+    expect(fired).toEqual([]);
+    expect(timers.armedTimers()).toEqual([]);
+  });
+
+  it('a held masterDown is delivered after the held datagrams, late from its original due time', () => {
+    const { fake, clock, timers, fired } = setup({ sampler: false });
+    const order: string[] = [];
+    timers.arm('masterDown', 100);
+    fake.advanceTo(60);
+    clock.block(300); // 60 → 360
+    fake.schedule(80, () => {
+      clock.deliver(() => order.push(`datagram, fired ${fired.length}`));
+    });
+    fake.advanceTo(1000);
+    expect(order).toEqual(['datagram, fired 0']);
+    expect(fired).toEqual([{ timer: 'masterDown', atMs: 360, lateByMs: 260 }]);
+  });
+});
+
 describe('ElectionTimers under the threshold', () => {
   it('a late firing within the threshold is not counted as late', () => {
     const { fake, clock, timers } = setup({ thresholdMs: 25 });
