@@ -3,6 +3,7 @@
  * what to do (IpvsError); input that cannot be encoded is refused before anything is sent
  * (IpvsInputError). The fake kernel raises the same IpvsError, so callers branch the same way.
  */
+import { constants } from 'node:os';
 import { NetlinkError } from '../netlink/netlink-error.js';
 
 /** IpvsAction is what was asked of the kernel, in ipvsadm's terms. */
@@ -67,14 +68,7 @@ export class IpvsInputError extends Error {
   }
 }
 
-// Errno numbers are Linux's (<asm-generic/errno-base.h>); the kernel only runs on Linux.
-const EPERM = 1;
-const ENOENT = 2;
-const ESRCH = 3;
-const EEXIST = 17;
-const ENODEV = 19;
-const EINVAL = 22;
-const ERANGE = 34;
+const { EPERM, ENOENT, ESRCH, EEXIST, ENODEV, EINVAL, ERANGE } = constants.errno;
 
 function hintFor(action: IpvsAction, errno: number, context: IpvsErrorContext): string | undefined {
   const isService = action.endsWith('virtual service') || action === 'zero counters';

@@ -14,6 +14,7 @@
  * Input that cannot be encoded is refused with the same IpvsInputError as the real adapter,
  * because the fake runs the real request encoder over it first.
  */
+import { constants } from 'node:os';
 import { canonicalAddress } from '../../src/ipvs/inet-address.js';
 import { IpvsError, type IpvsErrorContext } from '../../src/ipvs/ipvs-error.js';
 import type { IpvsOperation, IpvsPort, OperationOutcome, SyncDaemonPort } from '../../src/ipvs/ipvs-port.js';
@@ -39,12 +40,7 @@ import {
 import { labelOperation, refusal } from '../../src/ipvs/operation-label.js';
 import { IpvsRequestEncoder } from '../../src/ipvs/request-encoder.js';
 
-const ENOENT = 2;
-const ESRCH = 3;
-const EEXIST = 17;
-const ENODEV = 19;
-const EINVAL = 22;
-const ERANGE = 34;
+const { ENOENT, ESRCH, EEXIST, ENODEV, EINVAL, ERANGE } = constants.errno;
 
 /** FAKE_SCHEDULERS are the schedulers Debian's 6.1 kernel ships as ip_vs_* modules. */
 export const FAKE_SCHEDULERS = ['rr', 'wrr', 'lc', 'wlc', 'lblc', 'lblcr', 'dh', 'sh', 'sed', 'nq', 'fo', 'ovf', 'mh'] as const;
