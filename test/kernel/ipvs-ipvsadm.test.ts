@@ -12,14 +12,13 @@
  * is derived from the other. ipvsadm gives route and tunnel servers the service's port (not
  * for fwmark services), and a bare -p is 360 s: the models say so.
  */
-import { mkdtemp } from 'node:fs/promises';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IpvsOperation } from '../../src/ipvs/ipvs-port.js';
 import { type IpvsTable, type RealServer, type SyncDaemon, type VirtualService, realServerKey, serviceKey } from '../../src/ipvs/model.js';
-import { GuestIpvsPort } from '../contract/ipvs-guest-port.js';
+import type { GuestIpvsPort } from '../contract/ipvs-guest-port.js';
 import { CONTRACT_SCHEDULERS } from '../contract/ipvs.contract.js';
-import { guestSkipReason, startGuest, type Guest, type RunResult } from './harness/guest.js';
+import { guestSkipReason, type Guest } from './harness/guest.js';
+import { startGuestIpvs, type GuestIpvs } from './harness/guest-ipvs.js';
 
 interface Entry {
   readonly service: VirtualService;
@@ -145,7 +144,7 @@ const skipReason = guestSkipReason();
 describe.skipIf(skipReason !== undefined)('guest kernel: tandem and ipvsadm read each other', () => {
   let guest: Guest;
   let port: GuestIpvsPort;
-  let server: Promise<RunResult>;
+  let guestIpvs: GuestIpvs;
 
   async function sh(script: string): Promise<string> {
     const result = await guest.run(`set -e\n${script}`);
@@ -158,17 +157,13 @@ describe.skipIf(skipReason !== undefined)('guest kernel: tandem and ipvsadm read
   const views = 'ipvsadm-save -n | sort; echo ---; ipvsadm -Ln --thresholds';
 
   beforeAll(async () => {
-    guest = await startGuest({ timeoutMs: 120_000 });
-    const dir = await mkdtemp(join(guest.shareDir, 'ipvs-rpc-'));
-    server = guest.node('test/kernel/programs/ipvs-rpc/server.mjs', [dir], { timeoutMs: 900_000 });
-    port = new GuestIpvsPort(dir, server);
+    guestIpvs = await startGuestIpvs();
+    ({ guest, port } = guestIpvs);
     await port.reset();
   });
 
   afterAll(async () => {
-    await port.exit().catch(() => undefined);
-    await server.catch(() => undefined);
-    await guest.stop();
+    await guestIpvs.stop();
   });
 
   it('tandem and ipvsadm write the same table, and tandem decodes ipvsadm\'s into the same model', async () => {

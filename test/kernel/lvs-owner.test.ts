@@ -4,17 +4,16 @@
  * ipvsadm: a failed real server goes to weight 0 and back, `ipvsadm -C` is repaired, and a
  * follow-role swap leaves the right daemon running.
  */
-import { mkdtemp } from 'node:fs/promises';
-import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { virtualServerSchema } from '../../src/config/schema-virtual-server.js';
 import { realServerRef } from '../../src/lvs/config-to-ipvs.js';
 import { IpvsOwner } from '../../src/lvs/ipvs-owner.js';
 import { SyncDaemonOwner } from '../../src/lvs/sync-daemon-owner.js';
-import { GuestIpvsPort } from '../contract/ipvs-guest-port.js';
+import type { GuestIpvsPort } from '../contract/ipvs-guest-port.js';
 import { FakeClock } from '../fakes/fake-clock.js';
-import { guestSkipReason, startGuest, type Guest, type RunResult } from './harness/guest.js';
+import { guestSkipReason, type Guest } from './harness/guest.js';
+import { startGuestIpvs, type GuestIpvs } from './harness/guest-ipvs.js';
 
 const skipReason = guestSkipReason();
 
@@ -33,21 +32,17 @@ const ipvsConfig = { timeouts: { tcpSeconds: 0, tcpFinSeconds: 0, udpSeconds: 0 
 describe.skipIf(skipReason !== undefined)('guest kernel: lvs owners', () => {
   let guest: Guest;
   let port: GuestIpvsPort;
-  let server: Promise<RunResult>;
+  let guestIpvs: GuestIpvs;
   const log = pino({ level: 'silent' });
 
   beforeAll(async () => {
-    guest = await startGuest({ timeoutMs: 120_000 });
-    const dir = await mkdtemp(join(guest.shareDir, 'ipvs-rpc-'));
-    server = guest.node('test/kernel/programs/ipvs-rpc/server.mjs', [dir], { timeoutMs: 900_000 });
-    port = new GuestIpvsPort(dir, server);
+    guestIpvs = await startGuestIpvs();
+    ({ guest, port } = guestIpvs);
     await port.reset();
   });
 
   afterAll(async () => {
-    await port.exit().catch(() => undefined);
-    await server.catch(() => undefined);
-    await guest.stop();
+    await guestIpvs.stop();
   });
 
   const saved = async (): Promise<string> => (await guest.run('ipvsadm-save -n')).stdout;
