@@ -7,6 +7,7 @@
         "src/datagram-poller.cc",
         "src/errno-error.cc",
         "src/interfaces.cc",
+        "src/netlink-exchange.cc",
         "src/netlink-socket.cc",
         "src/netns.cc",
         "src/packet-socket.cc",

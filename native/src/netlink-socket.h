@@ -16,7 +16,7 @@ namespace tandem {
 //   listen(callback: (error, datagrams: Buffer[]) => void): void
 //   close(): void
 // ExchangeMode says whether an exchange sends all its chunks at once or each after the
-// previous one's terminal reply (see ExchangeWorker in netlink-socket.cc).
+// previous one's terminal reply (see ExchangeWorker in netlink-exchange.cc).
 enum class ExchangeMode { Together, InTurn };
 
 class NetlinkSocket : public Napi::ObjectWrap<NetlinkSocket> {
