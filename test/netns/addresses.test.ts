@@ -8,13 +8,10 @@ import { NETLINK_ROUTE } from '../../src/netlink/constants.js';
 import { NativeNetlinkTransport } from '../../src/netlink/native-transport.js';
 import { NetlinkSubscription } from '../../src/netlink/subscription.js';
 import { addressPortContract } from '../contract/addresses.contract.js';
-import { TestNamespace, vethPair } from './helpers/netns.js';
+import { withVethPair } from './helpers/netns.js';
 
-addressPortContract('kernel in a network namespace', () => {
-  const left = TestNamespace.create('addr');
-  const right = TestNamespace.create('addrpeer');
-  try {
-    vethPair(left, 'ta0', right, 'ta1');
+addressPortContract('kernel in a network namespace', () =>
+  withVethPair('addr', 'ta0', 'ta1', (left, _right, destroy) => {
     const { transport, ifindex } = left.run(() => ({
       transport: NativeNetlinkTransport.open(NETLINK_ROUTE),
       ifindex: loadNative().ifNameToIndex('ta0'),
@@ -27,13 +24,8 @@ addressPortContract('kernel in a network namespace', () => {
       missingIfindex: 9999,
       close: () => {
         transport.close();
-        left.destroy();
-        right.destroy();
+        destroy();
       },
     });
-  } catch (error) {
-    left.destroy();
-    right.destroy();
-    throw error;
-  }
-});
+  }),
+);

@@ -10,16 +10,13 @@ import { NativeNetlinkTransport } from '../../src/netlink/native-transport.js';
 import { NetlinkSubscription } from '../../src/netlink/subscription.js';
 import { EventRecorder } from '../contract/addresses-and-links-recorder.js';
 import { linkPortContract } from '../contract/links.contract.js';
-import { TestNamespace, vethPair } from './helpers/netns.js';
+import { withVethPair, type TestNamespace } from './helpers/netns.js';
 
 const MAC = '02:00:00:00:0c:01';
 
 /** world makes two namespaces joined by veth tl0 (left, fixed MAC) and tl1 (right). */
 function world(): { left: TestNamespace; right: TestNamespace; port: RtnetlinkLinks; close: () => void } {
-  const left = TestNamespace.create('link');
-  const right = TestNamespace.create('linkpeer');
-  try {
-    vethPair(left, 'tl0', right, 'tl1');
+  return withVethPair('link', 'tl0', 'tl1', (left, right, destroy) => {
     left.ip('link', 'set', 'tl0', 'address', MAC, 'mtu', '1400');
     const transport = left.run(() => NativeNetlinkTransport.open(NETLINK_ROUTE));
     const port = new RtnetlinkLinks(transport, (groups, onEvent) => left.run(() => NetlinkSubscription.open(groups, onEvent)));
@@ -29,15 +26,10 @@ function world(): { left: TestNamespace; right: TestNamespace; port: RtnetlinkLi
       port,
       close: () => {
         transport.close();
-        left.destroy();
-        right.destroy();
+        destroy();
       },
     };
-  } catch (error) {
-    left.destroy();
-    right.destroy();
-    throw error;
-  }
+  });
 }
 
 linkPortContract('kernel in a network namespace', () => {

@@ -59,3 +59,29 @@ export function vethPair(left: TestNamespace, a: string, right: TestNamespace, b
   left.ip('link', 'set', a, 'up');
   right.ip('link', 'set', b, 'up');
 }
+
+/**
+ * withVethPair creates namespaces `<label>` and `<label>peer` joined by veth `a`–`b` (vethPair),
+ * and returns what `setUp` builds in them. `setUp` gets `destroy`, which removes both namespaces,
+ * to put in what it returns; if the veth or `setUp` throws, both namespaces are removed at once.
+ */
+export function withVethPair<T>(
+  label: string,
+  a: string,
+  b: string,
+  setUp: (left: TestNamespace, right: TestNamespace, destroy: () => void) => T,
+): T {
+  const left = TestNamespace.create(label);
+  const right = TestNamespace.create(`${label}peer`);
+  const destroy = (): void => {
+    left.destroy();
+    right.destroy();
+  };
+  try {
+    vethPair(left, a, right, b);
+    return setUp(left, right, destroy);
+  } catch (error) {
+    destroy();
+    throw error;
+  }
+}
