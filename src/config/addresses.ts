@@ -3,6 +3,7 @@
  * form so that equality in the config (duplicates, VIP membership) matches equality in the kernel.
  */
 import { isIP } from 'node:net';
+import { canonicalAddress } from '../ipvs/inet-address.js';
 
 /** AddressFamily uses ipvsadm's words for the two families (`-6` selects inet6). */
 export type AddressFamily = 'inet' | 'inet6';
@@ -25,16 +26,12 @@ export function maxPrefixLength(family: AddressFamily): number {
 
 /**
  * parseAddress accepts a plain IPv4 or IPv6 address (no brackets, no zone) and returns it in
- * canonical form: IPv6 is compressed and lower-cased as RFC 5952 §4 recommends.
+ * canonical form (RFC 5952 §4 for IPv6). It uses the same canonicaliser as the IPVS codec, so a
+ * configured address equals the one a kernel dump reports.
  */
 export function parseAddress(text: string): ParsedAddress | undefined {
-  const version = isIP(text);
-  if (version === 4) return { address: text, family: 'inet' };
-  if (version === 6 && !text.includes('%')) {
-    // The WHATWG URL serialiser implements RFC 5952 canonical form; no need to write our own.
-    return { address: new URL(`http://[${text}]/`).hostname.slice(1, -1), family: 'inet6' };
-  }
-  return undefined;
+  const address = canonicalAddress(text);
+  return address === undefined ? undefined : { address, family: familyOf(address) };
 }
 
 /** PrefixResult is a parsed prefix, or why the text is not one. */
