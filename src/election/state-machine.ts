@@ -79,24 +79,25 @@ function rejected(state: ElectionState, reason: RejectReason): Step {
  * operator fixes the config (docs/protocol.md "Config digest").
  */
 function checkDigest(state: ElectionState, advert: Advert): Step {
-  const peerDigest = digestHex(advert.configDigest);
-  const localDigest = digestHex(state.configDigest);
   const known = state.mismatchedPeers.get(advert.nodeId);
   if (Buffer.compare(advert.configDigest, state.configDigest) === 0) {
+    // The common case, once per received advert: no hex rendering, no allocation.
     if (known === undefined) return noChange(state);
     const mismatchedPeers = new Map(state.mismatchedPeers);
     mismatchedPeers.delete(advert.nodeId);
+    const digest = digestHex(state.configDigest);
     return {
       state: { ...state, mismatchedPeers },
-      actions: [{ kind: 'configMismatch', nodeId: advert.nodeId, matching: true, localDigest, peerDigest }],
+      actions: [{ kind: 'configMismatch', nodeId: advert.nodeId, matching: true, localDigest: digest, peerDigest: digest }],
     };
   }
+  const peerDigest = digestHex(advert.configDigest);
   const counters = { ...state.counters, configMismatches: state.counters.configMismatches + 1 };
   if (known === peerDigest) return noChange({ ...state, counters });
   const mismatchedPeers = new Map(state.mismatchedPeers).set(advert.nodeId, peerDigest);
   return {
     state: { ...state, counters, mismatchedPeers },
-    actions: [{ kind: 'configMismatch', nodeId: advert.nodeId, matching: false, localDigest, peerDigest }],
+    actions: [{ kind: 'configMismatch', nodeId: advert.nodeId, matching: false, localDigest: digestHex(state.configDigest), peerDigest }],
   };
 }
 
