@@ -26,15 +26,12 @@ export const IFADDRMSG_BYTES = 8;
 /** Address attributes (<linux/if_addr.h>, enum IFA_*). */
 export const IFA_ADDRESS = 1;
 export const IFA_LOCAL = 2;
-export const IFA_LABEL = 3;
 export const IFA_FLAGS = 8;
 /**
  * Address flags (<linux/if_addr.h>). The header byte holds the low 8; IFA_FLAGS (u32, Linux
  * 3.14+) holds them all and wins when present.
  */
-export const IFA_F_SECONDARY = 0x01;
 export const IFA_F_NODAD = 0x02;
-export const IFA_F_DADFAILED = 0x08;
 export const IFA_F_TENTATIVE = 0x40;
 export const IFA_F_PERMANENT = 0x80;
 /** Scopes (<linux/rtnetlink.h>, enum rt_scope_t): a VIP is global. */
