@@ -29,7 +29,7 @@ import { IpvsInputError } from './ipvs-error.js';
 import type { SyncDaemon, SyncState } from './model.js';
 
 /** syncStateNumber maps master/backup to IP_VS_STATE_MASTER/BACKUP. */
-export function syncStateNumber(state: SyncState): number {
+function syncStateNumber(state: SyncState): number {
   return state === 'master' ? IP_VS_STATE_MASTER : IP_VS_STATE_BACKUP;
 }
 

@@ -189,7 +189,7 @@ export const ZERO_STATS: Stats = {
 };
 
 /** hostPort writes an address and port as ipvsadm does: 192.0.2.1:80, [2001:db8::1]:80. */
-export function hostPort(address: string, port: number): string {
+function hostPort(address: string, port: number): string {
   const canonical = canonicalAddress(address) ?? address;
   return canonical.includes(':') ? `[${canonical}]:${port}` : `${canonical}:${port}`;
 }

@@ -24,7 +24,7 @@ const ACTIONS: Readonly<Record<IpvsOperation['kind'], IpvsAction>> = {
 };
 
 /** realServerObject names a real server within its service. */
-export function realServerObject(service: VirtualServiceId, realServer: RealServerId): string {
+function realServerObject(service: VirtualServiceId, realServer: RealServerId): string {
   return `${serviceKey(service)} -> ${realServerKey(realServer)}`;
 }
 

@@ -34,7 +34,7 @@ const FLAG_BITS: Readonly<Record<ConfigSchedulerFlag, SchedulerFlag>> = {
 const FLAG_ORDER: readonly SchedulerFlag[] = ['flag-1', 'flag-2', 'flag-3'];
 
 /** ipvsFamily is the model's family number for a config family. */
-export function ipvsFamily(family: AddressFamily): IpvsFamily {
+function ipvsFamily(family: AddressFamily): IpvsFamily {
   return family === 'inet' ? 4 : 6;
 }
 

@@ -43,7 +43,7 @@ import { IpvsRequestEncoder } from '../../src/ipvs/request-encoder.js';
 const { ENOENT, ESRCH, EEXIST, ENODEV, EINVAL, ERANGE } = constants.errno;
 
 /** FAKE_SCHEDULERS are the schedulers Debian's 6.1 kernel ships as ip_vs_* modules. */
-export const FAKE_SCHEDULERS = ['rr', 'wrr', 'lc', 'wlc', 'lblc', 'lblcr', 'dh', 'sh', 'sed', 'nq', 'fo', 'ovf', 'mh'] as const;
+const FAKE_SCHEDULERS = ['rr', 'wrr', 'lc', 'wlc', 'lblc', 'lblcr', 'dh', 'sh', 'sed', 'nq', 'fo', 'ovf', 'mh'] as const;
 
 /** FakeIpvsOptions shapes the fake kernel. */
 export interface FakeIpvsOptions {
