@@ -52,11 +52,8 @@ export function step(state: ElectionState, event: ElectionEvent): Step {
 }
 
 function onDatagram(state: ElectionState, bytes: Uint8Array): Step {
-  const inspected = inspectAdvert(
-    { keys: state.options.keys, groupId: state.options.groupId, peerNodeIds: state.options.peerNodeIds },
-    state.replayGuard,
-    bytes,
-  );
+  // The options already are an InspectContext: no per-datagram copy of keys, group and peers.
+  const inspected = inspectAdvert(state.options, state.replayGuard, bytes);
   if (!inspected.ok) return rejected(state, inspected.reason);
   const counted: ElectionState = {
     ...state,
