@@ -41,10 +41,20 @@ function respond(seen: Seen[]) {
   };
 }
 
-async function listen(server: Server): Promise<number> {
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return portOf(server);
+/** serveDuringSuite listens on a loopback port before the suite's tests and closes after them. */
+function serveDuringSuite(server: Server): { port: number } {
+  const serving = { port: 0 };
+  beforeAll(async () => {
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    serving.port = portOf(server);
+  });
+  afterAll(async () => {
+    server.closeAllConnections();
+    server.close();
+    await once(server, 'close');
+  });
+  return serving;
 }
 
 /** makeCertificate makes a self-signed certificate for health.test and 127.0.0.1, or null without openssl. */
@@ -64,25 +74,17 @@ function makeCertificate(): { key: string; cert: string } | null {
 describe('http checker', () => {
   const seen: Seen[] = [];
   const server = createServer(respond(seen));
-  let port = 0;
-  beforeAll(async () => {
-    port = await listen(server);
-  });
-  afterAll(async () => {
-    server.closeAllConnections();
-    server.close();
-    await once(server, 'close');
-  });
+  const serving = serveDuringSuite(server);
   const checker = createHttpChecker();
   const run = (fields: Record<string, unknown>, address = '127.0.0.1') => {
-    const check = checkOf('http', port, fields);
+    const check = checkOf('http', serving.port, fields);
     return checker.check({ address, check }, AbortSignal.timeout(check.timeoutMs));
   };
 
   it('passes on an expected status, with a fresh connection and Host of address:port', async () => {
     seen.length = 0;
     expect(await run({ path: '/' })).toEqual({ ok: true });
-    expect(seen).toEqual([{ host: `127.0.0.1:${port}`, remote: '127.0.0.1', servername: undefined, connection: 'close' }]);
+    expect(seen).toEqual([{ host: `127.0.0.1:${serving.port}`, remote: '127.0.0.1', servername: undefined, connection: 'close' }]);
   });
 
   it('sends the configured Host', async () => {
@@ -138,18 +140,10 @@ if (certificate === null) console.warn('https checker tests skipped: openssl is 
 describe.skipIf(certificate === null)('https checker', () => {
   const seen: Seen[] = [];
   const server = createTlsServer({ key: certificate?.key, cert: certificate?.cert }, respond(seen));
-  let port = 0;
-  beforeAll(async () => {
-    port = await listen(server);
-  });
-  afterAll(async () => {
-    server.closeAllConnections();
-    server.close();
-    await once(server, 'close');
-  });
+  const serving = serveDuringSuite(server);
   const trusting = createHttpChecker({ ca: certificate?.cert ?? '' });
   const run = (fields: Record<string, unknown>, checker = trusting) => {
-    const check = checkOf('https', port, fields);
+    const check = checkOf('https', serving.port, fields);
     return checker.check({ address: '127.0.0.1', check }, AbortSignal.timeout(check.timeoutMs));
   };
 
