@@ -6,6 +6,7 @@
  * request is counted (requestCount), so tests and the benchmark can check that one weight
  * change costs exactly one netlink message.
  */
+import { constants } from 'node:os';
 import type { AttributeSet } from '../netlink/attributes.js';
 import { resolveGenericFamily } from '../netlink/generic-family.js';
 import { type NetlinkMessage, type NetlinkRequest, decodeGeneric } from '../netlink/message.js';
@@ -40,7 +41,7 @@ import { type OperationLabel, labelOperation, refusal } from './operation-label.
 import { IpvsRequestEncoder } from './request-encoder.js';
 import { decodeService, decodeServiceRules } from './service-codec.js';
 
-const ESRCH = 3;
+const { ESRCH } = constants.errno;
 
 /** NetlinkIpvs is the kernel's IPVS table and sync daemons; see the file comment. */
 export class NetlinkIpvs implements IpvsPort, SyncDaemonPort {

@@ -21,6 +21,7 @@
  * wrong caller. Replies to other sequence numbers (left over from an earlier timeout) are
  * ignored and counted in staleReplies.
  */
+import { constants } from 'node:os';
 import { type NativeNetlinkSocket, isErrnoException, loadNative } from '../kernel/native.js';
 import {
   NLMSG_DONE,
@@ -86,7 +87,7 @@ const FIRST_RECEIVE_BUFFER_BYTES = 256 * 1024;
 /** Sequence numbers are u32; 0 is what unsolicited notifications carry, so it is skipped. */
 const MAX_SEQ = 0xffff_ffff;
 /** EBUSY: the kernel still runs another dump on this socket (netlink_dump_start). */
-const EBUSY = 16;
+const { EBUSY } = constants.errno;
 const BARRIER: NetlinkRequest = { type: NLMSG_NOOP, flags: NLM_F_REQUEST | NLM_F_ACK, payload: new Uint8Array(0) };
 
 /** DumpEntry is one request of dumpMany and its place in the caller's list. */
