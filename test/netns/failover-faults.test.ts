@@ -5,10 +5,9 @@
  * neighbour entries (ARP and NDP, updated by gratuitous ARP and unsolicited NA with Override)
  * point at beta; then the fault is undone and alpha (priority 200) takes the VIPs back.
  */
-import type { ChildProcess } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RESPONDER_PORT, VIP, killAndWait, Lab, waitFor, type DirectorName } from './lab/lab.js';
-import { RESPONDER6_PORT, VIP6, addIpv6, clientNeighbour, connectOnce, holdsAddress, macOf, stopResponders } from './failover-helpers.js';
+import { describe, expect, it } from 'vitest';
+import { RESPONDER_PORT, VIP, killAndWait, waitFor, type DirectorName, type Lab } from './lab/lab.js';
+import { RESPONDER6_PORT, VIP6, clientNeighbour, connectOnce, holdsAddress, macOf, useDualStackLab } from './failover-helpers.js';
 
 const ADVERT_INTERVAL_MS = 100;
 const PREEMPT_DELAY_MS = 2000;
@@ -19,25 +18,7 @@ const FAILOVER_BOUND_MS = 3_000;
 /** The client reaches the new master once its announcement arrived; a second covers a slow `node -e`. */
 const CLIENT_BOUND_MS = 5_000;
 
-let lab: Lab | undefined;
-let responders: ChildProcess[] = [];
-
-beforeAll(async () => {
-  lab = await Lab.create({ advertIntervalMs: ADVERT_INTERVAL_MS, preemptDelayMs: PREEMPT_DELAY_MS });
-  responders = await addIpv6(lab);
-  lab.startDaemon('alpha');
-  lab.startDaemon('beta');
-}, 60_000);
-
-afterAll(async () => {
-  await stopResponders(responders);
-  await lab?.destroy();
-}, 30_000);
-
-function requireLab(): Lab {
-  if (lab === undefined) throw new Error('the lab did not start');
-  return lab;
-}
+const requireLab = useDualStackLab({ advertIntervalMs: ADVERT_INTERVAL_MS, preemptDelayMs: PREEMPT_DELAY_MS });
 
 function holdsBoth(l: Lab, name: DirectorName): boolean {
   return holdsAddress(l, name, VIP) && holdsAddress(l, name, VIP6);

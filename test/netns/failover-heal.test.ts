@@ -5,10 +5,9 @@
  * entries for the IPv4 and the IPv6 VIP must point at the winner (alpha) within a second and
  * stay there, and the VIP must leave the loser within about one advert interval.
  */
-import type { ChildProcess } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RESPONDER_PORT, VIP, Lab, waitFor } from './lab/lab.js';
-import { RESPONDER6_PORT, VIP6, addIpv6, clientNeighbour, connectOnce, holdsAddress, isolateDirectors, macOf, stopResponders, useDefaultAnnounce } from './failover-helpers.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { RESPONDER_PORT, VIP, waitFor, type Lab } from './lab/lab.js';
+import { RESPONDER6_PORT, VIP6, clientNeighbour, connectOnce, holdsAddress, isolateDirectors, macOf, useDefaultAnnounce, useDualStackLab } from './failover-helpers.js';
 
 const ADVERT_INTERVAL_MS = 100;
 const PREEMPT_DELAY_MS = 2000;
@@ -25,29 +24,13 @@ const BOTH_HOLD_BOUND_MS = 3 * ADVERT_INTERVAL_MS;
 /** WATCH_MS: how long after the heal the entries must keep pointing at the winner. */
 const WATCH_MS = 2500;
 
-let lab: Lab | undefined;
-let responders: ChildProcess[] = [];
+const requireLab = useDualStackLab({ advertIntervalMs: ADVERT_INTERVAL_MS, preemptDelayMs: PREEMPT_DELAY_MS }, useDefaultAnnounce);
 
 beforeAll(async () => {
-  lab = await Lab.create({ advertIntervalMs: ADVERT_INTERVAL_MS, preemptDelayMs: PREEMPT_DELAY_MS });
-  responders = await addIpv6(lab);
-  await useDefaultAnnounce(lab);
-  lab.startDaemon('alpha');
-  lab.startDaemon('beta');
-  const l = lab;
+  const l = requireLab();
   await waitFor('alpha to hold both VIPs', () => holdsAddress(l, 'alpha', VIP) && holdsAddress(l, 'alpha', VIP6), START_BOUND_MS);
   await waitFor('beta to report backup', () => (l.logs.get('beta') ?? []).some((line) => line.event === 'election.transition' && line.to === 'backup'), START_BOUND_MS);
 }, 60_000);
-
-afterAll(async () => {
-  await stopResponders(responders);
-  await lab?.destroy();
-}, 30_000);
-
-function requireLab(): Lab {
-  if (lab === undefined) throw new Error('the lab did not start');
-  return lab;
-}
 
 interface HealFigures {
   /** v4Ms / v6Ms: heal → the client's entry first points at alpha (undefined: never). */

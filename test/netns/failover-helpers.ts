@@ -6,7 +6,8 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
-import { DIRECTORS, killAndWait, type DirectorName, type Lab } from './lab/lab.js';
+import { afterAll, beforeAll } from 'vitest';
+import { DIRECTORS, killAndWait, Lab, type DirectorName, type LabOptions } from './lab/lab.js';
 
 /** VIP6 is the lab's IPv6 VIP (RFC 3849 documentation prefix). */
 export const VIP6 = '2001:db8::100';
@@ -97,4 +98,30 @@ export async function stopResponders(responders: readonly ChildProcess[]): Promi
 export function connectOnce(lab: Lab, host: string, port: number): string {
   const script = `const s=require('net').connect({host:${JSON.stringify(host)},port:${port}});let t='';s.setTimeout(1000,()=>s.destroy());s.on('data',(c)=>{t+=c});s.on('end',()=>{process.stdout.write(t.trim())});s.on('error',()=>{})`;
   return inNamespace(lab, 'client', ['node', '-e', script]);
+}
+
+/**
+ * useDualStackLab registers a suite's hooks: before all, a lab with `options`, the IPv6 VIP and its
+ * responders (addIpv6), then `beforeStart` (e.g. useDefaultAnnounce), then both daemons started;
+ * after all, the responders stopped and the lab destroyed. It returns the accessor tests call for
+ * the lab, which throws if the lab did not start.
+ */
+export function useDualStackLab(options: LabOptions, beforeStart?: (lab: Lab) => Promise<void>): () => Lab {
+  let lab: Lab | undefined;
+  let responders: ChildProcess[] = [];
+  beforeAll(async () => {
+    lab = await Lab.create(options);
+    responders = await addIpv6(lab);
+    await beforeStart?.(lab);
+    lab.startDaemon('alpha');
+    lab.startDaemon('beta');
+  }, 60_000);
+  afterAll(async () => {
+    await stopResponders(responders);
+    await lab?.destroy();
+  }, 30_000);
+  return () => {
+    if (lab === undefined) throw new Error('the lab did not start');
+    return lab;
+  };
 }
