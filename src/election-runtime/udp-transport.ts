@@ -126,8 +126,8 @@ export class UdpTransport implements AdvertTransport {
       throw error;
     }
     const routes = plans.flatMap((plan, index) => plan.destinations.map((destination) => ({ socket: sockets[index] as Socket, destination })));
-    const own = new Set([...options.ownAddresses, ...options.bindAddresses].map((address) => endpointKey({ address, port: options.port })));
-    for (const socket of sockets) own.add(endpointKey(socket.address()));
+    const own = new Set([...options.ownAddresses, ...options.bindAddresses].map((address) => formatEndpoint({ address, port: options.port })));
+    for (const socket of sockets) own.add(formatEndpoint(socket.address()));
     return new UdpTransport(sockets, routes, own, onDatagram);
   }
 
@@ -165,7 +165,7 @@ export class UdpTransport implements AdvertTransport {
   }
 
   #receive(message: Buffer, remote: RemoteInfo): void {
-    if (this.#own.has(endpointKey(remote))) {
+    if (this.#own.has(formatEndpoint(remote))) {
       this.#counters.fromSelf += 1;
       return;
     }
@@ -273,11 +273,10 @@ function closeSocket(socket: Socket): Promise<void> {
   });
 }
 
-/** formatEndpoint writes 192.0.2.1:5999 or [2001:db8::1]:5999. */
-export function formatEndpoint(endpoint: UdpEndpoint): string {
+/**
+ * formatEndpoint writes 192.0.2.1:5999 or [2001:db8::1]:5999: for messages, and as the key of
+ * the own-endpoint set that received datagrams are checked against.
+ */
+function formatEndpoint(endpoint: UdpEndpoint): string {
   return isIP(endpoint.address) === 6 ? `[${endpoint.address}]:${endpoint.port}` : `${endpoint.address}:${endpoint.port}`;
-}
-
-function endpointKey(endpoint: UdpEndpoint): string {
-  return formatEndpoint(endpoint);
 }
