@@ -24,6 +24,7 @@ import type {
   VirtualServiceId,
 } from '../../src/ipvs/model.js';
 import type { ContractPort } from './ipvs.contract.js';
+import { reviveJson, toJson } from './ipvs-json.js';
 
 interface RemoteError {
   readonly name: string;
@@ -36,15 +37,6 @@ interface RemoteError {
 }
 
 type Answer = { ok: true; value: unknown; elapsedMs: number } | { ok: false; error: RemoteError };
-
-function toJson(value: unknown): string {
-  return JSON.stringify(value, (_key, item: unknown) => (typeof item === 'bigint' ? { $bigint: item.toString() } : item));
-}
-
-function reviveJson(_key: string, value: unknown): unknown {
-  if (value !== null && typeof value === 'object' && '$bigint' in value && typeof value.$bigint === 'string') return BigInt(value.$bigint);
-  return value;
-}
 
 function rebuild(error: RemoteError): Error {
   if (error.name === 'IpvsError' && error.action !== undefined && error.errno !== undefined) {

@@ -11,6 +11,7 @@ import { IpvsError } from '../../../src/ipvs/ipvs-error.js';
 import { NetlinkIpvs } from '../../../src/ipvs/netlink-ipvs.js';
 import type { NetlinkMessage, NetlinkRequest } from '../../../src/netlink/message.js';
 import type { DumpDecoder, DumpOutcome, NetlinkTransport, RequestOutcome } from '../../../src/netlink/transport.js';
+import { toJson } from '../../contract/ipvs-json.js';
 
 interface WireMessage {
   readonly type: number;
@@ -73,7 +74,7 @@ describe('NetlinkIpvs.list() over dumpMany', () => {
     expect(transport.calls).toEqual([1, 3]);
     expect(ipvs.requestCount).toBe(4);
     expect(table.services.map((service) => service.realServers.length)).toEqual(expected.services.map((service) => service.realServers.length));
-    expect(JSON.parse(JSON.stringify(table, (_key, value: unknown) => (typeof value === 'bigint' ? { $bigint: value.toString() } : value)))).toEqual(expected);
+    expect(JSON.parse(toJson(table))).toEqual(expected);
   });
 
   it('listRules makes the same dumps and reads the same rules, without counters or connection counts', async () => {

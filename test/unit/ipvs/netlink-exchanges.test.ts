@@ -13,6 +13,7 @@ import type { NetlinkMessage, NetlinkRequest } from '../../../src/netlink/messag
 import { NetlinkError } from '../../../src/netlink/netlink-error.js';
 import { NetlinkParseError } from '../../../src/netlink/parse-error.js';
 import type { DumpDecoder, DumpOutcome, NetlinkTransport, RequestOutcome } from '../../../src/netlink/transport.js';
+import { reviveJson } from '../../contract/ipvs-json.js';
 import { runScenario } from '../../fixtures/ipvs/scenario.js';
 
 interface WireMessage {
@@ -29,9 +30,7 @@ const exchanges = readFileSync(new URL('netlink-exchanges.jsonl', fixtures), 'ut
   .trim()
   .split('\n')
   .map((line) => JSON.parse(line) as Exchange);
-const expected = JSON.parse(readFileSync(new URL('scenario-results.json', fixtures), 'utf8'), (_key, value: unknown) =>
-  value !== null && typeof value === 'object' && '$bigint' in value && typeof value.$bigint === 'string' ? BigInt(value.$bigint) : value,
-) as Record<string, unknown>;
+const expected = JSON.parse(readFileSync(new URL('scenario-results.json', fixtures), 'utf8'), reviveJson) as Record<string, unknown>;
 
 const wire = (request: NetlinkRequest): WireMessage => ({ type: request.type, flags: request.flags, payload: Buffer.from(request.payload).toString('hex') });
 const message = (reply: WireMessage): NetlinkMessage => ({ type: reply.type, flags: reply.flags, seq: 0, pid: 0, payload: Buffer.from(reply.payload, 'hex') });
