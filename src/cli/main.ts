@@ -14,8 +14,8 @@ function packageVersion(): string {
   return typeof parsed.version === 'string' ? parsed.version : 'unknown';
 }
 
-/** buildProgram assembles the CLI. Exposed for tests, which run it without spawning a process. */
-export function buildProgram(): Command {
+/** buildProgram assembles the CLI; tests go through runCli, which needs no process either. */
+function buildProgram(): Command {
   const program = new Command('tandem')
     .description('High availability for a pair of Linux Virtual Server (IPVS) directors')
     .version(packageVersion(), '-V, --version', 'print the version and exit')
