@@ -6,7 +6,7 @@
  */
 import type { SyncDaemonConfig } from '../../../src/config/types.js';
 import { desiredDaemons } from '../../../src/lvs/sync-daemon-plan.js';
-import type { Director } from './lab.js';
+import type { CohortCount, Director } from './lab.js';
 import { REAL_SERVER, VIP } from './lab.js';
 
 /** SyncMode is the config's syncDaemon.mode. */
@@ -57,6 +57,24 @@ export async function holdVip(director: Director): Promise<void> {
 /** releaseVip removes the VIP, as a master that steps down does. */
 export async function releaseVip(director: Director): Promise<void> {
   await sh(director, `ip addr del ${VIP}/32 dev eth0 2>/dev/null; true`);
+}
+
+/**
+ * SYNC_WAIT_MS bounds a wait for synced entries: four flushes of the master's sync thread, which
+ * sends a partly filled buffer every 2 s (IPVS_SYNC_FLUSH_TIME in ip_vs_sync.c).
+ */
+export const SYNC_WAIT_MS = 8_000;
+
+/** SyncSurvival: survival per cohort and direction of an ipvsadm scenario, and the entries each standby held. */
+export interface SyncSurvival {
+  readonly count: number;
+  /** Entries for "pre" on beta just before the failover. */
+  readonly preOnBeta: number;
+  /** Entries for "mid" on alpha just before the failback. */
+  readonly midOnAlpha: number;
+  readonly failover: { readonly pre: CohortCount };
+  readonly failback: { readonly pre: CohortCount; readonly mid: CohortCount };
+  readonly durationMs: number;
 }
 
 /** establishedEntries counts the director's ESTABLISHED IPVS connection entries for VIP:port. */

@@ -10,8 +10,8 @@
  * first packet once N seconds have passed since the last send, so a backup that stays backup
  * for a few seconds of traffic catches up. `tuned` measures that.
  */
-import { addService, establishedEntries, holdVip, releaseVip, setSyncDaemons, sh, waitForEntries } from './ipvsadm-directors.js';
-import type { CohortCount, TwoDirectorLab } from './lab.js';
+import { addService, establishedEntries, holdVip, releaseVip, setSyncDaemons, sh, SYNC_WAIT_MS, waitForEntries, type SyncSurvival } from './ipvsadm-directors.js';
+import type { TwoDirectorLab } from './lab.js';
 
 /** Kernel defaults and the tuned values (net.ipv4.vs.*, ipvs-sysctl.rst). */
 const SYSCTLS = {
@@ -21,18 +21,9 @@ const SYSCTLS = {
 /** The rejoined alpha stays backup this long while the clients talk: 3 rounds 1.2 s apart. */
 const DWELL_ROUNDS = 3;
 const DWELL_ROUND_MS = 1_200;
-/** SYNC_WAIT_MS: the sync thread flushes every 2 s (IPVS_SYNC_FLUSH_TIME). */
-const SYNC_WAIT_MS = 8_000;
-
-/** RejoinResult: survival per cohort and direction, and what alpha learned before taking over. */
-export interface RejoinResult {
+/** RejoinResult is the survival with the kernel's sync sysctls at their defaults or tuned. */
+export interface RejoinResult extends SyncSurvival {
   readonly tuned: boolean;
-  readonly count: number;
-  readonly preOnBeta: number;
-  readonly midOnAlpha: number;
-  readonly failover: { readonly pre: CohortCount };
-  readonly failback: { readonly pre: CohortCount; readonly mid: CohortCount };
-  readonly durationMs: number;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolveSleep) => setTimeout(resolveSleep, ms));

@@ -21,27 +21,19 @@ import {
   holdVip,
   releaseVip,
   setSyncDaemons,
+  SYNC_WAIT_MS,
   waitForEntries,
   type SyncMode,
+  type SyncSurvival,
 } from './ipvsadm-directors.js';
-import type { CohortCount, TwoDirectorLab } from './lab.js';
+import type { TwoDirectorLab } from './lab.js';
 
-/** SYNC_WAIT_MS bounds the wait for synced entries: the sync thread flushes every 2 s. */
-const SYNC_WAIT_MS = 8_000;
 /** BACKUP_DWELL_MS is how long the restarted alpha stays backup before it preempts. */
 const BACKUP_DWELL_MS = 1_000;
 
-/** ScenarioResult: survival per cohort and direction, and the entries each standby held. */
-export interface ScenarioResult {
+/** ScenarioResult is the survival of one sync mode. */
+export interface ScenarioResult extends SyncSurvival {
   readonly mode: SyncMode;
-  readonly count: number;
-  /** Entries for "pre" on beta just before the failover. */
-  readonly preOnBeta: number;
-  /** Entries for "mid" on alpha just before the failback. */
-  readonly midOnAlpha: number;
-  readonly failover: { readonly pre: CohortCount };
-  readonly failback: { readonly pre: CohortCount; readonly mid: CohortCount };
-  readonly durationMs: number;
 }
 
 /** runIpvsadmScenario runs the scenario on service VIP:port; see the file comment. */
