@@ -37,11 +37,14 @@ export interface Persistence {
   readonly netmaskPrefixLength: number;
 }
 
+/** SCHEDULER_FLAGS are the flags in the order a listing spells them, so equal sets compare equal as arrays. */
+export const SCHEDULER_FLAGS = ['flag-1', 'flag-2', 'flag-3'] as const;
+
 /**
  * SchedulerFlag is one of ipvsadm -b's three scheduler-specific flags. sh and mh call flag-1
  * "fallback" and flag-2 "port" (IP_VS_SVC_F_SCHED_SH_FALLBACK / _PORT in ip_vs.h).
  */
-export type SchedulerFlag = 'flag-1' | 'flag-2' | 'flag-3';
+export type SchedulerFlag = (typeof SCHEDULER_FLAGS)[number];
 
 /** VirtualService is one service with all its settings (ipvsadm -A / -E). */
 export type VirtualService = VirtualServiceId & {

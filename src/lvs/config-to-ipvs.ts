@@ -9,6 +9,7 @@ import type { AddressFamily, RealServer as ConfigRealServer, SchedulerFlag as Co
 import {
   type AddressFamily as IpvsFamily,
   type RealServer,
+  SCHEDULER_FLAGS,
   type SchedulerFlag,
   type VirtualService,
   type VirtualServiceId,
@@ -30,8 +31,6 @@ const FLAG_BITS: Readonly<Record<ConfigSchedulerFlag, SchedulerFlag>> = {
   'flag-3': 'flag-3',
 };
 
-/** FLAG_ORDER is the order a listing spells flags in, so equal sets compare equal as arrays. */
-const FLAG_ORDER: readonly SchedulerFlag[] = ['flag-1', 'flag-2', 'flag-3'];
 
 /** ipvsFamily is the model's family number for a config family. */
 function ipvsFamily(family: AddressFamily): IpvsFamily {
@@ -52,7 +51,7 @@ export function ipvsService(vs: VirtualServer): VirtualService {
   const settings = {
     scheduler: vs.scheduler,
     onePacket: vs.onePacketScheduling,
-    schedulerFlags: FLAG_ORDER.filter((flag) => flags.has(flag)),
+    schedulerFlags: SCHEDULER_FLAGS.filter((flag) => flags.has(flag)),
     ...(vs.persistence === null ? {} : { persistence: { timeoutSeconds: vs.persistence.timeoutSeconds, netmaskPrefixLength: vs.persistence.netmask } }),
     ...(vs.persistenceEngine === null ? {} : { persistenceEngine: vs.persistenceEngine }),
   };

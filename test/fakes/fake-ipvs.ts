@@ -26,13 +26,13 @@ import {
   type RealServer,
   type RealServerEntry,
   type RealServerId,
-  type SchedulerFlag,
   type SyncDaemon,
   type SyncState,
   type Timeouts,
   type VirtualService,
   type VirtualServiceEntry,
   type VirtualServiceId,
+  SCHEDULER_FLAGS,
   ZERO_STATS,
   realServerKey,
   serviceKey,
@@ -265,14 +265,12 @@ function entries(stored: StoredService | undefined): RealServerEntry[] {
   }));
 }
 
-const FLAG_ORDER: readonly SchedulerFlag[] = ['flag-1', 'flag-2', 'flag-3'];
-
 /** normalService keeps exactly what the kernel keeps, spelled as a listing spells it. */
 function normalService(service: VirtualService): VirtualService {
   const settings = {
     scheduler: service.scheduler,
     onePacket: service.onePacket,
-    schedulerFlags: FLAG_ORDER.filter((flag) => service.schedulerFlags.includes(flag)),
+    schedulerFlags: SCHEDULER_FLAGS.filter((flag) => service.schedulerFlags.includes(flag)),
     ...(service.persistence === undefined ? {} : { persistence: { ...service.persistence } }),
     ...(service.persistenceEngine === undefined ? {} : { persistenceEngine: service.persistenceEngine }),
   };
