@@ -91,7 +91,11 @@ for (let run = 0; run < runs; run++) {
   const [saveMs] = timed(() => sh('ipvsadm-save -n > /dev/null'));
   const rs = serverAt(services >> 1, 3);
   const [editMs] = timed(() => sh(`ipvsadm -e -t ${target.address}:80 -r ${rs.address}:${rs.port} -m -w 7`));
-  results.push({ buildMs, applyMs, refused, sameAsIpvsadm, rulesMs, rulesWarmMs, rulesServices: rules.services.length, rulesServers, rulesMatch, listMs, servicesMs, destDumpsMs, parts, listedServices: table.services.length, listedServers, weightMs, weightRequests, restoreMs, saveMs, editMs });
+  // What a process start costs here, for reading the figures: ipvsadm's include a fork and exec
+  // (through /bin/sh, as sh() runs them), tandem's exclude the start of node itself.
+  const [ipvsadmStartMs] = timed(() => sh('ipvsadm --version > /dev/null'));
+  const [nodeStartMs] = timed(() => spawnSync(process.execPath, ['-e', '']));
+  results.push({ buildMs, applyMs, refused, sameAsIpvsadm, rulesMs, rulesWarmMs, rulesServices: rules.services.length, rulesServers, rulesMatch, listMs, servicesMs, destDumpsMs, parts, listedServices: table.services.length, listedServers, weightMs, weightRequests, restoreMs, saveMs, editMs, ipvsadmStartMs, nodeStartMs });
 }
 await ipvs.flush();
 transport.close();

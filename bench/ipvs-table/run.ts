@@ -27,6 +27,10 @@ interface RunFigures {
   readonly restoreMs: number;
   readonly saveMs: number;
   readonly editMs: number;
+  /** ipvsadmStartMs: `ipvsadm --version` through /bin/sh, the start cost inside every ipvsadm figure. */
+  readonly ipvsadmStartMs: number;
+  /** nodeStartMs: an empty `node -e ''`, the start cost tandem's figures leave out. */
+  readonly nodeStartMs: number;
 }
 
 function median(values: readonly number[]): number {
@@ -68,7 +72,7 @@ try {
   console.log(`netlink requests for the weight change: ${report.runs.map((r) => r.weightRequests).join(', ')}`);
   console.log(`refused operations: ${report.runs.map((r) => r.refused).join(', ')}; ipvsadm-save after tandem equals the ipvsadm -R rules: ${report.runs.map((r) => r.sameAsIpvsadm).join(', ')}`);
   console.log(`listed: ${report.runs.map((r) => `${r.listedServices}/${r.listedServers}`).join(', ')} services/real servers (list()); ${report.runs.map((r) => `${r.rulesServices}/${r.rulesServers}`).join(', ')} (listRules()); same addresses and weights: ${report.runs.map((r) => r.rulesMatch).join(', ')}`);
-  console.log(`(ipvsadm figures include its fork+exec, about 45 ms in the guest; tandem's exclude node's start-up, about 1 s)`);
+  console.log(`(ipvsadm figures include its start through /bin/sh, ${of((r) => r.ipvsadmStartMs).toFixed(0)} ms measured here; tandem's exclude node's start-up, ${of((r) => r.nodeStartMs).toFixed(0)} ms for an empty node -e)`);
 } finally {
   await guest.stop();
 }
