@@ -15,7 +15,7 @@
  * because the fake runs the real request encoder over it first.
  */
 import { constants } from 'node:os';
-import { canonicalAddress } from '../../src/ipvs/inet-address.js';
+import { addressFamily, canonicalAddress } from '../../src/ipvs/inet-address.js';
 import { IpvsError, type IpvsErrorContext } from '../../src/ipvs/ipvs-error.js';
 import type { IpvsOperation, IpvsPort, OperationOutcome, SyncDaemonPort } from '../../src/ipvs/ipvs-port.js';
 import {
@@ -230,7 +230,7 @@ export class FakeIpvs implements IpvsPort, SyncDaemonPort {
         if (stored === undefined) return ESRCH;
         const server = operation.realServer;
         // ip_vs_genl_set_cmd: the sync protocol cannot carry mixed families, and only tunnels can forward across them.
-        if (familyOf(server.address) !== stored.service.family && (this.daemons.size > 0 || server.forward !== 'tunnel')) return EINVAL;
+        if (addressFamily(server.address) !== stored.service.family && (this.daemons.size > 0 || server.forward !== 'tunnel')) return EINVAL;
         if (server.lowerThreshold > server.upperThreshold) return ERANGE;
         const serverKey = realServerKey(server);
         const exists = stored.realServers.has(serverKey);
@@ -244,14 +244,10 @@ export class FakeIpvs implements IpvsPort, SyncDaemonPort {
 
   private hasMixedFamilies(): boolean {
     for (const { service, realServers } of this.services.values()) {
-      for (const server of realServers.values()) if (familyOf(server.address) !== service.family) return true;
+      for (const server of realServers.values()) if (addressFamily(server.address) !== service.family) return true;
     }
     return false;
   }
-}
-
-function familyOf(address: string): 4 | 6 {
-  return address.includes(':') ? 6 : 4;
 }
 
 function entries(stored: StoredService | undefined): RealServerEntry[] {
