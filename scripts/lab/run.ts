@@ -9,8 +9,7 @@
  * Everything it made is removed on exit, on Ctrl-C and on a failed step. Exit code 0 = all steps held.
  */
 import { execFileSync } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
-import { parseDocument } from 'yaml';
+import { VIP6, addIpv6Addresses, holdsAddress, macOf } from '../../test/netns/failover-helpers.js';
 import { DIRECTORS, killAndWait, Lab, VIP, waitFor, type DirectorName } from '../../test/netns/lab/lab.js';
 
 /** ADVERT_INTERVAL_MS: master_down = 3 × 100 + skew ≈ 360 ms for beta (RFC 5798 §6.1). */
@@ -21,10 +20,6 @@ const PREEMPT_DELAY_MS = 2000;
 const PROBE_INTERVAL_MS = 10;
 /** STEP_BOUND_MS bounds each wait: daemons run from source on a shared two-core machine. */
 const STEP_BOUND_MS = 30_000;
-/** VIP6 floats with VIP; the directors and the client get addresses in its /64. */
-const VIP6 = '2001:db8::100';
-const ADDRESSES6: Record<DirectorName | 'client', string> = { alpha: '2001:db8::11', beta: '2001:db8::12', client: '2001:db8::50' };
-
 interface Answer {
   readonly atMs: number;
   readonly from: string;
@@ -34,17 +29,9 @@ const startedMs = performance.now();
 const nowMs = (): number => performance.timeOrigin + performance.now();
 const say = (text: string): void => { process.stdout.write(`[${((performance.now() - startedMs) / 1000).toFixed(1).padStart(5)} s] ${text}\n`); };
 
-/** addIpv6 gives every host an IPv6 address (nodad: usable at once) and the config an IPv6 VIP. */
-async function addIpv6(lab: Lab): Promise<void> {
-  for (const [host, address] of Object.entries(ADDRESSES6)) lab.namespaces[host as keyof typeof ADDRESSES6].ip('addr', 'add', `${address}/64`, 'dev', 'eth0', 'nodad');
-  const config = parseDocument(await readFile(lab.configFile, 'utf8'));
-  config.addIn(['vips'], config.createNode({ address: `${VIP6}/64`, interface: 'eth0' }));
-  await writeFile(lab.configFile, config.toString());
-}
-
 /** holders names the directors with `address` on eth0 right now. */
 function holders(lab: Lab, address: string): string {
-  const held = DIRECTORS.map((d) => d.name).filter((name) => lab.namespaces[name].ip('-o', 'addr', 'show', 'dev', 'eth0').includes(` ${address}/`));
+  const held = DIRECTORS.map((d) => d.name).filter((name) => holdsAddress(lab, name, address));
   return held.length === 0 ? 'nobody' : held.join(' and ');
 }
 
@@ -57,7 +44,7 @@ function ipv6AnsweredBy(lab: Lab): string {
   const outcome = execFileSync('ip', ['netns', 'exec', lab.namespaces.client.name, 'node', '-e', script], { encoding: 'utf8', timeout: 10_000 }).trim();
   if (outcome !== 'ECONNREFUSED') throw new Error(`the client could not reach ${VIP6}: ${outcome}`);
   const mac = /lladdr (\S+)/.exec(lab.namespaces.client.ip('-6', 'neigh', 'show', VIP6))?.[1];
-  return DIRECTORS.map((d) => d.name).find((name) => lab.namespaces[name].ip('-o', 'link', 'show', 'eth0').includes(`link/ether ${mac ?? '?'}`)) ?? `unknown MAC ${mac ?? '?'}`;
+  return DIRECTORS.map((d) => d.name).find((name) => macOf(lab, name) === mac) ?? `unknown MAC ${mac ?? '?'}`;
 }
 
 /** demo runs the story on a built lab; it throws at the first step that does not hold. */
@@ -75,7 +62,7 @@ async function demo(lab: Lab): Promise<void> {
   };
 
   say(`lab up: alpha (priority 200) ${DIRECTORS[0].address}, beta (priority 100) ${DIRECTORS[1].address}, client 192.0.2.50; VIPs ${VIP} and ${VIP6}`);
-  await addIpv6(lab);
+  await addIpv6Addresses(lab);
   say(`config: ${lab.configFile}`);
   lab.startDaemon('alpha');
   lab.startDaemon('beta');

@@ -7,6 +7,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll } from 'vitest';
+import { parseDocument } from 'yaml';
 import { DIRECTORS, killAndWait, Lab, type DirectorName, type LabOptions } from './lab/lab.js';
 
 /** VIP6 is the lab's IPv6 VIP (RFC 3849 documentation prefix). */
@@ -49,16 +50,24 @@ export function holdsAddress(lab: Lab, name: DirectorName, address: string): boo
 }
 
 /**
- * addIpv6 gives every host an IPv6 address (nodad, so they are usable at once), adds VIP6 to the
- * config (call it before starting the daemons), and starts an IPv6 responder on each director.
- * It returns the responders, for stopResponders.
+ * addIpv6Addresses gives every host an IPv6 address in VIP6's /64 (nodad, so they are usable at
+ * once) and adds VIP6 to the config's vips (call it before starting the daemons).
  */
-export async function addIpv6(lab: Lab): Promise<ChildProcess[]> {
+export async function addIpv6Addresses(lab: Lab): Promise<void> {
   for (const [where, address] of Object.entries(ADDRESS6) as [DirectorName | 'client', string][]) {
     lab.namespaces[where].ip('addr', 'add', `${address}/64`, 'dev', 'eth0', 'nodad');
   }
-  const config = await readFile(lab.configFile, 'utf8');
-  await writeFile(lab.configFile, `${config.trimEnd()}\n  - { address: ${VIP6}/64, interface: eth0 }\n`);
+  const config = parseDocument(await readFile(lab.configFile, 'utf8'));
+  config.addIn(['vips'], config.createNode({ address: `${VIP6}/64`, interface: 'eth0' }));
+  await writeFile(lab.configFile, config.toString());
+}
+
+/**
+ * addIpv6 does addIpv6Addresses and starts an IPv6 responder on each director. It returns the
+ * responders, for stopResponders.
+ */
+export async function addIpv6(lab: Lab): Promise<ChildProcess[]> {
+  await addIpv6Addresses(lab);
   const responders: ChildProcess[] = [];
   for (const director of DIRECTORS) {
     const child = spawn('ip', ['netns', 'exec', lab.namespaces[director.name].name, 'node', '-e', responder6(director.name)], { stdio: ['ignore', 'pipe', 'inherit'] });
