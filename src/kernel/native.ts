@@ -71,6 +71,14 @@ export interface NativePacketSocket {
   close(): void;
 }
 
+/** ThreadScheduler is a thread's scheduling policy and static priority (sched(7)). */
+export interface ThreadScheduler {
+  /** Policy number from <linux/sched.h> (SCHED_OTHER 0, SCHED_FIFO 1, SCHED_RR 2), SCHED_RESET_ON_FORK or-ed in when set. */
+  policy: number;
+  /** Static priority: 1..99 for SCHED_FIFO/SCHED_RR, 0 otherwise. */
+  priority: number;
+}
+
 /** Every function the addon exports. */
 export interface NativeBinding {
   /** Interface name to kernel index (if_nametoindex). Throws ENODEV for an unknown name. */
@@ -89,6 +97,14 @@ export interface NativeBinding {
    * (0: every interface).
    */
   PacketSocket: new (protocol: number, ifindex: number) => NativePacketSocket;
+  /**
+   * setCurrentThreadScheduler calls sched_setscheduler(0, policy, priority) for the CALLING
+   * thread only (on Linux pid 0 names the calling thread). Throws EPERM without CAP_SYS_NICE
+   * or a large enough RLIMIT_RTPRIO, EINVAL for a priority outside the policy's range.
+   */
+  setCurrentThreadScheduler(policy: number, priority: number): void;
+  /** getCurrentThreadScheduler reports the calling thread's policy and priority (sched_getscheduler, sched_getparam). */
+  getCurrentThreadScheduler(): ThreadScheduler;
   /**
    * sendUnixDatagram sends one datagram to the AF_UNIX SOCK_DGRAM socket at `path`; a leading
    * '@' means the abstract namespace. Non-blocking: a full receiver fails with EAGAIN.
