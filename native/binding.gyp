@@ -11,6 +11,7 @@
         "src/netlink-socket.cc",
         "src/netns.cc",
         "src/packet-socket.cc",
+        "src/tcp-prober.cc",
         "src/thread-scheduling.cc",
         "src/unix-datagram.cc"
       ],

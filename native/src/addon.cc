@@ -6,6 +6,7 @@
 #include "netlink-socket.h"
 #include "netns.h"
 #include "packet-socket.h"
+#include "tcp-prober.h"
 #include "thread-scheduling.h"
 #include "unix-datagram.h"
 
@@ -16,6 +17,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("ifIndexToName", Napi::Function::New(env, IfIndexToName, "ifIndexToName"));
   exports.Set("NetlinkSocket", NetlinkSocket::Define(env));
   exports.Set("PacketSocket", PacketSocket::Define(env));
+  exports.Set("TcpProber", TcpProber::Define(env));
   exports.Set("setCurrentThreadScheduler", Napi::Function::New(env, SetCurrentThreadScheduler, "setCurrentThreadScheduler"));
   exports.Set("getCurrentThreadScheduler", Napi::Function::New(env, GetCurrentThreadScheduler, "getCurrentThreadScheduler"));
   exports.Set("sendUnixDatagram", Napi::Function::New(env, SendUnixDatagram, "sendUnixDatagram"));

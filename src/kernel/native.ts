@@ -79,6 +79,32 @@ export interface ThreadScheduler {
   priority: number;
 }
 
+/**
+ * NativeTcpProber runs TCP connects with non-blocking sockets registered in one epoll instance
+ * that the main loop watches. Results arrive in batches through the constructor's callback.
+ */
+export interface NativeTcpProber {
+  /**
+   * connect opens a socket, binds it to `sourceAddress` when one is given, and connects it to
+   * `address` (numeric IPv4 or IPv6) port `port`. Returns an id > 0 while the handshake is in
+   * flight (reported later through onSettled), or what connect(2) ended with at once: 0
+   * (connected, already reset) or a negative errno. Throws ErrnoException for a failed socket,
+   * bind or epoll_ctl, and EINVAL (syscall "inet_pton") for an address that is not numeric.
+   */
+  connect(address: string, port: number, sourceAddress: string | null): number;
+  /** cancel drops a connect in flight; no report follows. False when `id` is not in flight. */
+  cancel(id: number): boolean;
+  /** close drops every connect in flight and closes the epoll fd; safe to call twice. */
+  close(): void;
+}
+
+/**
+ * TcpProberSettled receives `count` finished connects: pairs (id, errno) in the first
+ * 2 × count entries of the results array, errno 0 for a completed handshake. Every socket is
+ * already closed, an established one with a RST (SO_LINGER 0).
+ */
+export type TcpProberSettled = (count: number) => void;
+
 /** Every function the addon exports. */
 export interface NativeBinding {
   /** Interface name to kernel index (if_nametoindex). Throws ENODEV for an unknown name. */
@@ -97,6 +123,11 @@ export interface NativeBinding {
    * (0: every interface).
    */
   PacketSocket: new (protocol: number, ifindex: number) => NativePacketSocket;
+  /**
+   * TcpProber makes a connect prober. `results` (an even length, ≥ 2) is overwritten with
+   * (id, errno) pairs just before each onSettled call; up to 1,024 pairs per call.
+   */
+  TcpProber: new (results: Int32Array, onSettled: TcpProberSettled) => NativeTcpProber;
   /**
    * setCurrentThreadScheduler calls sched_setscheduler(0, policy, priority) for the CALLING
    * thread only (on Linux pid 0 names the calling thread). Throws EPERM without CAP_SYS_NICE
