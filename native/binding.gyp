@@ -9,6 +9,7 @@
         "src/interfaces.cc",
         "src/netlink-exchange.cc",
         "src/netlink-socket.cc",
+        "src/netlink-uring.cc",
         "src/netns.cc",
         "src/packet-socket.cc",
         "src/tcp-prober.cc",

@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "errno-error.h"
+#include "netlink-uring.h"
 
 namespace tandem {
 
@@ -95,21 +96,22 @@ class ExchangeWorker : public Napi::AsyncWorker {
   Napi::Promise Promise() const { return deferred_.Promise(); }
 
   void Execute() override {
+    if (mode_ == ExchangeMode::InRing) {
+      ExecuteInRing();
+      return;
+    }
     size_t start = 0;
     for (size_t end : chunkEnds_) {
       if (mode_ == ExchangeMode::InTurn) {
-        if (!ReadLastSeq(data_ + start, end - start, &untilSeq_)) {
-          Fail(EINVAL, "sendmsg");
-          return;
-        }
-        done_ = false;
+        if (!TakeTurn(start, end)) return;
+        start = end;
+        continue;
       }
       if (!SendChunk(start, end)) return;
       start = end;
       // The kernel queued every reply to this chunk before sendmsg returned; reading them now
       // keeps the receive queue short so a large batch cannot overflow it.
       if (!ReceiveAvailable()) return;
-      if (mode_ == ExchangeMode::InTurn && (!AwaitTerminal() || malformed_)) return;
     }
     if (mode_ == ExchangeMode::Together) AwaitTerminal();
   }
@@ -125,6 +127,13 @@ class ExchangeWorker : public Napi::AsyncWorker {
       deferred_.Resolve(TakeBytes(env));
       return;
     }
+    if (mode_ == ExchangeMode::InRing) {
+      Napi::Object result = Napi::Object::New(env);
+      result.Set("bytes", TakeBytes(env));
+      result.Set("ringDumps", Napi::Number::New(env, static_cast<double>(ringDumps_)));
+      deferred_.Resolve(result);
+      return;
+    }
     Napi::Array result = Napi::Array::New(env, datagramEnds_.size());
     size_t start = 0;
     for (size_t i = 0; i < datagramEnds_.size(); i++) {
@@ -135,6 +144,153 @@ class ExchangeWorker : public Napi::AsyncWorker {
   }
 
  private:
+  // TakeTurn sends one chunk once the previous one is over and reads until the terminal
+  // message of the chunk's last sequence number. False means it failed or the bytes did not frame.
+  bool TakeTurn(size_t start, size_t end) {
+    if (!ReadLastSeq(data_ + start, end - start, &untilSeq_)) {
+      Fail(EINVAL, "sendmsg");
+      return false;
+    }
+    done_ = false;
+    if (!SendChunk(start, end) || !ReceiveAvailable()) return false;
+    return AwaitTerminal() && !malformed_;
+  }
+
+  // ExecuteInRing runs the chunks (one dump request each) through the socket's DumpRing, a
+  // window at a time. A dump whose replies came back in the chain's shape (see InShape) is
+  // kept; from the first one that did not, the rest of the window is read off the socket
+  // (Drain) and redone in turn, so the result is what exchangeInTurn would have read.
+  void ExecuteInRing() {
+    DumpRing* ring = nullptr;
+    int err = socket_->Ring(&ring);
+    if (err != 0) {
+      Fail(err, "io_uring_setup");
+      return;
+    }
+    std::vector<size_t> starts(chunkEnds_.size());
+    std::vector<uint32_t> seqs(chunkEnds_.size());
+    for (size_t i = 0; i < chunkEnds_.size(); i++) {
+      starts[i] = i == 0 ? 0 : chunkEnds_[i - 1];
+      if (!ReadLastSeq(data_ + starts[i], chunkEnds_[i] - starts[i], &seqs[i])) {
+        Fail(EINVAL, "sendmsg");
+        return;
+      }
+    }
+    for (size_t first = 0; first < chunkEnds_.size(); first += DumpRing::kWindowDumps) {
+      size_t count = std::min(DumpRing::kWindowDumps, chunkEnds_.size() - first);
+      err = ring->Run(fd_, data_, &starts[first], &chunkEnds_[first], count, timeoutMs_);
+      if (err != 0) {
+        Fail(err, "io_uring_enter");
+        return;
+      }
+      size_t k = 0;
+      for (; k < count && InShape(*ring, k, seqs[first + k], chunkEnds_[first + k] - starts[first + k]); k++) {
+        Keep(ring->data(k), static_cast<size_t>(ring->chain(k).data));
+        if (ring->chain(k).tail > 0) Keep(ring->tail(k), static_cast<size_t>(ring->chain(k).tail));
+        ringDumps_++;
+      }
+      if (k == count) continue;
+      if (!Drain(*ring, k, count, &seqs[first])) return;
+      for (size_t i = first + k; i < first + count; i++) {
+        if (!TakeTurn(starts[i], chunkEnds_[i])) return;
+      }
+    }
+  }
+
+  // InShape says whether chain k read its dump whole: the request sent, then one page of
+  // `seq`'s messages, then either nothing (-EAGAIN) after a terminal message or a second
+  // part that ends with it. Anything else (a page beyond the buffers, a refusal to send,
+  // another sequence number left over from an earlier exchange) is redone.
+  static bool InShape(const DumpRing& ring, size_t k, uint32_t seq, size_t requestBytes) {
+    const DumpRing::Chain& chain = ring.chain(k);
+    if (chain.sent != static_cast<int32_t>(requestBytes)) return false;
+    if (chain.data < static_cast<int32_t>(NLMSG_HDRLEN) || chain.data > static_cast<int32_t>(DumpRing::kDataBytes)) {
+      return false;
+    }
+    bool ended = false;
+    if (!OnlySeq(ring.data(k), static_cast<size_t>(chain.data), seq, &ended)) return false;
+    if (ended) return chain.tail == -EAGAIN;
+    if (chain.tail < static_cast<int32_t>(NLMSG_HDRLEN) || chain.tail > static_cast<int32_t>(DumpRing::kTailBytes)) {
+      return false;
+    }
+    return OnlySeq(ring.tail(k), static_cast<size_t>(chain.tail), seq, &ended) && ended;
+  }
+
+  // OnlySeq says whether bytes[0, length) frame as messages of `seq` alone, a terminal one
+  // (NLMSG_DONE or NLMSG_ERROR) only last; `ended` says whether that last one is terminal.
+  static bool OnlySeq(const uint8_t* bytes, size_t length, uint32_t seq, bool* ended) {
+    *ended = false;
+    for (size_t at = 0; at < length;) {
+      struct nlmsghdr header;
+      if (*ended || length - at < sizeof header) return false;
+      std::memcpy(&header, bytes + at, sizeof header);
+      if (header.nlmsg_len < sizeof header || header.nlmsg_len > length - at || header.nlmsg_seq != seq) return false;
+      *ended = header.nlmsg_type == NLMSG_DONE || header.nlmsg_type == NLMSG_ERROR;
+      at += Align4(header.nlmsg_len);
+    }
+    return true;
+  }
+
+  // Keep appends one datagram read by the ring to the result, as ReceiveAvailable would.
+  void Keep(const uint8_t* bytes, size_t length) {
+    uint8_t* at = Room();
+    std::memcpy(at, bytes, length);
+    std::memset(at + length, 0, Align4(length) - length);
+    length_ += Align4(length);
+  }
+
+  // Drain reads and drops what the chains from k on left behind, until each dump among them
+  // that the kernel took has ended (NLMSG_DONE or NLMSG_ERROR for its sequence number): only
+  // then is no dump of theirs still running, so each can be redone in turn.
+  bool Drain(const DumpRing& ring, size_t k, size_t count, const uint32_t* seqs) {
+    std::vector<bool> open(count, false);
+    size_t pending = 0;
+    for (size_t i = k; i < count; i++) {
+      open[i] = ring.chain(i).sent > 0;
+      if (open[i]) pending++;
+    }
+    auto scan = [&](const uint8_t* bytes, int32_t result, size_t room) {
+      if (result <= 0) return;
+      size_t length = std::min(static_cast<size_t>(result), room);
+      for (size_t at = 0; at + sizeof(struct nlmsghdr) <= length;) {
+        struct nlmsghdr header;
+        std::memcpy(&header, bytes + at, sizeof header);
+        if (header.nlmsg_len < sizeof header || header.nlmsg_len > length - at) return;
+        if (header.nlmsg_type == NLMSG_DONE || header.nlmsg_type == NLMSG_ERROR) {
+          for (size_t i = k; i < count; i++) {
+            if (open[i] && seqs[i] == header.nlmsg_seq) {
+              open[i] = false;
+              pending--;
+            }
+          }
+        }
+        at += Align4(header.nlmsg_len);
+      }
+    };
+    for (size_t i = k; i < count; i++) {
+      scan(ring.data(i), ring.chain(i).data, DumpRing::kDataBytes);
+      scan(ring.tail(i), ring.chain(i).tail, DumpRing::kTailBytes);
+    }
+    while (pending > 0) {
+      struct pollfd pfd = {fd_, POLLIN, 0};
+      int ready = poll(&pfd, 1, timeoutMs_);
+      if (ready < 0 && errno == EINTR) continue;
+      if (ready <= 0) {
+        Fail(ready == 0 ? ETIMEDOUT : errno, "poll");
+        return false;
+      }
+      // Room() is only borrowed: length_ does not move, so what is read here is dropped.
+      ssize_t n = recv(fd_, Room(), kReceiveBufferBytes, MSG_DONTWAIT | MSG_TRUNC);
+      if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+      if (n < 0) {
+        Fail(errno, "recvmsg");
+        return false;
+      }
+      scan(Room(), static_cast<int32_t>(std::min(static_cast<size_t>(n), kReceiveBufferBytes)), kReceiveBufferBytes);
+    }
+    return true;
+  }
+
   // TakeBytes returns bytes [0, length_) as a Buffer: a view of the caller's buffer, or of the
   // larger one the worker moved to, whose ownership passes to JS (its spare room included, so
   // the caller can reuse it next time).
@@ -279,6 +435,8 @@ class ExchangeWorker : public Napi::AsyncWorker {
   std::vector<uint8_t> grown_;
   size_t length_ = 0;
   std::vector<size_t> datagramEnds_;
+  // ringDumps_ counts the dumps (InRing) kept as the ring read them, without a redo.
+  size_t ringDumps_ = 0;
 };
 
 }  // namespace

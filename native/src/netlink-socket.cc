@@ -28,6 +28,7 @@
 
 #include "errno-error.h"
 #include "netlink-exchange.h"
+#include "netlink-uring.h"
 
 namespace tandem {
 
@@ -48,6 +49,7 @@ Napi::Function NetlinkSocket::Define(Napi::Env env) {
                          InstanceMethod<&NetlinkSocket::PortId>("portId"),
                          InstanceMethod<&NetlinkSocket::Exchange>("exchange"),
                          InstanceMethod<&NetlinkSocket::ExchangeInTurn>("exchangeInTurn"),
+                         InstanceMethod<&NetlinkSocket::ExchangeInRing>("exchangeInRing"),
                          InstanceMethod<&NetlinkSocket::Listen>("listen"),
                          InstanceMethod<&NetlinkSocket::Close>("close"),
                      });
@@ -125,6 +127,24 @@ Napi::Value NetlinkSocket::ExchangeInTurn(const Napi::CallbackInfo& info) {
     throw Napi::TypeError::New(env, "exchangeInTurn(data: Buffer, chunkEnds: number[], timeoutMs: number, into: Buffer)");
   }
   return Start(info, ExchangeMode::InTurn, 0, info[2].As<Napi::Number>().Int32Value(), info[3]);
+}
+
+Napi::Value NetlinkSocket::ExchangeInRing(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 4 || !info[0].IsBuffer() || !info[1].IsArray() || !info[2].IsNumber() || !info[3].IsBuffer()) {
+    throw Napi::TypeError::New(env, "exchangeInRing(data: Buffer, chunkEnds: number[], timeoutMs: number, into: Buffer)");
+  }
+  return Start(info, ExchangeMode::InRing, 0, info[2].As<Napi::Number>().Int32Value(), info[3]);
+}
+
+int NetlinkSocket::Ring(DumpRing** ring) {
+  if (!ring_ || ring_->Broken()) {
+    ring_.reset();
+    int err = DumpRing::Open(&ring_);
+    if (err != 0) return err;
+  }
+  *ring = ring_.get();
+  return 0;
 }
 
 Napi::Value NetlinkSocket::Start(const Napi::CallbackInfo& info, ExchangeMode mode, uint32_t untilSeq, int timeoutMs,

@@ -13,11 +13,16 @@ namespace tandem {
 //   portId(): number
 //   exchange(data: Buffer, chunkEnds: number[], untilSeq: number, timeoutMs: number): Promise<Buffer[]>
 //   exchangeInTurn(data: Buffer, chunkEnds: number[], timeoutMs: number, into: Buffer): Promise<Buffer>
+//   exchangeInRing(data: Buffer, chunkEnds: number[], timeoutMs: number, into: Buffer):
+//     Promise<{ bytes: Buffer, ringDumps: number }>
 //   listen(callback: (error, datagrams: Buffer[]) => void): void
 //   close(): void
-// ExchangeMode says whether an exchange sends all its chunks at once or each after the
-// previous one's terminal reply (see ExchangeWorker in netlink-exchange.cc).
-enum class ExchangeMode { Together, InTurn };
+// ExchangeMode says whether an exchange sends all its chunks at once, each after the
+// previous one's terminal reply, or each as a dump chained in an io_uring (see ExchangeWorker
+// in netlink-exchange.cc).
+enum class ExchangeMode { Together, InTurn, InRing };
+
+class DumpRing;
 
 class NetlinkSocket : public Napi::ObjectWrap<NetlinkSocket> {
  public:
@@ -29,11 +34,15 @@ class NetlinkSocket : public Napi::ObjectWrap<NetlinkSocket> {
   int fd() const { return fd_; }
   // ExchangeFinished is called on the JS thread when a worker is done with the fd.
   void ExchangeFinished();
+  // Ring returns the socket's io_uring, opening it on first use (or after it was abandoned):
+  // 0, or the errno of DumpRing::Open. Only the worker that holds the socket busy calls it.
+  int Ring(DumpRing** ring);
 
  private:
   Napi::Value PortId(const Napi::CallbackInfo& info);
   Napi::Value Exchange(const Napi::CallbackInfo& info);
   Napi::Value ExchangeInTurn(const Napi::CallbackInfo& info);
+  Napi::Value ExchangeInRing(const Napi::CallbackInfo& info);
   // Start validates the chunks and queues one exchange on the thread pool.
   // `into` is the caller's receive buffer (exchangeInTurn) or undefined.
   Napi::Value Start(const Napi::CallbackInfo& info, ExchangeMode mode, uint32_t untilSeq, int timeoutMs,
@@ -47,6 +56,7 @@ class NetlinkSocket : public Napi::ObjectWrap<NetlinkSocket> {
   bool busy_ = false;
   bool closeRequested_ = false;
   std::unique_ptr<DatagramPoller> poller_;
+  std::unique_ptr<DumpRing> ring_;
 };
 
 }  // namespace tandem
