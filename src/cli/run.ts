@@ -12,6 +12,7 @@ import { createLogger } from '../daemon/logger.js';
 import { systemMonotonicClock } from '../election-runtime/monotonic-clock.js';
 import { RtnetlinkAddresses } from '../kernel/addresses.js';
 import { Announcer } from '../kernel/announcer.js';
+import { ProcIpvsSysctls } from '../kernel/ipvs-sysctl.js';
 import { RtnetlinkLinks } from '../kernel/links.js';
 import { Notifier } from '../kernel/notify.js';
 import { PacketSocket } from '../kernel/packet-socket.js';
@@ -78,7 +79,7 @@ export async function runDaemon(options: RunOptions): Promise<number> {
  */
 async function openIpvs(transport: NativeNetlinkTransport): Promise<IpvsAccess> {
   try {
-    return { available: true, kernel: await NetlinkIpvs.open(transport) };
+    return { available: true, kernel: await NetlinkIpvs.open(transport), syncSysctls: new ProcIpvsSysctls() };
   } catch (error) {
     if (error instanceof GenericFamilyMissingError) return { available: false, error };
     throw error;

@@ -15,6 +15,7 @@ import {
   listenAddress,
   multicastAddress,
   port,
+  report,
   whenValid,
 } from './schema-primitives.js';
 import { virtualServerSchema } from './schema-virtual-server.js';
@@ -68,6 +69,40 @@ export const vipSchema = z
   .strictObject({ address: ipPrefix, interface: interfaceName })
   .transform(({ address, interface: name }) => ({ ...address, interface: name }));
 
+/** INT32_MAX bounds sync_threshold's two values: the kernel stores them as an int vector. */
+const INT32_MAX = 2_147_483_647;
+
+/**
+ * syncSysctlsSchema is when a master daemon sends a connection: net.ipv4.vs.sync_threshold
+ * ("threshold period") and net.ipv4.vs.sync_refresh_period (Documentation/networking/ipvs-sysctl.rst).
+ * The kernel's defaults ("3 50", 0) send an established connection on its 3rd inbound packet and
+ * again only on every 50th, so a backup that missed it (cut off, restarting) may never learn it.
+ * tandem's defaults ("3 0", 1 s) send it on its 3rd packet and then again on its first packet
+ * once a second has passed: a returning backup catches up after a second of traffic, and a busy
+ * connection is sent at most once a second instead of once per 50 packets. The lab measured it
+ * (bench/connection-survival/RESULTS.md).
+ */
+const syncSysctlsSchema = z
+  .strictObject({
+    syncThresholdPackets: intIn(0, INT32_MAX, 'sync_threshold, first value').default(3),
+    /** 0: no packet-count resend; the refresh period decides. */
+    syncPeriodPackets: intIn(0, INT32_MAX, 'sync_threshold, second value; 0 = off').default(0),
+    /** The kernel stores it in jiffies (an int), so seconds stay below INT_MAX / HZ for HZ ≤ 1000. */
+    syncRefreshPeriodSeconds: intIn(0, 2_147_483, 'sync_refresh_period, 0 = off').default(1),
+  })
+  .superRefine((sysctls, ctx) => {
+    // proc_do_sync_threshold (ip_vs_ctl.c) refuses a threshold at or above a non-zero period with EINVAL.
+    if (sysctls.syncPeriodPackets !== 0 && sysctls.syncThresholdPackets >= sysctls.syncPeriodPackets) {
+      report(
+        ctx,
+        'threshold-order',
+        `syncThresholdPackets ${sysctls.syncThresholdPackets} is not below syncPeriodPackets ${sysctls.syncPeriodPackets}`,
+        'Set syncThresholdPackets below syncPeriodPackets (the kernel refuses sync_threshold otherwise), or syncPeriodPackets: 0 to resend by time only.',
+        ['syncThresholdPackets'],
+      );
+    }
+  }, whenValid);
+
 /** syncDaemonSchema is ipvsadm --start-daemon; its defaults are the kernel's (linux/ip_vs.h). */
 const syncDaemonSchema = z.strictObject({
   /** both: master and backup daemons on each node; follow-role: master only while master. */
@@ -79,6 +114,8 @@ const syncDaemonSchema = z.strictObject({
   group: multicastAddress.default('224.0.0.81'),
   port: port.default(8848),
   ttl: intIn(1, 255, 'IP TTL').default(1),
+  /** Written in this director's network namespace while the section exists; null leaves the kernel's values. */
+  sysctls: syncSysctlsSchema.nullable().prefault({}),
 });
 
 /** A timeout of 0 leaves the kernel's value alone, as in `ipvsadm --set 0 0 0`. */

@@ -15,6 +15,7 @@ import type { ElectionStateName } from '../election/types.js';
 import type { MonotonicClock } from '../election-runtime/monotonic-clock.js';
 import type { Checker } from '../health/checker.js';
 import type { IpvsPort, SyncDaemonPort } from '../ipvs/ipvs-port.js';
+import type { IpvsSysctlPort } from '../kernel/ipvs-sysctl.js';
 import { DEFAULT_TICK_INTERVAL_MS, IpvsOwner } from '../lvs/ipvs-owner.js';
 import { DEFAULT_SYNC_TICK_INTERVAL_MS, SyncDaemonOwner } from '../lvs/sync-daemon-owner.js';
 import type { DaemonComponent } from './daemon-component.js';
@@ -23,9 +24,12 @@ import { IpvsComponent } from './ipvs-component.js';
 import { componentLogger } from './logger.js';
 import { SyncDaemonComponent } from './sync-daemon-component.js';
 
-/** IpvsAccess is the kernel's IPVS as `tandem run` found it: usable, or missing with the reason. */
+/**
+ * IpvsAccess is the kernel's IPVS as `tandem run` found it: usable (with the namespace's
+ * net.ipv4.vs sync sysctls, which exist only with ip_vs), or missing with the reason.
+ */
 export type IpvsAccess =
-  | { readonly available: true; readonly kernel: IpvsPort & SyncDaemonPort }
+  | { readonly available: true; readonly kernel: IpvsPort & SyncDaemonPort; readonly syncSysctls: IpvsSysctlPort }
   | { readonly available: false; readonly error: Error };
 
 /** LvsPorts are what the LVS components run on. */
@@ -56,7 +60,7 @@ export function lvsComponents(config: Config, role: ElectionStateName, ports: Lv
     componentLogger(ports.log, 'ipvs').warn({ event: 'ipvs.unavailable', err: ports.ipvs.error }, 'no IPVS in this kernel; running without the IPVS table, health checks and sync daemons (the config has none)');
     return [];
   }
-  const { kernel } = ports.ipvs;
+  const { kernel, syncSysctls } = ports.ipvs;
   const ipvsOwner = new IpvsOwner(
     { virtualServers: config.virtualServers, ipvs: config.ipvs },
     { ipvs: kernel, clock: ports.clock, log: componentLogger(ports.log, 'ipvs') },
@@ -65,7 +69,7 @@ export function lvsComponents(config: Config, role: ElectionStateName, ports: Lv
   const syncOwner = new SyncDaemonOwner(
     config.syncDaemon,
     role,
-    { syncDaemons: kernel, clock: ports.clock, log: componentLogger(ports.log, 'sync-daemon') },
+    { syncDaemons: kernel, syncSysctls, clock: ports.clock, log: componentLogger(ports.log, 'sync-daemon') },
     { tickIntervalMs: ports.syncTickIntervalMs ?? DEFAULT_SYNC_TICK_INTERVAL_MS },
   );
   return [

@@ -15,20 +15,30 @@
  * Without a syncDaemon section the owner leaves the kernel's daemons alone, except those it
  * started itself under an earlier config, which it stops. stop() leaves the daemons running;
  * shutdown ordering belongs to the daemon's composition root.
+ *
+ * The sync sysctls (sync-daemon-sysctls.ts) are read on every pass and written only where they
+ * differ, after the listing (which loads ip_vs, and with it the sysctls) and before any start.
+ * A sysctl that cannot be written is logged (once per distinct failure) and counted, but the
+ * daemons still converge: sync with the kernel's thresholds is weaker, not off. tandem never
+ * restores the values it wrote, neither on stop (the daemons it leaves running keep using them)
+ * nor when the section goes; docs/config.md says how to put the kernel defaults back.
  */
 import type { Logger } from 'pino';
 import type { SyncDaemonConfig } from '../config/types.js';
 import type { ElectionStateName } from '../election/types.js';
 import type { MonotonicClock } from '../election-runtime/monotonic-clock.js';
+import type { IpvsSysctlPort } from '../kernel/ipvs-sysctl.js';
 import { IpvsError } from '../ipvs/ipvs-error.js';
 import type { SyncDaemonPort } from '../ipvs/ipvs-port.js';
 import type { SyncDaemon, SyncState } from '../ipvs/model.js';
 import { SerialPasses } from './serial-passes.js';
 import { type SyncDaemonStep, desiredDaemons, planSyncDaemons, sameSettings } from './sync-daemon-plan.js';
+import { desiredSyncSysctls } from './sync-daemon-sysctls.js';
 
-/** SyncDaemonOwnerPorts are the kernel's sync daemons, the clock, and a logger bound to component "sync-daemon". */
+/** SyncDaemonOwnerPorts are the kernel's sync daemons and sync sysctls, the clock, and a logger bound to component "sync-daemon". */
 export interface SyncDaemonOwnerPorts {
   readonly syncDaemons: SyncDaemonPort;
+  readonly syncSysctls: IpvsSysctlPort;
   readonly clock: MonotonicClock;
   readonly log: Logger;
 }
@@ -47,12 +57,14 @@ export interface SyncDaemonOwnerStats {
   stops: number;
   /** Steps taken when neither the role nor the config changed: someone else moved the daemons. */
   repairs: number;
+  /** Sysctl values written because they differed from the config. */
+  sysctlWrites: number;
   errors: number;
 }
 
 /** SyncDaemonOwner drives the sync daemons; see the file comment. */
 export class SyncDaemonOwner {
-  readonly stats: SyncDaemonOwnerStats = { starts: 0, stops: 0, repairs: 0, errors: 0 };
+  readonly stats: SyncDaemonOwnerStats = { starts: 0, stops: 0, repairs: 0, sysctlWrites: 0, errors: 0 };
   #config: SyncDaemonConfig | null;
   #role: ElectionStateName;
   readonly #ports: SyncDaemonOwnerPorts;
@@ -61,6 +73,8 @@ export class SyncDaemonOwner {
   readonly #started = new Map<SyncState, SyncDaemon>();
   #inputsChanged = true;
   #lastPassClean = false;
+  /** The last sysctl failure logged, so a lasting one is not logged on every tick. */
+  #sysctlFailure: string | undefined;
 
   constructor(
     config: SyncDaemonConfig | null,
@@ -114,12 +128,39 @@ export class SyncDaemonOwner {
       const steps = planSyncDaemons(desiredDaemons(this.#config, this.#role), owned, (wanted, listed) => this.#isCurrent(wanted, listed));
       const drift = !inputsChanged && this.#lastPassClean;
       this.#lastPassClean = false;
+      const sysctlsSet = await this.#applySysctls(drift);
       for (const step of steps) await this.#carryOut(step, drift);
       if (this.#config === null) this.#started.clear();
-      this.#lastPassClean = true;
+      this.#lastPassClean = sysctlsSet;
     } catch (error) {
       this.stats.errors++;
       this.#ports.log.error({ event: 'sync-daemon.error', err: error }, 'could not converge the sync daemons; re-reading on the next tick');
+    }
+  }
+
+  /** applySysctls writes the sync sysctls that differ from the config; false (logged, not thrown) when it could not. */
+  async #applySysctls(drift: boolean): Promise<boolean> {
+    try {
+      for (const wanted of desiredSyncSysctls(this.#config)) {
+        const previous = await this.#ports.syncSysctls.read(wanted.name);
+        if (previous === wanted.value) continue;
+        await this.#ports.syncSysctls.write(wanted.name, wanted.value);
+        this.stats.sysctlWrites++;
+        if (drift) this.stats.repairs++;
+        const fields = { event: drift ? 'sync-daemon.sysctl-repair' : 'sync-daemon.sysctl', sysctl: `net.ipv4.vs.${wanted.name}`, value: wanted.value, previous };
+        if (drift) this.#ports.log.warn(fields, 'a sync sysctl drifted from the config; set it again');
+        else this.#ports.log.info(fields, 'sync sysctl set');
+      }
+      this.#sysctlFailure = undefined;
+      return true;
+    } catch (error) {
+      this.stats.errors++;
+      const message = error instanceof Error ? error.message : String(error);
+      if (message !== this.#sysctlFailure) {
+        this.#ports.log.error({ event: 'sync-daemon.sysctl-error', err: error }, 'could not set the sync sysctls; the daemons run with the kernel\'s values, retrying on the next tick');
+      }
+      this.#sysctlFailure = message;
+      return false;
     }
   }
 

@@ -12,6 +12,7 @@ import { IpvsOwner } from '../../src/lvs/ipvs-owner.js';
 import { SyncDaemonOwner } from '../../src/lvs/sync-daemon-owner.js';
 import type { GuestIpvsPort } from '../contract/ipvs-guest-port.js';
 import { FakeClock } from '../fakes/fake-clock.js';
+import { FakeIpvsSysctls } from '../fakes/fake-ipvs-sysctls.js';
 import { guestSkipReason, type Guest } from './harness/guest.js';
 import { startGuestIpvs, type GuestIpvs } from './harness/guest-ipvs.js';
 
@@ -71,8 +72,8 @@ describe.skipIf(skipReason !== undefined)('guest kernel: lvs owners', () => {
   });
 
   it('swaps a follow-role sync daemon from backup to master', async () => {
-    const config = { mode: 'follow-role' as const, mcastInterface: 'lo', syncid: 7, maxlen: 0, group: '224.0.0.81', port: 8848, ttl: 1 };
-    const owner = new SyncDaemonOwner(config, 'backup', { syncDaemons: port, clock: new FakeClock(), log });
+    const config = { mode: 'follow-role' as const, mcastInterface: 'lo', syncid: 7, maxlen: 0, group: '224.0.0.81', port: 8848, ttl: 1, sysctls: null };
+    const owner = new SyncDaemonOwner(config, 'backup', { syncDaemons: port, syncSysctls: new FakeIpvsSysctls(), clock: new FakeClock(), log });
     await owner.start();
     expect((await guest.run(['ipvsadm', '-L', '--daemon'])).stdout).toMatch(/^backup sync daemon \(mcast=lo, syncid=7/);
     await owner.setRole('master');

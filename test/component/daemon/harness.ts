@@ -15,6 +15,7 @@ import type { AddressSpec, NotifyPort } from '../../../src/kernel/ports.js';
 import { FakeAddresses } from '../../fakes/fake-addresses.js';
 import { FakeAnnouncer } from '../../fakes/fake-announcer.js';
 import { FakeIpvs } from '../../fakes/fake-ipvs.js';
+import { FakeIpvsSysctls } from '../../fakes/fake-ipvs-sysctls.js';
 import { FakeLinks } from '../../fakes/fake-links.js';
 
 /** Harness is one test's daemon and fakes. */
@@ -26,6 +27,7 @@ export interface Harness {
   addresses: FakeAddresses;
   announcer: FakeAnnouncer;
   ipvs: FakeIpvs;
+  syncSysctls: FakeIpvsSysctls;
   /** timeline: notify calls, address removals and sync-daemon starts/stops, in the order they happened. */
   timeline: string[];
   logLines: Record<string, unknown>[];
@@ -104,7 +106,7 @@ export async function createHarness(options: ConfigOptions = {}): Promise<Harnes
     timeline.push(`sync stop ${state}`);
     return stopDaemon(state);
   };
-  const h: Harness = { dir, configFile: join(dir, 'tandem.yaml'), port: await freeUdpPort(), links, addresses, announcer: new FakeAnnouncer(), ipvs, timeline, logLines: [] };
+  const h: Harness = { dir, configFile: join(dir, 'tandem.yaml'), port: await freeUdpPort(), links, addresses, announcer: new FakeAnnouncer(), ipvs, syncSysctls: new FakeIpvsSysctls(), timeline, logLines: [] };
   await writeFile(join(dir, 'auth.key'), 'a'.repeat(64));
   await chmod(join(dir, 'auth.key'), 0o600);
   await writeFile(h.configFile, configText(h, options));
@@ -130,7 +132,7 @@ export function recordingNotify(h: Harness): NotifyPort {
 /** harnessPorts are the fakes as DaemonPorts, with `ipvs` usable unless overridden. */
 export function harnessPorts(h: Harness, overrides: Partial<DaemonPorts> = {}): DaemonPorts {
   const log = pino({ level: 'debug' }, { write: (line: string) => { h.logLines.push(JSON.parse(line) as Record<string, unknown>); } });
-  const ipvs: IpvsAccess = { available: true, kernel: h.ipvs };
+  const ipvs: IpvsAccess = { available: true, kernel: h.ipvs, syncSysctls: h.syncSysctls };
   return { addresses: h.addresses, links: h.links, announcer: h.announcer, notify: recordingNotify(h), clock: systemMonotonicClock(), log, ipvs, ...overrides };
 }
 

@@ -5,8 +5,10 @@ import type { ElectionStateName } from '../../../src/election/types.js';
 import { SyncDaemonOwner } from '../../../src/lvs/sync-daemon-owner.js';
 import { FakeClock } from '../../fakes/fake-clock.js';
 import { FakeIpvs } from '../../fakes/fake-ipvs.js';
+import { FakeIpvsSysctls } from '../../fakes/fake-ipvs-sysctls.js';
 
-const followRole: SyncDaemonConfig = { mode: 'follow-role', mcastInterface: 'eth1', syncid: 7, maxlen: 0, group: '224.0.0.81', port: 8848, ttl: 1 };
+const followRole: SyncDaemonConfig = { mode: 'follow-role', mcastInterface: 'eth1', syncid: 7, maxlen: 0, group: '224.0.0.81', port: 8848, ttl: 1, sysctls: null };
+const tuned = { syncThresholdPackets: 3, syncPeriodPackets: 0, syncRefreshPeriodSeconds: 1 };
 
 async function settle(): Promise<void> {
   for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
@@ -14,7 +16,13 @@ async function settle(): Promise<void> {
 
 function harness(config: SyncDaemonConfig | null, role: ElectionStateName) {
   const kernel = new FakeIpvs({ interfaces: { eth1: 1500 } });
+  const sysctls = new FakeIpvsSysctls();
   const calls: string[] = [];
+  const write = sysctls.write.bind(sysctls);
+  sysctls.write = (name, value) => {
+    calls.push(`sysctl ${name}=${value}`);
+    return write(name, value);
+  };
   const start = kernel.startDaemon.bind(kernel);
   const stop = kernel.stopDaemon.bind(kernel);
   kernel.startDaemon = (daemon) => {
@@ -26,9 +34,10 @@ function harness(config: SyncDaemonConfig | null, role: ElectionStateName) {
     return stop(state);
   };
   const clock = new FakeClock();
-  const log = pino({ level: 'silent' });
-  const owner = new SyncDaemonOwner(config, role, { syncDaemons: kernel, clock, log }, { tickIntervalMs: 1000 });
-  return { kernel, calls, clock, owner };
+  const logLines: { event?: string }[] = [];
+  const log = pino({ level: 'info' }, { write: (line: string) => { logLines.push(JSON.parse(line) as { event?: string }); } });
+  const owner = new SyncDaemonOwner(config, role, { syncDaemons: kernel, syncSysctls: sysctls, clock, log }, { tickIntervalMs: 1000 });
+  return { kernel, sysctls, calls, clock, owner, logLines };
 }
 
 const states = async (kernel: FakeIpvs): Promise<string[]> => (await kernel.listDaemons()).map((daemon) => daemon.state);
@@ -117,6 +126,69 @@ describe('SyncDaemonOwner against the fake kernel', () => {
     await settle();
     expect(owner.stats.errors).toBe(2);
     expect(await kernel.listDaemons()).toEqual([]);
+    await owner.stop();
+  });
+});
+
+describe('SyncDaemonOwner and the sync sysctls', () => {
+  const withSysctls = { ...followRole, mode: 'both' as const, sysctls: tuned };
+
+  it('sets the sysctls before it starts a daemon, and only those that differ', async () => {
+    const { sysctls, calls, owner } = harness(withSysctls, 'backup');
+    sysctls.set('sync_refresh_period', '1');
+    await owner.start();
+    expect(calls).toEqual(['sysctl sync_threshold=3 0', 'start master 7', 'start backup 7']);
+    expect([sysctls.value('sync_threshold'), sysctls.value('sync_refresh_period')]).toEqual(['3 0', '1']);
+    expect(owner.stats).toMatchObject({ sysctlWrites: 1, repairs: 0, errors: 0 });
+    await owner.stop();
+  });
+
+  it('writes on a reload only what changed, and repairs a value changed by hand on the tick', async () => {
+    const { sysctls, calls, clock, owner } = harness(withSysctls, 'backup');
+    await owner.start();
+    await owner.update(withSysctls);
+    expect(sysctls.writes).toHaveLength(2);
+    await owner.update({ ...withSysctls, sysctls: { ...tuned, syncRefreshPeriodSeconds: 5 } });
+    expect(sysctls.writes.slice(2)).toEqual([{ name: 'sync_refresh_period', value: '5' }]);
+    sysctls.set('sync_threshold', '3\t50');
+    clock.advance(1000);
+    await settle();
+    expect(sysctls.value('sync_threshold')).toBe('3 0');
+    expect(owner.stats).toMatchObject({ sysctlWrites: 4, repairs: 1 });
+    expect(calls.filter((call) => call.startsWith('start'))).toEqual(['start master 7', 'start backup 7']);
+    await owner.stop();
+  });
+
+  it('still starts the daemons when a sysctl is refused, logs the refusal once, and sets it once it can', async () => {
+    const { kernel, sysctls, clock, owner, logLines } = harness(withSysctls, 'backup');
+    sysctls.failWith('sync_refresh_period', 'EROFS');
+    await owner.start();
+    expect(await states(kernel)).toEqual(['master', 'backup']);
+    clock.advance(1000);
+    await settle();
+    const refusals = logLines.filter((line) => line.event === 'sync-daemon.sysctl-error');
+    expect(refusals).toHaveLength(1);
+    expect(JSON.stringify(refusals[0])).toContain('net.ipv4.vs.sync_refresh_period');
+    expect(JSON.stringify(refusals[0])).toContain('EROFS');
+    expect(owner.stats.errors).toBe(2);
+    sysctls.failWith('sync_refresh_period', undefined);
+    clock.advance(1000);
+    await settle();
+    expect(sysctls.value('sync_refresh_period')).toBe('1');
+    // The write after a failed pass is the config's, not a repair of someone else's change.
+    expect(owner.stats.repairs).toBe(0);
+    await owner.stop();
+  });
+
+  it('leaves the sysctls alone with sysctls: null, and does not restore them when the section goes', async () => {
+    const { sysctls, owner } = harness({ ...withSysctls, sysctls: null }, 'backup');
+    await owner.start();
+    expect(sysctls.writes).toEqual([]);
+    await owner.update(withSysctls);
+    await owner.update(null);
+    await owner.update({ ...withSysctls, sysctls: null });
+    expect(sysctls.writes.map((write) => write.value)).toEqual(['3 0', '1']);
+    expect(sysctls.value('sync_threshold')).toBe('3 0');
     await owner.stop();
   });
 });

@@ -18,7 +18,7 @@ export const SYNCID = 7;
 
 /** syncConfig is the syncDaemon section the lab uses for `mode` (kernel defaults otherwise). */
 export function syncConfig(mode: SyncMode): SyncDaemonConfig {
-  return { mode, mcastInterface: 'eth0', syncid: SYNCID, maxlen: 0, group: '224.0.0.81', port: 8848, ttl: 1 };
+  return { mode, mcastInterface: 'eth0', syncid: SYNCID, maxlen: 0, group: '224.0.0.81', port: 8848, ttl: 1, sysctls: null };
 }
 
 /** sh runs a script in a director's guest and throws with its stderr when it fails. */

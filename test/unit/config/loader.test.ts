@@ -64,7 +64,10 @@ describe('the example config', () => {
   it('keeps the NAT port mapping and the udp service flags', () => {
     expect(app?.realServers.map((rs) => [rs.port, rs.forward, rs.weight])).toEqual([[8080, 'masquerade', 3], [8080, 'masquerade', 1]]);
     expect(dns).toMatchObject({ protocol: 'udp', scheduler: 'sh', schedulerFlags: ['sh-fallback'], onePacketScheduling: true });
-    expect(config.syncDaemon).toEqual({ mode: 'both', mcastInterface: 'eth1', syncid: 51, maxlen: 0, group: '224.0.0.81', port: 8848, ttl: 1 });
+    expect(config.syncDaemon).toEqual({
+      mode: 'both', mcastInterface: 'eth1', syncid: 51, maxlen: 0, group: '224.0.0.81', port: 8848, ttl: 1,
+      sysctls: { syncThresholdPackets: 3, syncPeriodPackets: 0, syncRefreshPeriodSeconds: 1 },
+    });
   });
 });
 

@@ -3,7 +3,7 @@ import type { SyncDaemonConfig } from '../../../src/config/types.js';
 import type { SyncDaemon } from '../../../src/ipvs/model.js';
 import { desiredDaemons, planSyncDaemons, sameSettings } from '../../../src/lvs/sync-daemon-plan.js';
 
-const config: SyncDaemonConfig = { mode: 'follow-role', mcastInterface: 'eth1', syncid: 7, maxlen: 0, group: '224.0.0.81', port: 8848, ttl: 1 };
+const config: SyncDaemonConfig = { mode: 'follow-role', mcastInterface: 'eth1', syncid: 7, maxlen: 0, group: '224.0.0.81', port: 8848, ttl: 1, sysctls: null };
 const master: SyncDaemon = { state: 'master', mcastInterface: 'eth1', syncid: 7, group: '224.0.0.81', port: 8848, ttl: 1 };
 const backup: SyncDaemon = { ...master, state: 'backup' };
 const listed = (daemon: SyncDaemon): SyncDaemon => ({ ...daemon, maxlen: 1472 });
