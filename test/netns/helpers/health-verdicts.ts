@@ -1,0 +1,68 @@
+/**
+ * health-verdicts: what the health-verdict netns tests share: a health lab per suite, and the
+ * window a verdict must fall in after a real server changes.
+ *
+ * The window of a verdict that needs `runs` results in a row (fall for down, rise for up):
+ * - no sooner than (runs − 1) × intervalMs − EARLY_MS: the first run after the change may come at
+ *   once, the others follow one interval apart (the scheduler keeps its cadence, jitter is 0 in
+ *   the lab). EARLY_MS lets a run that was already in flight when the change was made be judged
+ *   by the new state. A verdict sooner than that ignored rise or fall.
+ * - no later than runs × intervalMs (the first run may be due up to one interval after the change)
+ *   + one more intervalMs + the attempt's own time + SLACK_MS. The extra interval is for the
+ *   shared 2-core machine (~7 test suites at once): the driver's timers fire late under load, and
+ *   the scheduler drops a run that falls more than one interval behind. The attempt's own time is
+ *   0 for an answer or a refusal, and timeoutMs when the real server is silent.
+ */
+import { afterAll, beforeAll, expect } from 'vitest';
+import { HealthLab, type DownLine, type HealthLabOptions } from './health-lab.js';
+import { pollUntil } from './poll-until.js';
+
+/** SLACK_MS covers process scheduling on the loaded machine, beyond the one interval of the window. */
+export const SLACK_MS = 150;
+/** EARLY_MS is how long before the change a run that the change still decides may have started. */
+export const EARLY_MS = 25;
+
+/** useHealthLab registers a suite's hooks (a lab before all, destroyed after all) and returns the accessor tests call for it. */
+export function useHealthLab(options: HealthLabOptions): () => HealthLab {
+  let lab: HealthLab | undefined;
+  beforeAll(async () => {
+    lab = await HealthLab.create(options);
+  }, 60_000);
+  afterAll(async () => {
+    await lab?.destroy();
+  });
+  return () => {
+    if (lab === undefined) throw new Error('the health lab did not start');
+    return lab;
+  };
+}
+
+/** waitForVerdict waits for `verdict` on `ref` handed over at or after `sinceMs`, and returns how long after sinceMs it came. */
+export async function waitForVerdict(lab: HealthLab, ref: string, verdict: 'up' | 'down', sinceMs: number, timeoutMs = 10_000): Promise<number> {
+  const line = await pollUntil(() => {
+    lab.assertDriverRunning();
+    return lab.verdictsFor(ref).find((entry) => entry.atMs >= sinceMs && entry.verdict === verdict);
+  }, `${verdict} verdict for ${ref}`, timeoutMs);
+  return line.atMs - sinceMs;
+}
+
+/**
+ * expectVerdict waits for `verdict` on `ref` after `sinceMs` (taken just before the change) and
+ * asserts that it came within its window (see the file comment); `attemptMs` is the time one
+ * failing attempt takes (the timeout, when the real server is silent). It returns the delay.
+ */
+export async function expectVerdict(lab: HealthLab, ref: string, verdict: 'up' | 'down', sinceMs: number, attemptMs = 0): Promise<number> {
+  const { intervalMs, rise, fall } = lab.checks;
+  const runs = verdict === 'down' ? fall : rise;
+  const delayMs = await waitForVerdict(lab, ref, verdict, sinceMs);
+  expect(delayMs, `${verdict} verdict for ${ref}`).toBeGreaterThanOrEqual((runs - 1) * intervalMs - EARLY_MS);
+  expect(delayMs, `${verdict} verdict for ${ref}`).toBeLessThanOrEqual(runs * intervalMs + intervalMs + attemptMs + SLACK_MS);
+  return delayMs;
+}
+
+/** expectDownReason waits for the driver's log of why `ref` went down (it crosses another pipe than the verdict) and checks the reason. */
+export async function expectDownReason(lab: HealthLab, ref: string, downsBefore: number, reason: string): Promise<DownLine> {
+  const down = await pollUntil(() => lab.downsFor(ref)[downsBefore], `health.down log line for ${ref}`, 5000);
+  expect(down.reason, `why ${ref} went down: ${down.detail}`).toBe(reason);
+  return down;
+}
