@@ -9,8 +9,9 @@
  * - dumpMany(): one datagram per dump, each sent by the addon once the previous dump's
  *   NLMSG_DONE (or refusal) has arrived, all in one exchange: the kernel runs one dump per
  *   socket at a time (netlink_dump_start answers EBUSY to a second), and one exchange per dump
- *   would pay a thread hop each (about 1.2 ms in a user-mode-linux guest). The replies land in
- *   a receive buffer the transport reuses, so each dump is decoded before the call resolves.
+ *   would pay a thread hop each (about 1.2 ms in a user-mode-linux guest). The dumps go
+ *   through io_uring when the kernel allows it (DumpRunner, dump-runner.ts). The replies land
+ *   in a receive buffer that is reused, so each dump is decoded before the call resolves.
  * - batch(): every request WITHOUT NLM_F_ACK, so success is silent and a refusal comes back as
  *   an NLMSG_ERROR carrying its sequence number, then one NLMSG_NOOP WITH NLM_F_ACK. The kernel
  *   handles the messages of a socket in order (netlink_rcv_skb) and acks a control message
@@ -23,6 +24,7 @@
  */
 import { constants } from 'node:os';
 import { type NativeNetlinkSocket, isErrnoException, loadNative } from '../kernel/native.js';
+import { type DumpPaths, DumpRunner } from './dump-runner.js';
 import {
   NLMSG_DONE,
   NLMSG_ERROR,
@@ -46,10 +48,12 @@ export interface NativeTransportOptions {
   readonly timeoutMs?: number;
   /** chunkBytes caps one sendmsg; it must stay below the socket's send buffer (netlink(7)). */
   readonly chunkBytes?: number;
+  /** useRing false keeps dumpMany off io_uring (see DumpRunner); by default it is used when available. */
+  readonly useRing?: boolean;
 }
 
 /** NativeSocketPort is the part of the addon's netlink socket the transport uses (fakeable). */
-export type NativeSocketPort = Pick<NativeNetlinkSocket, 'exchange' | 'exchangeInTurn' | 'close'>;
+export type NativeSocketPort = Pick<NativeNetlinkSocket, 'exchange' | 'exchangeInTurn' | 'exchangeInRing' | 'close'>;
 
 /** NetlinkTransportErrorCode names each way a transport call can fail other than a refusal. */
 export type NetlinkTransportErrorCode =
@@ -82,8 +86,6 @@ const DEFAULT_TIMEOUT_MS = 5_000;
 const DEFAULT_CHUNK_BYTES = 64 * 1024;
 /** 4 MiB receive buffer: room for every error of a batch chunk and the first page of a dump. */
 const RECEIVE_BUFFER_BYTES = 4 * 1024 * 1024;
-/** dumpMany's first receive buffer: room for a few 64 KiB datagrams; it grows as needed. */
-const FIRST_RECEIVE_BUFFER_BYTES = 256 * 1024;
 /** Sequence numbers are u32; 0 is what unsolicited notifications carry, so it is skipped. */
 const MAX_SEQ = 0xffff_ffff;
 /** EBUSY: the kernel still runs another dump on this socket (netlink_dump_start). */
@@ -105,18 +107,13 @@ export class NativeNetlinkTransport implements NetlinkTransport {
   private stale = 0;
   private closed = false;
   private tail: Promise<unknown> = Promise.resolve();
-  /**
-   * receiveBuffer is where dumpMany's replies are read, kept at the size of the largest so far
-   * (about 8 MB for 20,000 IPVS real servers): in a user-mode-linux guest, having the kernel
-   * write into fresh pages, or copying the replies into a new Buffer, each cost more than all
-   * the dumps themselves (native/src/netlink-socket.cc).
-   */
-  private receiveBuffer: Buffer | undefined;
+  private readonly dumps: DumpRunner;
 
   constructor(socket: NativeSocketPort, options: NativeTransportOptions = {}) {
     this.socket = socket;
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
+    this.dumps = new DumpRunner(socket, options.useRing ?? true);
   }
 
   /**
@@ -131,6 +128,11 @@ export class NativeNetlinkTransport implements NetlinkTransport {
   /** staleReplies counts replies that matched no request in flight (e.g. after a timeout). */
   get staleReplies(): number {
     return this.stale;
+  }
+
+  /** dumpPaths says how dumpMany's dumps were read so far: through io_uring or in turn. */
+  get dumpPaths(): DumpPaths {
+    return this.dumps.paths;
   }
 
   /** request sends one message; see NetlinkTransport.request. A dump is retried once if interrupted. */
@@ -253,16 +255,11 @@ export class NativeNetlinkTransport implements NetlinkTransport {
     const messages = entries.map(({ request }) => ({ ...request, flags: request.flags | NLM_F_REQUEST }));
     // chunkBytes 0: every message is a chunk of its own.
     const { data, chunkEnds } = frame(messages, first, 0);
-    let received: Buffer;
     try {
-      this.receiveBuffer ??= Buffer.alloc(FIRST_RECEIVE_BUFFER_BYTES);
-      received = await this.socket.exchangeInTurn(data, chunkEnds, this.timeoutMs, this.receiveBuffer);
+      return { received: await this.dumps.run(data, chunkEnds, this.timeoutMs), first };
     } catch (error) {
       throw transportError(error, operation, this.timeoutMs);
     }
-    // The replies outgrew the buffer: keep the larger one the addon read them into.
-    if (received.buffer !== this.receiveBuffer.buffer) this.receiveBuffer = Buffer.from(received.buffer);
-    return { received, first };
   }
 
   /**

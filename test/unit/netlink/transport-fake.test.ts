@@ -36,10 +36,14 @@ interface SeenDump {
  * Like the addon, an in-turn exchange waits for each datagram's terminal reply before the next
  * (a reply without one is a timeout), pads every datagram to 4 bytes, and hands back one
  * buffer. It records what it was sent, and refuses overlapping exchanges as the addon does.
+ * Without `ringDumps` it has no io_uring (exchangeInRing fails in io_uring_setup, as on a kernel
+ * without one); with it, exchangeInRing reads the same bytes and says `ringDumps(count)` of the
+ * dumps came through the ring.
  */
 function fakeSocket(
   reply: (seen: Seen, call: number) => Buffer[] | Error,
   dumpReply: (dump: SeenDump) => Buffer[] | Error = () => new Error('no in-turn exchange expected'),
+  ringDumps?: (count: number) => number,
 ): { socket: NativeSocketPort; seen: Seen[]; dumps: SeenDump[]; intos: Buffer[]; closed: () => boolean } {
   const seen: Seen[] = [];
   const dumps: SeenDump[] = [];
@@ -61,6 +65,10 @@ function fakeSocket(
       const answer = reply(entry, seen.length);
       if (answer instanceof Error) throw answer;
       return answer;
+    },
+    async exchangeInRing(data, chunkEnds, timeoutMs, into) {
+      if (ringDumps === undefined) throw errnoError('ENOSYS', 38, 'io_uring_setup');
+      return { bytes: await socket.exchangeInTurn(data, chunkEnds, timeoutMs, into), ringDumps: ringDumps(chunkEnds.length) };
     },
     async exchangeInTurn(data, chunkEnds, _timeoutMs, into) {
       await enter();
@@ -383,6 +391,42 @@ describe('NativeNetlinkTransport dumpMany (fake socket)', () => {
     const transport = new NativeNetlinkTransport(socket);
     expect((await transport.dumpMany([dumpOf('a'), dumpOf('b')], texts)).map(bodies)).toEqual([['a'], ['b']]);
     expect(transport.staleReplies).toBe(2);
+  });
+
+  it('falls back to in-turn exchanges for good when io_uring cannot be set up, and says why', async () => {
+    const { socket, dumps } = fakeSocket(() => [], ({ message }) => parts(message.seq, message.payload.toString()));
+    const transport = new NativeNetlinkTransport(socket);
+    expect((await transport.dumpMany([dumpOf('a'), dumpOf('b')], texts)).map(bodies)).toEqual([['a'], ['b']]);
+    expect((await transport.dumpMany([dumpOf('c')], texts)).map(bodies)).toEqual([['c']]);
+    expect(dumps).toHaveLength(3);
+    expect(transport.dumpPaths).toMatchObject({ ring: 0, inTurn: 3, ringUnavailable: { code: 'ENOSYS', syscall: 'io_uring_setup' } });
+  });
+
+  it('goes through io_uring when it can, decoding the same outcomes, and counts the dumps it had to redo in turn', async () => {
+    const answer = ({ message }: SeenDump): Buffer[] => (message.payload.toString() === 'gone' ? [ack(message.seq, 3)] : parts(message.seq, message.payload.toString()));
+    const ring = fakeSocket(() => [], answer, (count) => count - 1);
+    const transport = new NativeNetlinkTransport(ring.socket);
+    const requests = [dumpOf('a'), dumpOf('gone'), dumpOf('c')];
+    const throughRing = await transport.dumpMany(requests, texts);
+    expect(throughRing).toEqual(await new NativeNetlinkTransport(fakeSocket(() => [], answer).socket).dumpMany(requests, texts));
+    expect(throughRing).toEqual([{ ok: true, value: ['a'] }, { ok: false, errno: 3 }, { ok: true, value: ['c'] }]);
+    expect(transport.dumpPaths).toEqual({ ring: 2, inTurn: 1 });
+  });
+
+  it('rejects a ring that fails once set up (a timeout in io_uring_enter) without falling back', async () => {
+    const { socket } = fakeSocket(() => [], ({ message }) => parts(message.seq), () => {
+      throw errnoError('ETIMEDOUT', 110, 'io_uring_enter');
+    });
+    const transport = new NativeNetlinkTransport(socket);
+    await expect(transport.dumpMany([dumpOf('a')], texts)).rejects.toMatchObject({ code: 'TANDEM_NETLINK_TIMEOUT' });
+    expect(transport.dumpPaths).toEqual({ ring: 0, inTurn: 0 });
+  });
+
+  it('keeps to in-turn exchanges when told not to use io_uring', async () => {
+    const { socket } = fakeSocket(() => [], ({ message }) => parts(message.seq), (count) => count);
+    const transport = new NativeNetlinkTransport(socket, { useRing: false });
+    await transport.dumpMany([dumpOf('a')], texts);
+    expect(transport.dumpPaths).toMatchObject({ ring: 0, inTurn: 1, ringUnavailable: { syscall: 'io_uring_setup' } });
   });
 
   it('serialises with the other calls and keeps sequence numbers increasing', async () => {

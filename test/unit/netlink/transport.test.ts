@@ -9,6 +9,9 @@ import { RTM_DELADDR, RTM_NEWADDR, addressRequest, linkDumpRequest, linkOf } fro
 // These run against the host kernel's NETLINK_ROUTE but change nothing: every write they send
 // names an interface that does not exist, so the kernel refuses it.
 const MISSING_IFINDEX = 0x7fff_fff0;
+/** RTM_GETMDB (linux/rtnetlink.h) dumps the bridges' multicast database; AF_BRIDGE is 7. */
+const RTM_GETMDB = 86;
+const AF_BRIDGE = 7;
 
 describe('NativeNetlinkTransport on the host kernel', () => {
   let transport: NativeNetlinkTransport | undefined;
@@ -72,6 +75,40 @@ describe('NativeNetlinkTransport on the host kernel', () => {
     expect(outcomes).toHaveLength(50);
     for (const outcome of outcomes) expect(outcome).toEqual({ ok: true, value: alone.map(linkOf) });
     expect(transport.staleReplies).toBe(0);
+    const { ring, inTurn, ringUnavailable } = transport.dumpPaths;
+    expect(ring + inTurn).toBe(50);
+    // With io_uring (unless this host forbids it) a few links fit one page: every dump goes through the ring.
+    if (ringUnavailable === undefined) expect(ring).toBe(50);
+    else expect(['ENOSYS', 'EPERM', 'EOPNOTSUPP']).toContain(ringUnavailable.code);
+  });
+
+  it('the addon\'s io_uring path reads the same bytes as its in-turn path, empty dumps included', async () => {
+    const socket = new (loadNative().NetlinkSocket)(NETLINK_ROUTE, [], 1 << 20);
+    try {
+      // RTM_GETLINK (a page of links) and RTM_GETMDB, the bridges' multicast database: empty
+      // on a host without bridges, so its NLMSG_DONE shares the first page and the chain's
+      // second recv finds nothing (AF_BRIDGE in struct br_port_msg, linux/if_bridge.h).
+      const linkDump = { ...linkDumpRequest(), flags: NLM_F_REQUEST | NLM_F_DUMP };
+      const emptyDump = { type: RTM_GETMDB, flags: NLM_F_REQUEST | NLM_F_DUMP, payload: Uint8Array.of(AF_BRIDGE, 0, 0, 0, 0, 0, 0, 0) };
+      const dumps = Array.from({ length: 150 }, (_v, i) => encodeMessage(i % 3 === 1 ? emptyDump : linkDump, 2000 + i));
+      const ends = dumps.reduce<number[]>((at, d) => [...at, (at.at(-1) ?? 0) + d.length], []);
+      const inTurn = Buffer.from(await socket.exchangeInTurn(Buffer.concat(dumps), ends, 5_000, Buffer.alloc(1 << 20)));
+      let ring: { bytes: Buffer; ringDumps: number };
+      try {
+        ring = await socket.exchangeInRing(Buffer.concat(dumps), ends, 5_000, Buffer.alloc(1 << 20));
+      } catch (error) {
+        // A host without io_uring for us: the transport falls back (the fake-socket tests cover that).
+        expect(error).toMatchObject({ syscall: 'io_uring_setup', code: expect.stringMatching(/^(ENOSYS|EPERM|EOPNOTSUPP)$/) as unknown });
+        return;
+      }
+      expect(ring.ringDumps).toBe(150);
+      const seqs = (bytes: Buffer): number[] => decodeMessages(bytes).map((m) => m.seq);
+      expect(seqs(ring.bytes)).toEqual(seqs(inTurn));
+      expect(decodeMessages(ring.bytes).filter((m) => m.type === NLMSG_DONE)).toHaveLength(150);
+      expect(ring.bytes.length).toBe(inTurn.length);
+    } finally {
+      socket.close();
+    }
   });
 
   it('the addon reads in-turn replies past a small receive buffer into a larger one it hands over', async () => {

@@ -1,0 +1,91 @@
+/**
+ * dump-runner: how NativeNetlinkTransport.dumpMany gets many dumps' replies off the addon
+ * socket, one dump per datagram, each after the previous one ended.
+ *
+ * Through io_uring when the kernel offers it (exchangeInRing: per dump a linked send, recv,
+ * recv, 64 dumps to one io_uring_enter; native/src/netlink-uring.cc), else in turn
+ * (exchangeInTurn: three system calls per dump). In a user-mode-linux guest system calls are
+ * what a read-back of 1,000 IPVS services costs (bench/ipvs-table). Both resolve with the same
+ * bytes: the addon redoes in turn any dump the ring did not read whole, so nothing here, and
+ * nothing that decodes the bytes, depends on which path ran.
+ *
+ * When io_uring cannot be set up (ENOSYS without CONFIG_IO_URING, EPERM under a seccomp
+ * filter or kernel.io_uring_disabled, EOPNOTSUPP on a kernel older than 5.17), the runner
+ * says so once in `paths.ringUnavailable` and uses exchangeInTurn from then on.
+ */
+import { type ErrnoException, type NativeNetlinkSocket, isErrnoException } from '../kernel/native.js';
+
+/** dumpMany's first receive buffer: room for a few 64 KiB datagrams; it grows as needed. */
+const FIRST_RECEIVE_BUFFER_BYTES = 256 * 1024;
+
+/** DumpSocketPort is the part of the addon's netlink socket that runs dumps (fakeable). */
+export type DumpSocketPort = Pick<NativeNetlinkSocket, 'exchangeInTurn' | 'exchangeInRing'>;
+
+/**
+ * DumpPaths says how the dumps so far were read: `ring` whole by the io_uring chains,
+ * `inTurn` by the system calls of exchangeInTurn (every dump when io_uring is unavailable,
+ * else those the ring did not read whole). `ringUnavailable` is why io_uring is not used.
+ */
+export interface DumpPaths {
+  readonly ring: number;
+  readonly inTurn: number;
+  readonly ringUnavailable?: ErrnoException;
+}
+
+/** DumpRunner runs framed dump requests on one socket; see the file comment. */
+export class DumpRunner {
+  private readonly socket: DumpSocketPort;
+  private ringUnavailable: ErrnoException | undefined;
+  private ringDumps = 0;
+  private inTurnDumps = 0;
+  /**
+   * receiveBuffer is where the replies are read, kept at the size of the largest so far
+   * (about 8 MB for 20,000 IPVS real servers): in a user-mode-linux guest, having the kernel
+   * write into fresh pages, or copying the replies into a new Buffer, each cost more than all
+   * the dumps themselves (native/src/netlink-exchange.cc).
+   */
+  private receiveBuffer: Buffer | undefined;
+
+  /** `useRing` false keeps to exchangeInTurn (to compare the two, or to rule the ring out). */
+  constructor(socket: DumpSocketPort, useRing = true) {
+    this.socket = socket;
+    if (!useRing) this.ringUnavailable = Object.assign(new Error('io_uring not wanted (useRing: false)'), { code: 'EOPNOTSUPP', errno: -95, syscall: 'io_uring_setup' });
+  }
+
+  /** paths says how the dumps so far were read. */
+  get paths(): DumpPaths {
+    const counts = { ring: this.ringDumps, inTurn: this.inTurnDumps };
+    return this.ringUnavailable === undefined ? counts : { ...counts, ringUnavailable: this.ringUnavailable };
+  }
+
+  /**
+   * run sends each chunk of `data` (one dump request each) once the previous dump has ended
+   * and resolves with every reply, each datagram padded to 4 bytes. The bytes live in the
+   * runner's receive buffer: decode them before the next run. Rejects with the addon's errors.
+   */
+  async run(data: Buffer, chunkEnds: readonly number[], timeoutMs: number): Promise<Buffer> {
+    this.receiveBuffer ??= Buffer.alloc(FIRST_RECEIVE_BUFFER_BYTES);
+    const received = await this.exchange(data, chunkEnds, timeoutMs, this.receiveBuffer);
+    // The replies outgrew the buffer: keep the larger one the addon read them into.
+    if (received.buffer !== this.receiveBuffer.buffer) this.receiveBuffer = Buffer.from(received.buffer);
+    return received;
+  }
+
+  private async exchange(data: Buffer, chunkEnds: readonly number[], timeoutMs: number, into: Buffer): Promise<Buffer> {
+    if (this.ringUnavailable === undefined) {
+      try {
+        const { bytes, ringDumps } = await this.socket.exchangeInRing(data, chunkEnds, timeoutMs, into);
+        this.ringDumps += ringDumps;
+        this.inTurnDumps += chunkEnds.length - ringDumps;
+        return bytes;
+      } catch (error) {
+        // Only a ring that cannot be set up falls back: nothing was sent then.
+        if (!isErrnoException(error) || error.syscall !== 'io_uring_setup') throw error;
+        this.ringUnavailable = error;
+      }
+    }
+    const bytes = await this.socket.exchangeInTurn(data, chunkEnds, timeoutMs, into);
+    this.inTurnDumps += chunkEnds.length;
+    return bytes;
+  }
+}
