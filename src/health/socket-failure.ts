@@ -50,6 +50,11 @@ function reasonOf(code: string | undefined): FailureReason {
   return code.startsWith('ERR_') ? 'local' : 'protocol';
 }
 
+/** failureFromErrno classifies a system call that failed with errno `code` ("ECONNREFUSED"); `detail` says where. */
+export function failureFromErrno(code: string, detail: string): CheckFailure {
+  return failed(reasonOf(code), detail);
+}
+
 /** failureFromError classifies a socket, TLS, HTTP parser or spawn error as a failure outcome. */
 export function failureFromError(error: unknown): CheckFailure {
   const message = error instanceof Error ? error.message : String(error);

@@ -1,58 +1,147 @@
-/** The tcp checker against loopback listeners: connect, refused, unanswered SYN, source address. */
+/** The tcp checker against loopback listeners: connect, refused, unanswered SYN, source address, IPv6, no leaked fds. */
+import { once } from 'node:events';
+import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { tcpChecker } from '../../../src/health/tcp-checker.js';
+import { createTcpChecker, tcpChecker, type TcpChecker } from '../../../src/health/tcp-checker.js';
 import { checkOf } from '../../unit/health/check-fixtures.js';
-import { closedPort, eventually, expectNoLeak, listenTcp, openHandles, unansweredTcpPort } from './loopback.js';
+import { closedPort, eventually, listenTcp, portOf, unansweredTcpPort } from './loopback.js';
+import { openFds, tcpSocketsOnPort, type TcpSocketRow } from './socket-table.js';
 
-const cleanups: (() => Promise<void>)[] = [];
+const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
-  for (const cleanup of cleanups.splice(0)) await cleanup();
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
+/** openChecker makes a checker of its own, closed after the test, and the fd count from before it. */
+function openChecker(): { checker: TcpChecker; baselineFds: number } {
+  const baselineFds = openFds();
+  const checker = createTcpChecker();
+  cleanups.push(() => {
+    checker.close();
+  });
+  return { checker, baselineFds };
+}
+
+/** expectFdsBack closes the checker (its epoll fd) and waits until the process holds `baseline` fds again. */
+async function expectFdsBack(checker: TcpChecker, baseline: number): Promise<void> {
+  checker.close();
+  await eventually(() => {
+    expect(openFds()).toBe(baseline);
+  });
+}
+
+/** synSent lists the connects in flight to `port`: the blackhole's own fillers, and ours. */
+function synSent(port: number): TcpSocketRow[] {
+  return tcpSocketsOnPort(port).filter((row) => row.state === 'SYN_SENT');
+}
+
 describe('tcpChecker', () => {
-  it('passes when the handshake completes, and leaves no socket open on either side', async () => {
+  it('passes when the handshake completes, resets the connection (no TIME_WAIT) and leaks no fd', async () => {
     const listener = await listenTcp();
     cleanups.push(listener.close);
-    const baseline = openHandles();
+    const { checker, baselineFds } = openChecker();
     const check = checkOf('tcp', listener.port);
-    expect(await tcpChecker.check({ address: '127.0.0.1', check }, AbortSignal.timeout(check.timeoutMs))).toEqual({ ok: true });
-    expect(listener.remotes).toEqual(['127.0.0.1']);
-    await expectNoLeak(baseline);
+    expect(await checker.check({ address: '127.0.0.1', check }, AbortSignal.timeout(check.timeoutMs))).toEqual({ ok: true });
+    await eventually(() => {
+      expect(listener.remotes).toHaveLength(1);
+      // Only the listener is left: a FIN close would leave our end in TIME_WAIT for 60 s.
+      expect(tcpSocketsOnPort(listener.port).map((row) => row.state)).toEqual(['LISTEN']);
+    });
+    await expectFdsBack(checker, baselineFds);
   });
 
-  it('fails with refused on a closed port', async () => {
+  it('fails with refused on a closed port, naming the errno and the target', async () => {
     const check = checkOf('tcp', await closedPort());
     const outcome = await tcpChecker.check({ address: '127.0.0.1', check }, AbortSignal.timeout(check.timeoutMs));
-    expect(outcome).toMatchObject({ ok: false, reason: 'refused' });
+    expect(outcome).toEqual({ ok: false, reason: 'refused', detail: `connect ECONNREFUSED 127.0.0.1:${check.port}` });
   });
 
   it('times out when the SYN goes unanswered, and drops the half-open socket', async () => {
     const blackhole = await unansweredTcpPort();
     cleanups.push(blackhole.release);
-    const baseline = openHandles();
+    const halfOpenBefore = synSent(blackhole.port);
+    const { checker, baselineFds } = openChecker();
     const check = checkOf('tcp', blackhole.port, { timeoutMs: 200, intervalMs: 1000 });
     const startedAt = Date.now();
-    const outcome = await tcpChecker.check({ address: '127.0.0.1', check }, AbortSignal.timeout(check.timeoutMs));
+    const outcome = await checker.check({ address: '127.0.0.1', check }, AbortSignal.timeout(check.timeoutMs));
     expect(outcome).toEqual({ ok: false, reason: 'timeout', detail: 'no verdict within 200 ms' });
     expect(Date.now() - startedAt).toBeLessThan(1500);
-    await expectNoLeak(baseline);
+    expect(synSent(blackhole.port)).toEqual(halfOpenBefore);
+    await expectFdsBack(checker, baselineFds);
   });
 
   it('connects from sourceAddress when one is set', async () => {
+    // An unanswered SYN holds the socket in SYN_SENT long enough to read its local address.
+    const blackhole = await unansweredTcpPort();
+    cleanups.push(blackhole.release);
+    const halfOpenBefore = synSent(blackhole.port);
+    const check = checkOf('tcp', blackhole.port, { sourceAddress: '127.0.0.2', timeoutMs: 1000 });
+    const attempt = new AbortController();
+    const outcome = tcpChecker.check({ address: '127.0.0.1', check }, attempt.signal);
+    await eventually(() => {
+      const connecting = synSent(blackhole.port).filter((row) => !halfOpenBefore.some((before) => before.localPort === row.localPort));
+      expect(connecting.map((row) => row.localAddress)).toEqual(['127.0.0.2']);
+      expect(connecting[0]?.localPort).toBeGreaterThan(0);
+    });
+    attempt.abort();
+    expect(await outcome).toMatchObject({ ok: false, reason: 'timeout' });
+  });
+
+  it('passes from sourceAddress against a listening server', async () => {
     const listener = await listenTcp();
     cleanups.push(listener.close);
     const check = checkOf('tcp', listener.port, { sourceAddress: '127.0.0.2' });
-    expect((await tcpChecker.check({ address: '127.0.0.1', check }, AbortSignal.timeout(check.timeoutMs))).ok).toBe(true);
-    await eventually(() => {
-      expect(listener.remotes).toEqual(['127.0.0.2']);
-    });
+    expect(await tcpChecker.check({ address: '127.0.0.1', check }, AbortSignal.timeout(check.timeoutMs))).toEqual({ ok: true });
   });
 
   it('fails with local when sourceAddress is not on this host', async () => {
     const listener = await listenTcp();
     cleanups.push(listener.close);
+    const { checker, baselineFds } = openChecker();
     const check = checkOf('tcp', listener.port, { sourceAddress: '192.0.2.77' });
-    expect(await tcpChecker.check({ address: '127.0.0.1', check }, AbortSignal.timeout(check.timeoutMs))).toMatchObject({ ok: false, reason: 'local' });
+    expect(await checker.check({ address: '127.0.0.1', check }, AbortSignal.timeout(check.timeoutMs))).toMatchObject({
+      ok: false,
+      reason: 'local',
+      detail: expect.stringContaining('EADDRNOTAVAIL') as unknown,
+    });
+    await expectFdsBack(checker, baselineFds);
+  });
+
+  it('checks IPv6 real servers', async () => {
+    const server = createServer((socket) => socket.on('error', () => undefined)).listen(0, '::1');
+    await once(server, 'listening');
+    cleanups.push(async () => {
+      server.close();
+      await once(server, 'close');
+    });
+    const check = checkOf('tcp', portOf(server));
+    expect(await tcpChecker.check({ address: '::1', check }, AbortSignal.timeout(check.timeoutMs))).toEqual({ ok: true });
+    const closed = checkOf('tcp', await closedPort());
+    expect(await tcpChecker.check({ address: '::1', check: closed }, AbortSignal.timeout(check.timeoutMs))).toMatchObject({ ok: false, reason: 'refused' });
+  });
+
+  it('settles hundreds of concurrent checks, passed and refused, and leaks no fd', async () => {
+    const listener = await listenTcp();
+    cleanups.push(listener.close);
+    const refusedPort = await closedPort();
+    const { checker, baselineFds } = openChecker();
+    const outcomes = await Promise.all(
+      Array.from({ length: 400 }, (_, index) => {
+        const check = checkOf('tcp', index % 2 === 0 ? listener.port : refusedPort);
+        return checker.check({ address: '127.0.0.1', check }, AbortSignal.timeout(check.timeoutMs));
+      }),
+    );
+    expect(outcomes.filter((outcome) => outcome.ok)).toHaveLength(200);
+    expect(outcomes.filter((outcome) => !outcome.ok && outcome.reason === 'refused')).toHaveLength(200);
+    await eventually(() => {
+      expect(listener.remotes).toHaveLength(200);
+    });
+    await expectFdsBack(checker, baselineFds);
+  });
+
+  it('fails with local for an address that is not numeric', async () => {
+    const check = checkOf('tcp', 80);
+    expect(await tcpChecker.check({ address: 'localhost', check }, AbortSignal.timeout(check.timeoutMs))).toMatchObject({ ok: false, reason: 'local' });
   });
 
   it('returns at once for an attempt whose signal already aborted', async () => {
