@@ -1,7 +1,7 @@
 /**
  * advert-cadence: does a master advert on time while the daemon, or the machine, is busy?
  *
- *   npx tsx bench/advert-cadence/run.ts [secondsPerCase] [nice|inherit]     (default 10, -10)
+ *   npx tsx bench/advert-cadence/run.ts [secondsPerCase] [rr|nice|inherit]     (default 10, rr)
  *
  * A lone master on its election thread adverts to a capture socket on a thread of its own, at
  * 50 ms (the default profile) and at 10 ms (the fastest the wire allows). Each interval runs four
@@ -14,13 +14,13 @@
  * It prints the inter-arrival distribution of adverts (min, median, p99, max, in ms), how many
  * gaps reached 3 intervals (where a backup's masterDown = 3 × interval + skew starts to run out,
  * RFC 5798 §6.1), and the election thread's own count of timers that ran later than its stall
- * threshold (half an interval). The election thread asks for the given nice value (thread-priority.ts;
- * `inherit` leaves it alone), so the two can be compared under cpu-hog. Figures vary with the
+ * threshold (half an interval). The election thread asks for SCHED_RR 10 (`rr`, the default), nice −10
+ * only (`nice`), or nothing (`inherit`) (thread-priority.ts), so they can be compared under cpu-hog. Figures vary with the
  * machine and its other load; compare runs side by side.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { startElectionRuntime } from '../../src/election-runtime/election-runtime.js';
-import { ELECTION_THREAD_NICE } from '../../src/election-runtime/thread-priority.js';
+import { ELECTION_THREAD_NICE, ELECTION_THREAD_SCHEDULING, type ThreadSchedulingRequest } from '../../src/election-runtime/thread-priority.js';
 import {
   becameMaster,
   freePort,
@@ -31,10 +31,24 @@ import {
 } from '../../test/component/election-runtime/runtime-harness.js';
 
 const secondsPerCase = Number(process.argv[2] ?? 10);
-const niceArgument = process.argv[3] ?? String(ELECTION_THREAD_NICE);
-const threadNice = niceArgument === 'inherit' ? null : Number(niceArgument);
-if (!(secondsPerCase > 0) || (threadNice !== null && !Number.isInteger(threadNice))) {
-  console.error(`usage: npx tsx bench/advert-cadence/run.ts [secondsPerCase] [nice|inherit]   (got ${process.argv.slice(2).join(' ')})`);
+const threadScheduling = schedulingFor(process.argv[3] ?? 'rr');
+if (!(secondsPerCase > 0)) usage();
+
+function schedulingFor(argument: string): ThreadSchedulingRequest | null {
+  switch (argument) {
+    case 'rr':
+      return ELECTION_THREAD_SCHEDULING;
+    case 'nice':
+      return { realtimePriority: null, nice: ELECTION_THREAD_NICE };
+    case 'inherit':
+      return null;
+    default:
+      return usage();
+  }
+}
+
+function usage(): never {
+  console.error(`usage: npx tsx bench/advert-cadence/run.ts [secondsPerCase] [rr|nice|inherit]   (got ${process.argv.slice(2).join(' ')})`);
   process.exit(2);
 }
 
@@ -92,7 +106,7 @@ async function runCase(intervalMs: number, load: Load): Promise<Row> {
   const capture = await startAdvertCapture();
   const log = new NoticeLog();
   const node = loopbackNode({ name: 'bench', priority: 255, advertIntervalMs: intervalMs }, ['bench', 'ghost'], await freePort(), [capture.port]);
-  const runtime = await startElectionRuntime({ ...node, threadNice }, log.handlers);
+  const runtime = await startElectionRuntime({ ...node, threadScheduling }, log.handlers);
   threadPriority = runtime.threadPriority;
   await log.waitFor(becameMaster);
   await sleep(300);

@@ -20,7 +20,7 @@ import type {
   SerializedError,
   ToElectionThread,
 } from './messages.js';
-import { ELECTION_THREAD_NICE, type ThreadPriority } from './thread-priority.js';
+import { ELECTION_THREAD_SCHEDULING, type ThreadPriority, type ThreadSchedulingRequest } from './thread-priority.js';
 import type { ElectionTransportOptions, UdpEndpoint } from './udp-transport.js';
 
 /** ElectionRuntimeOptions is the election and where it talks. */
@@ -29,8 +29,11 @@ export interface ElectionRuntimeOptions {
   readonly transport: ElectionTransportOptions;
   /** rejectLogWindowMs: at most one `rejected` notice per reason per window; default one minute. */
   readonly rejectLogWindowMs?: number;
-  /** threadNice: the election thread's nice value (default ELECTION_THREAD_NICE); null leaves it. */
-  readonly threadNice?: number | null;
+  /**
+   * threadScheduling: the election thread's realtime priority and fallback nice value (default
+   * ELECTION_THREAD_SCHEDULING: SCHED_RR 10, else nice −10); null leaves the thread as it is.
+   */
+  readonly threadScheduling?: ThreadSchedulingRequest | null;
 }
 
 /** ElectionRuntimeHandlers receive what the election thread reports, in order. */
@@ -78,7 +81,7 @@ export class ElectionRuntime {
   #ended = false;
   /** boundEndpoints are where the election listens (port 0 resolved). */
   readonly boundEndpoints: readonly UdpEndpoint[];
-  /** threadPriority is the election thread's nice value, with the reason if it could not be set (log it). */
+  /** threadPriority is the election thread's policy and priority, with the reason for any part refused (log it). */
   readonly threadPriority: ThreadPriority | null;
 
   private constructor(
@@ -142,7 +145,7 @@ export class ElectionRuntime {
       election: options.election,
       transport: options.transport,
       rejectLogWindowMs: options.rejectLogWindowMs ?? DEFAULT_REJECT_LOG_WINDOW_MS,
-      threadNice: options.threadNice === undefined ? ELECTION_THREAD_NICE : options.threadNice,
+      threadScheduling: options.threadScheduling === undefined ? ELECTION_THREAD_SCHEDULING : options.threadScheduling,
     };
     const worker = spawnElectionWorker(init);
     const ready = await new Promise<{ bound: readonly UdpEndpoint[]; priority: ThreadPriority | null }>((resolve, reject) => {

@@ -14,7 +14,7 @@ import { ElectionDriver } from './election-driver.js';
 import { loopDelaySampler } from './loop-delay.js';
 import { serializeError, type ElectionWorkerInit, type FromElectionThread, type ToElectionThread } from './messages.js';
 import { systemMonotonicClock } from './monotonic-clock.js';
-import { setCurrentThreadNice } from './thread-priority.js';
+import { setCurrentThreadPriority } from './thread-priority.js';
 import { UdpTransport } from './udp-transport.js';
 
 if (parentPort === null) throw new Error('election-worker.ts is a worker thread entry point; start it with startElectionRuntime()');
@@ -73,7 +73,7 @@ async function runElectionThread(port: MessagePort, init: ElectionWorkerInit): P
         return;
     }
   });
-  const priority = init.threadNice === null ? null : setCurrentThreadNice(init.threadNice);
+  const priority = init.threadScheduling === null ? null : setCurrentThreadPriority(init.threadScheduling);
   post({ kind: 'ready', bound: transport.boundEndpoints(), priority });
   driver.start();
 }

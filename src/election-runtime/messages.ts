@@ -11,7 +11,7 @@ import type { ElectionCounters } from '../election/election-state.js';
 import type { ElectionOptions } from '../election/options.js';
 import type { ElectionAction, ElectionEvent, ElectionStateName, RejectReason, TimerName } from '../election/types.js';
 import type { TimerLatenessStats } from './election-timers.js';
-import type { ThreadPriority } from './thread-priority.js';
+import type { ThreadPriority, ThreadSchedulingRequest } from './thread-priority.js';
 import type { ElectionTransportOptions, TransportCounters, UdpEndpoint } from './udp-transport.js';
 
 /** ElectionWorkerInit is the election thread's workerData: what it needs to run alone. */
@@ -20,8 +20,8 @@ export interface ElectionWorkerInit {
   readonly transport: ElectionTransportOptions;
   /** rejectLogWindowMs: at most one `rejected` notice per reason per window (reject-log-limiter.ts). */
   readonly rejectLogWindowMs: number;
-  /** threadNice: the nice value the election thread asks for (thread-priority.ts); null leaves it. */
-  readonly threadNice: number | null;
+  /** threadScheduling: what the election thread asks the scheduler for (thread-priority.ts); null leaves it. */
+  readonly threadScheduling: ThreadSchedulingRequest | null;
 }
 
 /**

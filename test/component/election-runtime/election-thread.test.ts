@@ -3,8 +3,11 @@
  * graceful stop hands over within the backup's skew, and a failed bind is a typed error.
  */
 import { createSocket } from 'node:dgram';
+import { readdirSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ElectionRuntimeError, startElectionRuntime, type ElectionRuntime } from '../../../src/election-runtime/election-runtime.js';
+import { SCHED_OTHER, SCHED_RR } from '../../../src/election-runtime/thread-priority.js';
+import { kernelScheduling } from '../../unit/election-runtime/kernel-scheduling.js';
 import { becameMaster, freePort, loopbackNode, NoticeLog } from './runtime-harness.js';
 
 const running: ElectionRuntime[] = [];
@@ -24,11 +27,17 @@ describe('the election thread over loopback UDP', () => {
     const b = await startElectionRuntime(loopbackNode({ name: 'b', priority: 100 }, names, portB, [portA]), logB.handlers);
     running.push(b);
     expect(a.boundEndpoints).toEqual([{ address: '127.0.0.1', port: portA }]);
-    // Root (CI) may lower the election thread's nice value; elsewhere the reason is reported.
-    const priority = a.threadPriority;
-    if (priority === null) throw new Error('the default asks for a thread priority');
-    if ('error' in priority) expect(priority.error).toContain('CAP_SYS_NICE');
-    else expect(priority).toEqual({ nice: -10 });
+    // Root (CI) runs the election threads, and only them, on SCHED_RR 10, as the kernel sees it;
+    // elsewhere the reason is reported and nice is tried instead.
+    const priorities = [a.threadPriority, b.threadPriority];
+    if (process.getuid?.() === 0) {
+      expect(priorities).toMatchObject([{ policy: 'SCHED_RR', realtimePriority: 10, refused: [] }, { policy: 'SCHED_RR', refused: [] }]);
+      const realtimeThreads = readdirSync('/proc/self/task').filter((task) => kernelScheduling(Number(task)).policy !== SCHED_OTHER);
+      expect(realtimeThreads.map(Number).sort()).toEqual(priorities.map((priority) => priority?.threadId).sort());
+      expect(kernelScheduling(Number(realtimeThreads[0])).policy).toBe(SCHED_RR);
+    } else {
+      expect(priorities[0]?.refused[0]).toContain('EPERM');
+    }
 
     await logA.waitFor(becameMaster);
     // Let b follow a for a while: a adverts every 50 ms.

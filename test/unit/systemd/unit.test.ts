@@ -3,6 +3,7 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ELECTION_THREAD_RT_PRIORITY } from '../../../src/election-runtime/thread-priority.js';
 
 const unitPath = new URL('../../../systemd/tandem@.service', import.meta.url);
 const hasSystemdAnalyze = (() => {
@@ -23,6 +24,14 @@ describe('systemd/tandem@.service', () => {
     expect(text).toMatch(/^ExecStart=\/usr\/bin\/tandem run --config \$\{TANDEM_CONFIG\} --node %i$/m);
     // The check runs before the HUP, so an invalid file never reaches the running daemon.
     expect(text.indexOf('ExecReload=/usr/bin/tandem check-config')).toBeLessThan(text.indexOf('ExecReload=/bin/kill -HUP'));
+  });
+
+  it('lets the election thread run realtime: no RestrictRealtime, RLIMIT_RTPRIO up to its priority', () => {
+    expect(text).not.toMatch(/^RestrictRealtime=(yes|true|on|1)$/m);
+    const limit = /^LimitRTPRIO=(\d+)$/m.exec(text)?.[1];
+    expect(Number(limit)).toBeGreaterThanOrEqual(ELECTION_THREAD_RT_PRIORITY);
+    // Realtime for the election thread only: no capability that would let it renice other processes.
+    expect(/^CapabilityBoundingSet=(.*)$/m.exec(text)?.[1]).not.toContain('CAP_SYS_NICE');
   });
 
   it.skipIf(!hasSystemdAnalyze)('has no key or section systemd does not know', () => {
