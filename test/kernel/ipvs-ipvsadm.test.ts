@@ -14,7 +14,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IpvsOperation } from '../../src/ipvs/ipvs-port.js';
-import { type IpvsTable, type RealServer, type SyncDaemon, type VirtualService, realServerKey, serviceKey } from '../../src/ipvs/model.js';
+import { type IpvsRules, type IpvsTable, type RealServer, type SyncDaemon, type VirtualService, realServerKey, serviceKey } from '../../src/ipvs/model.js';
 import type { GuestIpvsPort } from '../contract/ipvs-guest-port.js';
 import { CONTRACT_SCHEDULERS } from '../contract/ipvs.contract.js';
 import { guestSkipReason, type Guest } from './harness/guest.js';
@@ -121,8 +121,8 @@ function operations(): IpvsOperation[] {
   ]);
 }
 
-/** comparable turns a listing into sorted models without counters. */
-function comparable(table: IpvsTable): { service: VirtualService; realServers: RealServer[] }[] {
+/** comparable turns a listing (or the rules alone) into sorted models without counters. */
+function comparable(table: IpvsTable | IpvsRules): { service: VirtualService; realServers: RealServer[] }[] {
   const counters = new Set(['stats', 'realServers', 'activeConnections', 'inactiveConnections', 'persistentConnections']);
   const strip = (value: object): Record<string, unknown> => Object.fromEntries(Object.entries(value).filter(([key]) => !counters.has(key)));
   return table.services
@@ -177,6 +177,36 @@ describe.skipIf(skipReason !== undefined)('guest kernel: tandem and ipvsadm read
     expect(byTandem).toBe(byIpvsadm);
     expect(byTandem.split('\n').filter((line) => line.startsWith('-a')).length).toBe(MATRIX.reduce((n, e) => n + e.realServers.length, 0));
     expect(comparable(await port.list())).toEqual(expectedTable());
+    expect(comparable(await port.listRules())).toEqual(expectedTable());
+    await port.reset();
+  });
+
+  it('reads the rules back through io_uring, every dump of them, the same as without it', async () => {
+    await sh(`ipvsadm -C\n${ipvsadmScript(MATRIX.flatMap((entry) => entry.ipvsadm))}`);
+    // A process of its own, so that dumpPaths counts this listing's dumps alone.
+    const script = [
+      "import { NetlinkIpvs } from './dist/ipvs/netlink-ipvs.js';",
+      "import { NETLINK_GENERIC } from './dist/netlink/constants.js';",
+      "import { NativeNetlinkTransport } from './dist/netlink/native-transport.js';",
+      'const read = async (useRing) => {',
+      '  const transport = NativeNetlinkTransport.open(NETLINK_GENERIC, { useRing });',
+      '  const ipvs = await NetlinkIpvs.open(transport);',
+      '  const rules = await ipvs.listRules();',
+      '  const { ring, inTurn, ringUnavailable } = transport.dumpPaths;',
+      '  transport.close();',
+      '  return { rules, ring, inTurn, ringUnavailable: ringUnavailable?.code };',
+      '};',
+      'console.log(JSON.stringify({ withRing: await read(true), withoutRing: await read(false) }));',
+    ].join('\n');
+    const result = await guest.run(['node', '--input-type=module', '-e', script], { timeoutMs: 60_000 });
+    expect(result.stderr).toBe('');
+    type Read = { rules: IpvsRules; ring: number; inTurn: number; ringUnavailable?: string };
+    const { withRing, withoutRing } = JSON.parse(result.stdout) as { withRing: Read; withoutRing: Read };
+    // One GET_SERVICE dump and one GET_DEST dump per service, all read whole by the ring.
+    expect({ ring: withRing.ring, inTurn: withRing.inTurn, ringUnavailable: withRing.ringUnavailable }).toEqual({ ring: MATRIX.length + 1, inTurn: 0, ringUnavailable: undefined });
+    expect({ ring: withoutRing.ring, inTurn: withoutRing.inTurn, ringUnavailable: withoutRing.ringUnavailable }).toEqual({ ring: 0, inTurn: MATRIX.length + 1, ringUnavailable: 'EOPNOTSUPP' });
+    expect(comparable(withRing.rules)).toEqual(expectedTable());
+    expect(withRing.rules).toEqual(withoutRing.rules);
     await port.reset();
   });
 
