@@ -1,99 +1,80 @@
 /**
- * run: verdict → IPVS operation applied latency, in process. The daemon's health component glue
- * (HealthComponent's sink, i.e. IpvsOwner.setVerdict) receives a verdict; the figure is the time
- * until the owner's pass has the matching edit-real-server accepted by the table port. The port
- * is the in-memory FakeIpvs (the host has no IPVS), so this measures tandem's own path: the
- * owner's fast pass (one service's desired entries diffed against what it knows the kernel
- * holds), queued behind any full pass, not the kernel's netlink round trip (bench/ipvs-table
- * measures that in the guest).
+ * run: verdict → IPVS weight change latency (measure.ts), on the fake kernel or the real one.
  *
- * Verdicts arrive one at a time, each after a random 0–5 ms pause, while the owner's 500 ms tick
- * keeps re-reading the table, so some land during a tick pass and wait for it.
+ *   npx tsx bench/verdict-latency/run.ts [SERVICES=100] [SERVERS=10] [VERDICTS=2000]
+ *     in process against FakeIpvs: tandem's own path, no kernel;
+ *   sudo npx tsx bench/verdict-latency/run.ts --guest [VERDICTS=1000]
+ *     boots a user-mode-linux guest (the kernel tier's harness) and runs the measurement inside
+ *     it on NetlinkIpvs, i.e. Linux's IPVS over netlink, at 10 × 10, 100 × 10 and 1000 × 20
+ *     real servers; each latency ends at the kernel's acknowledgement of the weight change.
  *
- *   npx tsx bench/verdict-latency/run.ts [SERVICES] [SERVERS] [VERDICTS]
+ * In the guest this file runs again with `--in-guest VERDICTS SERVICESxSERVERS...` and prints
+ * one JSON line per table; the host prints them with the host's 1-minute load average, since the
+ * guest's CPU is the host's.
  */
-import { performance } from 'node:perf_hooks';
-import { pino } from 'pino';
-import type { VirtualServer } from '../../src/config/types.js';
-import { parseConfig } from '../../src/config/load.js';
-import { systemMonotonicClock } from '../../src/election-runtime/monotonic-clock.js';
-import { serviceKey } from '../../src/ipvs/model.js';
-import { ipvsServiceId, realServerRef } from '../../src/lvs/config-to-ipvs.js';
-import { IpvsOwner } from '../../src/lvs/ipvs-owner.js';
+import { loadavg } from 'node:os';
 import { FakeIpvs } from '../../test/fakes/fake-ipvs.js';
+import { formatMeasurement, measureVerdictLatency, type Measurement, type TableSize } from './measure.js';
 
-const [servicesArg = '100', serversArg = '10', verdictsArg = '2000'] = process.argv.slice(2);
-const services = Number(servicesArg);
-const servers = Number(serversArg);
-const verdicts = Number(verdictsArg);
+/** GUEST_TABLES are the sizes the issue's goal is checked at: 100, 1,000 and 20,000 real servers. */
+const GUEST_TABLES = ['10x10', '100x10', '1000x20'] as const;
 
-/** configFor builds SERVICES tcp services on 198.51.100.1 ports 1.. with SERVERS real servers each. */
-function configFor(): readonly VirtualServer[] {
-  const doc = {
-    nodes: [
-      { name: 'alpha', priority: 200, addresses: ['192.0.2.11'] },
-      { name: 'beta', priority: 100, addresses: ['192.0.2.12'] },
-    ],
-    election: { groupId: 1, authKeyFile: '/etc/tandem/auth.key' },
-    vips: [{ address: '198.51.100.1/24', interface: 'eth0' }],
-    virtualServers: Array.from({ length: services }, (_, s) => ({
-      protocol: 'tcp',
-      address: '198.51.100.1',
-      port: s + 1,
-      scheduler: 'wrr',
-      realServers: Array.from({ length: servers }, (_, r) => ({ address: `10.${Math.floor(r / 250)}.${r % 250}.${(s % 250) + 1}`, weight: 10, forward: 'masquerade' })),
-    })),
-  };
-  const result = parseConfig(JSON.stringify(doc), 'bench.yaml', { node: 'alpha' });
-  if (!result.ok) throw new Error(`bench config invalid: ${JSON.stringify(result.issues.slice(0, 3))}`);
-  return result.config.virtualServers;
+const load = (): string => loadavg()[0]?.toFixed(2) ?? '?';
+
+/** parseTable reads "SERVICESxSERVERS". */
+function parseTable(text: string, verdicts: number): TableSize {
+  const [services, servers] = text.split('x').map(Number);
+  if (services === undefined || servers === undefined || !(services > 0) || !(servers > 0)) throw new Error(`table "${text}" is not SERVICESxSERVERS`);
+  return { services, servers, verdicts };
 }
 
-function percentile(sorted: readonly number[], fraction: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))] ?? Number.NaN;
+/** inGuest measures each table on the guest kernel, from an empty table each time, and prints JSON lines. */
+async function inGuest(verdicts: number, tables: readonly string[]): Promise<void> {
+  // Imported here, not at the top: loading the addon is only possible (and needed) in the guest.
+  const { NativeNetlinkTransport } = await import('../../src/netlink/native-transport.js');
+  const { NETLINK_GENERIC } = await import('../../src/netlink/constants.js');
+  const { NetlinkIpvs } = await import('../../src/ipvs/netlink-ipvs.js');
+  const transport = NativeNetlinkTransport.open(NETLINK_GENERIC, { timeoutMs: 120_000 });
+  try {
+    const ipvs = await NetlinkIpvs.open(transport);
+    for (const table of tables) {
+      await ipvs.flush();
+      console.log(JSON.stringify(await measureVerdictLatency(ipvs, parseTable(table, verdicts))));
+    }
+    await ipvs.flush();
+  } finally {
+    transport.close();
+  }
 }
 
-const virtualServers = configFor();
-const ipvs = new FakeIpvs();
-/** waiting maps "serviceKey address:port weight" to the resolver of the verdict that asked for it. */
-const waiting = new Map<string, () => void>();
-const apply = ipvs.apply.bind(ipvs);
-ipvs.apply = async (operations) => {
-  const outcomes = await apply(operations);
-  operations.forEach((operation, index) => {
-    if (operation.kind !== 'edit-real-server' || outcomes[index]?.ok !== true) return;
-    const key = `${serviceKey(operation.service)} ${operation.realServer.address}:${operation.realServer.port} ${operation.realServer.weight}`;
-    waiting.get(key)?.();
-    waiting.delete(key);
-  });
-  return outcomes;
-};
-const owner = new IpvsOwner({ virtualServers, ipvs: { timeouts: { tcpSeconds: 0, tcpFinSeconds: 0, udpSeconds: 0 }, purgeUnmanaged: false } }, { ipvs, clock: systemMonotonicClock(), log: pino({ level: 'silent' }) });
-await owner.start();
-
-const down = new Set<string>();
-const latenciesMs: number[] = [];
-for (let i = 0; i < verdicts; i++) {
-  const vs = virtualServers[Math.floor(Math.random() * virtualServers.length)];
-  const rs = vs?.realServers[Math.floor(Math.random() * vs.realServers.length)];
-  if (vs === undefined || rs === undefined) continue;
-  const ref = realServerRef(vs, rs);
-  const goingDown = !down.has(ref);
-  const weight = goingDown ? 0 : rs.weight;
-  const applied = new Promise<void>((resolve) => waiting.set(`${serviceKey(ipvsServiceId(vs))} ${rs.address}:${rs.port} ${weight}`, resolve));
-  const startedAt = performance.now();
-  void owner.setVerdict(ref, goingDown ? 'down' : 'up');
-  await applied;
-  latenciesMs.push(performance.now() - startedAt);
-  if (goingDown) down.add(ref);
-  else down.delete(ref);
-  await new Promise((resolve) => setTimeout(resolve, Math.random() * 5));
+/** onGuest boots a guest, runs this file in it with --in-guest, and prints its tables. */
+async function onGuest(verdicts: number): Promise<void> {
+  const { startGuest } = await import('../../test/kernel/harness/guest.js');
+  const loadBefore = load();
+  const guest = await startGuest({ timeoutMs: 120_000, memMb: 1024 });
+  try {
+    const program = ['--import', 'tsx', 'bench/verdict-latency/run.ts', '--in-guest', String(verdicts), ...GUEST_TABLES];
+    const result = await guest.run([process.execPath, ...program], { timeoutMs: 1_800_000 });
+    if (result.code !== 0) throw new Error(`the guest run failed (${result.code}): ${result.stderr}`);
+    for (const line of result.stdout.trim().split('\n')) {
+      console.log(formatMeasurement(JSON.parse(line) as Measurement, 'Linux IPVS over netlink in a UML guest'));
+      console.log('');
+    }
+  } finally {
+    await guest.stop();
+  }
+  console.log(`host 1-minute load average: ${loadBefore} before, ${load()} after (2 cores, shared with the guest)`);
 }
-await owner.stop();
 
-const sorted = [...latenciesMs].sort((a, b) => a - b);
-const ms = (value: number): string => value.toFixed(2).padStart(8);
-console.log(`table ${services} services × ${servers} real servers (${services * servers}), ${sorted.length} verdicts, FakeIpvs in process`);
-console.log('      min      p50      p90      p99      max  (ms, verdict → edit accepted)');
-console.log([sorted[0] ?? Number.NaN, percentile(sorted, 0.5), percentile(sorted, 0.9), percentile(sorted, 0.99), sorted.at(-1) ?? Number.NaN].map(ms).join(' '));
-console.log(`owner: ${owner.stats.passes} full passes, ${owner.stats.fastPasses} fast passes, ${owner.stats.operations} operations, ${owner.stats.refused} refused`);
+const args = process.argv.slice(2);
+if (args[0] === '--in-guest') {
+  await inGuest(Number(args[1]), args.slice(2));
+} else if (args[0] === '--guest') {
+  await onGuest(Number(args[1] ?? '1000'));
+} else {
+  const [services = '100', servers = '10', verdicts = '2000'] = args;
+  const loadBefore = load();
+  const measurement = await measureVerdictLatency(new FakeIpvs(), parseTable(`${services}x${servers}`, Number(verdicts)));
+  console.log(formatMeasurement(measurement, 'FakeIpvs in process'));
+  console.log(`host 1-minute load average: ${loadBefore} before, ${load()} after`);
+}
