@@ -3,7 +3,9 @@
  * once, times each attempt out, folds results through rise/fall, and reports verdict changes.
  *
  * Cadence is kept against the ideal due time, not the previous finish, so a slow check does not
- * push its successors later and later; lateness (start − ideal due time) is recorded per run.
+ * push its successors later and later; lateness (start − ideal due time) is recorded per run,
+ * with the part of it spent queueing for a slot, so a late run says whether the concurrency bound
+ * or a busy event loop made it late.
  * Clock and timers are injected: tests drive the scheduler with a fake clock and a fake checker.
  * Per run the scheduler allocates one AbortController, one timer and the checker's promise; the
  * election runs in its own worker thread, so this loop's work cannot delay adverts.
@@ -32,6 +34,8 @@ export interface CheckRun {
   readonly result: CheckResult;
   /** latenessMs is how much later than its due time the run started (queueing, a busy loop). */
   readonly latenessMs: number;
+  /** queuedMs is the part of latenessMs spent waiting for a slot (maxConcurrent attempts were in flight). */
+  readonly queuedMs: number;
   readonly health: HealthState;
 }
 
@@ -54,6 +58,8 @@ export interface SchedulerStats {
   readonly started: number;
   /** late counts runs that started more than LATE_SHARE_OF_INTERVAL of their interval late. */
   readonly late: number;
+  /** waited counts runs that found maxConcurrent attempts in flight and queued for a slot. */
+  readonly waited: number;
   /** skipped counts whole intervals dropped because a probe fell more than one interval behind. */
   readonly skipped: number;
   readonly maxLatenessMs: number;
@@ -88,7 +94,8 @@ interface ProbeEntry {
   timer: ScheduledTimer | null;
   /** attempt is the run in flight; a result from any other (aborted, detached) attempt is dropped. */
   attempt: AbortController | null;
-  queued: boolean;
+  /** queuedAtMs is when the entry joined the queue for a slot, null while it is not queued. */
+  queuedAtMs: number | null;
 }
 
 /** CheckScheduler owns the probes' timers and in-flight attempts. */
@@ -104,6 +111,7 @@ export class CheckScheduler {
   #running = false;
   #started = 0;
   #late = 0;
+  #waited = 0;
   #skipped = 0;
   #maxLatenessMs = 0;
 
@@ -135,7 +143,7 @@ export class CheckScheduler {
         entry.probe = probe;
         continue;
       }
-      const added: ProbeEntry = { probe, health: initialHealth(probe.target.check.initialState), dueAtMs: 0, timer: null, attempt: null, queued: false };
+      const added: ProbeEntry = { probe, health: initialHealth(probe.target.check.initialState), dueAtMs: 0, timer: null, attempt: null, queuedAtMs: null };
       this.#entries.set(probe.key, added);
       if (this.#running) this.#armFirst(added);
     }
@@ -171,6 +179,7 @@ export class CheckScheduler {
     return {
       started: this.#started,
       late: this.#late,
+      waited: this.#waited,
       skipped: this.#skipped,
       maxLatenessMs: this.#maxLatenessMs,
       inFlight: this.#inFlight,
@@ -194,7 +203,7 @@ export class CheckScheduler {
   #halt(entry: ProbeEntry): void {
     entry.timer?.cancel();
     entry.timer = null;
-    entry.queued = false;
+    entry.queuedAtMs = null;
     if (entry.attempt !== null) {
       entry.attempt.abort();
       entry.attempt = null;
@@ -207,7 +216,8 @@ export class CheckScheduler {
       this.#run(entry);
       return;
     }
-    entry.queued = true;
+    entry.queuedAtMs = this.#options.clock.nowMs;
+    this.#waited += 1;
     this.#queue.push(entry);
   }
 
@@ -216,6 +226,8 @@ export class CheckScheduler {
     const check = entry.probe.target.check;
     const startedAtMs = clock.nowMs;
     const latenessMs = Math.max(0, startedAtMs - entry.dueAtMs);
+    const queuedMs = entry.queuedAtMs === null ? 0 : startedAtMs - entry.queuedAtMs;
+    entry.queuedAtMs = null;
     this.#started += 1;
     if (latenessMs > check.intervalMs * LATE_SHARE_OF_INTERVAL) this.#late += 1;
     if (latenessMs > this.#maxLatenessMs) this.#maxLatenessMs = latenessMs;
@@ -230,7 +242,7 @@ export class CheckScheduler {
       if (entry.attempt !== attempt) return;
       entry.attempt = null;
       this.#inFlight -= 1;
-      this.#finished(entry, { ...outcome, latencyMs: clock.nowMs - startedAtMs }, latenessMs);
+      this.#finished(entry, { ...outcome, latencyMs: clock.nowMs - startedAtMs }, latenessMs, queuedMs);
       this.#drainQueue();
     };
     // A checker resolves by contract; a bug that rejects must still free the slot, and says so.
@@ -239,22 +251,25 @@ export class CheckScheduler {
     });
   }
 
-  #finished(entry: ProbeEntry, result: CheckResult, latenessMs: number): void {
+  #finished(entry: ProbeEntry, result: CheckResult, latenessMs: number, queuedMs: number): void {
     const { probe } = entry;
     const check = probe.target.check;
     const before = entry.health.up;
     entry.health = nextHealth(entry.health, result.ok, check);
     const { onRun, onVerdict } = this.#options;
-    if (onRun !== undefined) this.#notify('onRun', probe.key, () => { onRun({ probeKey: probe.key, result, latenessMs, health: entry.health }); });
+    if (onRun !== undefined) this.#notify('onRun', probe.key, () => { onRun({ probeKey: probe.key, result, latenessMs, queuedMs, health: entry.health }); });
     if (entry.health.up !== before) this.#notify('onVerdict', probe.key, () => { onVerdict({ probeKey: probe.key, realServers: probe.realServers, up: entry.health.up, result }); });
     // The listeners may have stopped us or removed this probe.
     if (!this.#running || this.#entries.get(probe.key) !== entry) return;
     const nowMs = this.#options.clock.nowMs;
     let dueAtMs = entry.dueAtMs + this.#jittered(check.intervalMs, check.jitterPercent);
-    // More than a whole interval behind: drop the missed runs rather than fire them back to back.
+    // More than a whole interval behind: drop the missed runs rather than fire them back to back,
+    // and resume at the probe's own phase. Re-timing every lagging probe to "now" would bunch all
+    // of them into one burst after a stall, which jitter takes many intervals to spread again.
     if (dueAtMs < nowMs - check.intervalMs) {
-      this.#skipped += Math.floor((nowMs - dueAtMs) / check.intervalMs);
-      dueAtMs = nowMs;
+      const missed = Math.ceil((nowMs - dueAtMs) / check.intervalMs);
+      this.#skipped += missed;
+      dueAtMs += missed * check.intervalMs;
     }
     this.#arm(entry, dueAtMs);
   }
@@ -275,8 +290,7 @@ export class CheckScheduler {
     while (this.#inFlight < this.#maxConcurrent && this.#queueHead < this.#queue.length) {
       const entry = this.#queue[this.#queueHead];
       this.#queueHead += 1;
-      if (entry?.queued !== true) continue;
-      entry.queued = false;
+      if (entry === undefined || entry.queuedAtMs === null) continue;
       this.#run(entry);
     }
     if (this.#queueHead === this.#queue.length) {

@@ -189,8 +189,10 @@ describe('CheckScheduler concurrency', () => {
     // Three waves of at most two, each ended by the 300 ms timeout.
     expect(checker.calls.map((call) => call.atMs)).toEqual([0, 0, 300, 300, 600]);
     expect(runs.map((run) => run.latenessMs)).toEqual([0, 0, 300, 300, 600]);
+    // The timers ran on time, so all of that lateness was the wait for a slot.
+    expect(runs.map((run) => run.queuedMs)).toEqual([0, 0, 300, 300, 600]);
     // Late means more than 10 % of the 2000 ms interval (200 ms): the three that waited.
-    expect(scheduler.stats()).toMatchObject({ started: 5, late: 3, maxLatenessMs: 600, inFlight: 0, queued: 0 });
+    expect(scheduler.stats()).toMatchObject({ started: 5, late: 3, waited: 3, maxLatenessMs: 600, inFlight: 0, queued: 0 });
   });
 
   it('follows setMaxConcurrent: a raise starts queued runs at once, a cut lets runs in flight finish', async () => {
@@ -222,6 +224,26 @@ describe('CheckScheduler concurrency', () => {
     // After the backlog each probe is back on a 2 s cadence, not bunched up.
     const recent = checker.startsOf('10.0.0.1').filter((atMs) => atMs > 6000);
     expect(recent.slice(1).map((atMs, i) => atMs - (recent[i] ?? 0))).toEqual(recent.slice(1).map(() => 2000));
+  });
+
+  it('after a backlog, resumes each probe at its own phase instead of bunching them at the same instant', async () => {
+    let slow = true;
+    const phases = [0, 0.25, 0.5];
+    const { checker, scheduler, advance } = harness(() => (slow ? 'hang' : PASSED), { maxConcurrent: 1, random: () => phases.shift() ?? 0.5 });
+    const addresses = ['10.0.0.1', '10.0.0.2', '10.0.0.3'];
+    scheduler.update(addresses.map((address) => probe(address, { timeoutMs: 1900 })));
+    scheduler.start();
+    await advance(8000); // one slot, three probes that each hold it 1.9 s: every probe falls behind
+    slow = false;
+    await advance(8000);
+    expect(scheduler.stats().skipped).toBeGreaterThan(0);
+    // First due at 0, 500 and 1000 ms: afterwards each runs on its own 2 s lattice again.
+    const recentPhases = addresses.map((address) => checker.startsOf(address).filter((atMs) => atMs > 10_000).map((atMs) => atMs % 2000));
+    expect(recentPhases).toEqual([
+      [0, 0, 0],
+      [500, 500, 500],
+      [1000, 1000, 1000],
+    ]);
   });
 });
 
