@@ -3,7 +3,7 @@
  * failover and a failback between two real-kernel directors (user-mode-linux guests), for
  * each sync-daemon mode, and which mode should be the default.
  *
- *   sudo npx tsx bench/connection-survival/run.ts [CONNECTIONS=100] [ipvsadm|tandem|tandem-link|ipvsadm-rejoin|all=all]
+ *   sudo npx tsx bench/connection-survival/run.ts [CONNECTIONS=100] [ipvsadm|tandem|tandem-link|ipvsadm-rejoin|tandem-partition|all=all]
  *
  * Root only; it builds and removes its own lab (test/kernel/two-directors/lab.ts) and needs
  * the compiled dist/ (`npm run build`) for the tandem rows. Two drivers per mode:
@@ -15,17 +15,24 @@
  *   ipvsadm-rejoin  mode both, alpha cut off, then backup for ~6 s of traffic before it takes
  *                over, with the kernel's sync sysctls at their defaults and tuned
  *                (ipvsadm-rejoin-scenario.ts); not part of the mode score.
+ *   tandem-partition  `tandem run`, mode both: alpha cut off (eth0 down), back as backup for a
+ *                6 s preempt delay while the clients talk, then it takes over; with the sync
+ *                sysctls tandem sets by default and with the kernel's (`sysctls: null`)
+ *                (tandem-partition-scenario.ts); not part of the mode score.
  * Cohorts: "pre" opens through alpha before the failover, "mid" through beta before the
- * failback. The score of a mode is every surviving connection over both cohorts and drivers.
+ * failback (in tandem-partition: while alpha is cut off). The score of a mode is every surviving connection over both cohorts and drivers.
  */
 import { runIpvsadmScenario } from '../../test/kernel/two-directors/ipvsadm-scenario.js';
 import { runRejoinScenario } from '../../test/kernel/two-directors/ipvsadm-rejoin-scenario.js';
 import { SYNC_MODES } from '../../test/kernel/two-directors/ipvsadm-directors.js';
 import { startTwoDirectorLab, type CohortCount } from '../../test/kernel/two-directors/lab.js';
+import { runPartitionScenario } from '../../test/kernel/two-directors/tandem-partition-scenario.js';
 import { runTandemScenario } from '../../test/kernel/two-directors/tandem-scenario.js';
 
 const count = Number(process.argv[2] ?? 100);
-const DRIVERS = ['ipvsadm', 'tandem', 'tandem-link', 'ipvsadm-rejoin'];
+const DRIVERS = ['ipvsadm', 'tandem', 'tandem-link', 'ipvsadm-rejoin', 'tandem-partition'];
+/** UNSCORED drivers compare sysctls, not modes. */
+const UNSCORED = ['ipvsadm-rejoin', 'tandem-partition'];
 const drivers = (process.argv[3] ?? 'all') === 'all' ? DRIVERS : [process.argv[3] ?? ''];
 if (!drivers.every((driver) => DRIVERS.includes(driver))) throw new Error(`unknown driver: use ${DRIVERS.join(', ')} or all`);
 const FIRST_PORT = 8001;
@@ -71,6 +78,13 @@ async function rejoinRow(tuned: boolean, port: number): Promise<Row & { readonly
   return { ...result, driver: 'ipvsadm-rejoin', mode: tuned ? 'both+refresh' : 'both' };
 }
 
+/** partitionRow runs the partition scenario; its two rows are tandem's sync sysctls and the kernel's. */
+async function partitionRow(tandemSysctls: boolean, port: number): Promise<Row & { readonly mode: string }> {
+  const syncSysctls = tandemSysctls ? 'config-default' : 'kernel';
+  const result = await runPartitionScenario(lab, port, count, { syncSysctls, progress: (line) => { console.error(`  tandem-partition ${syncSysctls}: ${line}`); } });
+  return { ...result, driver: 'tandem-partition', mode: `both ${result.sysctls.alpha}` };
+}
+
 const started = performance.now();
 const ports = drivers.flatMap((_, d) => SYNC_MODES.map((__, m) => FIRST_PORT + d * SYNC_MODES.length + m));
 const lab = await startTwoDirectorLab({ name: `tcs${process.pid}`, realServerPorts: ports });
@@ -86,7 +100,9 @@ try {
           ? await runIpvsadmScenario(lab, mode, port, count)
           : driver === 'ipvsadm-rejoin'
             ? await rejoinRow(m === 1, port)
-            : { ...(await runTandemScenario(lab, mode, port, count, { failure: driver === 'tandem' ? 'kill' : 'link-down', progress: (line) => { console.error(`  ${driver} ${mode}: ${line}`); } })), mode };
+            : driver === 'tandem-partition'
+              ? await partitionRow(m === 0, port)
+              : { ...(await runTandemScenario(lab, mode, port, count, { failure: driver === 'tandem' ? 'kill' : 'link-down', progress: (line) => { console.error(`  ${driver} ${mode}: ${line}`); } })), mode };
       const row = { driver, ...result };
       rows.push(row);
       console.log(format(row));
@@ -96,7 +112,7 @@ try {
   await lab.stop();
 }
 const score = (mode: string): number =>
-  rows.filter((r) => r.mode === mode && r.driver !== 'ipvsadm-rejoin').reduce((sum, r) => sum + r.failover.pre.alive + r.failback.pre.alive + r.failback.mid.alive, 0);
+  rows.filter((r) => r.mode === mode && !UNSCORED.includes(r.driver)).reduce((sum, r) => sum + r.failover.pre.alive + r.failback.pre.alive + r.failback.mid.alive, 0);
 const ranked = [...SYNC_MODES].sort((a, b) => score(b) - score(a));
 const [best, second] = ranked;
 console.log(`score (surviving connections, all rows): ${ranked.map((mode) => `${mode} ${score(mode)}`).join(', ')}`);

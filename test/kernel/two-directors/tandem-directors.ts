@@ -20,10 +20,16 @@ export const ADVERT_INTERVAL_MS = 1000;
 /** REFRESH_INTERVAL_MS re-announces the VIP while master; see the file comment. */
 const REFRESH_INTERVAL_MS = 2000;
 
-/** LabConfigOptions: the service port, and the sync mode (undefined: the config's default). */
+/**
+ * LabConfigOptions: the service port, the sync mode (undefined: the config's default), and for
+ * the partition scenario a preempt delay and whether tandem leaves the sync sysctls to the
+ * kernel (`syncSysctls: 'kernel'` writes `sysctls: null`; by default the config's defaults apply).
+ */
 export interface LabConfigOptions {
   readonly port: number;
   readonly mode: SyncMode | undefined;
+  readonly preemptDelayMs?: number;
+  readonly syncSysctls?: 'config-default' | 'kernel';
 }
 
 /**
@@ -42,6 +48,7 @@ export function labConfigYaml(options: LabConfigOptions, authKeyFile: string): s
     '  groupId: 9',
     `  advertIntervalMs: ${ADVERT_INTERVAL_MS}`,
     '  preempt: true',
+    ...(options.preemptDelayMs === undefined ? [] : [`  preemptDelayMs: ${options.preemptDelayMs}`]),
     `  authKeyFile: ${authKeyFile}`,
     `  announce: { count: 3, intervalMs: 20, repeatAfterMs: 1000, refreshIntervalMs: ${REFRESH_INTERVAL_MS} }`,
     'vips:',
@@ -58,6 +65,7 @@ export function labConfigYaml(options: LabConfigOptions, authKeyFile: string): s
     ...(options.mode === undefined ? [] : [`  mode: ${options.mode}`]),
     '  mcastInterface: eth0',
     `  syncid: ${SYNCID}`,
+    ...(options.syncSysctls === 'kernel' ? ['  sysctls: null'] : []),
     'metrics: { listen: null }',
     '',
   ].join('\n');

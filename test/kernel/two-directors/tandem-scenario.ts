@@ -20,7 +20,7 @@ import { hasService, holdsVip, startTandem, syncDaemonStates, until, writeLabCon
 const execFileAsync = promisify(execFile);
 
 /** START_TIMEOUT_MS covers node's start in a guest and the first election. */
-const START_TIMEOUT_MS = 60_000;
+export const START_TIMEOUT_MS = 60_000;
 /** TAKEOVER_TIMEOUT_MS covers master_down (≈3.6 s) and a slow guest. */
 const TAKEOVER_TIMEOUT_MS = 30_000;
 /** SYNC_WAIT_MS: the master's sync thread flushes every 2 s (IPVS_SYNC_FLUSH_TIME). */
@@ -47,23 +47,23 @@ export interface TandemScenarioResult {
 }
 
 /** macOf reads a director's eth0 MAC address. */
-async function macOf(director: Director): Promise<string> {
+export async function macOf(director: Director): Promise<string> {
   return (await sh(director, 'cat /sys/class/net/eth0/address')).trim();
 }
 
 /** clientSeesVipAt says whether the client's neighbour entry for the VIP is `mac`. */
-async function clientSeesVipAt(lab: TwoDirectorLab, mac: string): Promise<boolean> {
+export async function clientSeesVipAt(lab: TwoDirectorLab, mac: string): Promise<boolean> {
   const { stdout } = await execFileAsync('ip', ['-n', lab.clientNetns, 'neigh', 'show', VIP]);
   return stdout.includes(`lladdr ${mac}`);
 }
 
 /** tandemLog is a director's log for an error message. */
-async function tandemLog(process_: TandemProcess): Promise<string> {
+export async function tandemLog(process_: TandemProcess): Promise<string> {
   return readFile(process_.logFile, 'utf8').catch(() => '(no log)');
 }
 
 /** takeover waits until `winner` alone holds the VIP and the client's ARP entry points at it. */
-async function takeover(lab: TwoDirectorLab, winner: Director, loser: Director | undefined, logs: () => Promise<string>): Promise<number> {
+export async function takeover(lab: TwoDirectorLab, winner: Director, loser: Director | undefined, logs: () => Promise<string>): Promise<number> {
   const mac = await macOf(winner);
   try {
     return await until(`${winner.name} to hold the VIP alone`, TAKEOVER_TIMEOUT_MS, async () =>
