@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { TCP_HTTP_SERVER } from './helpers/health-lab.js';
-import { expectVerdict, useHealthLab } from './helpers/health-verdicts.js';
+import { expectVerdict, midInterval, useHealthLab } from './helpers/health-verdicts.js';
 
 const CHECKS = { intervalMs: 200, timeoutMs: 100, rise: 2, fall: 3 };
 
@@ -46,6 +46,7 @@ describe('health verdicts against real servers in namespaces', () => {
     const closedAt = Date.now();
     await lab().setListening('rs2', false);
     await expectVerdict(lab(), lab().ref('rs2', 80), 'down', closedAt);
+    await midInterval(lab());
     const reopenedAt = Date.now();
     await lab().setListening('rs2', true);
     await expectVerdict(lab(), lab().ref('rs2', 80), 'up', reopenedAt);
@@ -56,6 +57,7 @@ describe('health verdicts against real servers in namespaces', () => {
     const cutAt = Date.now();
     lab().setLink('rs1', false);
     await expectVerdict(lab(), lab().ref('rs1', 80), 'down', cutAt, CHECKS.timeoutMs);
+    await midInterval(lab());
     const restoredAt = Date.now();
     lab().setLink('rs1', true);
     await expectVerdict(lab(), lab().ref('rs1', 80), 'up', restoredAt, CHECKS.timeoutMs);

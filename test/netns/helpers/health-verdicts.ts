@@ -3,15 +3,18 @@
  * window a verdict must fall in after a real server changes.
  *
  * The window of a verdict that needs `runs` results in a row (fall for down, rise for up):
- * - no sooner than (runs − 1) × intervalMs − EARLY_MS: the first run after the change may come at
- *   once, the others follow one interval apart (the scheduler keeps its cadence, jitter is 0 in
- *   the lab). EARLY_MS lets a run that was already in flight when the change was made be judged
- *   by the new state. A verdict sooner than that ignored rise or fall.
+ * - no sooner than (runs − 1) × intervalMs (+ silentMs for down) − EARLY_MS: the first run after
+ *   the change may come at once, the others follow one interval apart (the scheduler keeps its
+ *   cadence, jitter is 0 in the lab), and when the real server is silent the last failing run
+ *   ends only at its timeout. EARLY_MS lets a run that was already in flight when the change was
+ *   made be judged by the new state. A verdict sooner than that ignored rise or fall.
  * - no later than runs × intervalMs (the first run may be due up to one interval after the change)
- *   + one more intervalMs + the attempt's own time + SLACK_MS. The extra interval is for the
- *   shared 2-core machine (~7 test suites at once): the driver's timers fire late under load, and
- *   the scheduler drops a run that falls more than one interval behind. The attempt's own time is
- *   0 for an answer or a refusal, and timeoutMs when the real server is silent.
+ *   + one more intervalMs + silentMs + SLACK_MS. The extra interval is for the shared 2-core
+ *   machine (~7 test suites at once): the driver's timers fire late under load, and the
+ *   scheduler drops a run that falls more than one interval behind.
+ * A test that makes a change right after a verdict or a probe (both come just after a run) waits
+ * half an interval first (midInterval): made just before a run is due, a change would let a
+ * verdict that came one run too early still pass the lower bound.
  */
 import { afterAll, beforeAll, expect } from 'vitest';
 import { HealthLab, type DownLine, type HealthLabOptions } from './health-lab.js';
@@ -48,16 +51,23 @@ export async function waitForVerdict(lab: HealthLab, ref: string, verdict: 'up' 
 
 /**
  * expectVerdict waits for `verdict` on `ref` after `sinceMs` (taken just before the change) and
- * asserts that it came within its window (see the file comment); `attemptMs` is the time one
- * failing attempt takes (the timeout, when the real server is silent). It returns the delay.
+ * asserts that it came within its window (see the file comment). `silentMs` is how long a failing
+ * attempt lasts: timeoutMs when the real server is silent, 0 when it refuses or answers wrong.
+ * It returns the delay.
  */
-export async function expectVerdict(lab: HealthLab, ref: string, verdict: 'up' | 'down', sinceMs: number, attemptMs = 0): Promise<number> {
+export async function expectVerdict(lab: HealthLab, ref: string, verdict: 'up' | 'down', sinceMs: number, silentMs = 0): Promise<number> {
   const { intervalMs, rise, fall } = lab.checks;
   const runs = verdict === 'down' ? fall : rise;
   const delayMs = await waitForVerdict(lab, ref, verdict, sinceMs);
-  expect(delayMs, `${verdict} verdict for ${ref}`).toBeGreaterThanOrEqual((runs - 1) * intervalMs - EARLY_MS);
-  expect(delayMs, `${verdict} verdict for ${ref}`).toBeLessThanOrEqual(runs * intervalMs + intervalMs + attemptMs + SLACK_MS);
+  const soonestMs = (runs - 1) * intervalMs + (verdict === 'down' ? silentMs : 0) - EARLY_MS;
+  expect(delayMs, `${verdict} verdict for ${ref}`).toBeGreaterThanOrEqual(soonestMs);
+  expect(delayMs, `${verdict} verdict for ${ref}`).toBeLessThanOrEqual(runs * intervalMs + intervalMs + silentMs + SLACK_MS);
   return delayMs;
+}
+
+/** midInterval waits half a check interval, so that the next change falls between two runs (see the file comment). */
+export function midInterval(lab: HealthLab): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, lab.checks.intervalMs / 2));
 }
 
 /** expectDownReason waits for the driver's log of why `ref` went down (it crosses another pipe than the verdict) and checks the reason. */

@@ -1,0 +1,200 @@
+/**
+ * Health verdicts for udp and dns checks against real servers in their own network namespaces
+ * (root). Each real server runs helpers/datagram-server.mjs: a UDP echo service and a tiny
+ * authoritative DNS server, both real sockets the checks reach across a bridge. They are killed
+ * and restored, made silent, made to answer the wrong thing, and flapped; verdicts must follow
+ * within the windows of helpers/health-verdicts.ts (interval × fall, interval × rise, plus one
+ * interval and slack for the loaded machine).
+ *
+ * The flaps here are counted in probes, not in milliseconds: the server drops or answers the
+ * next queries by a pattern ("dd", "adad…"), so each run of the check meets exactly the outcome
+ * the test means, however late the machine runs its timers.
+ */
+import { describe, expect, it } from 'vitest';
+import { DATAGRAM_SERVER, REAL_SERVERS, type HealthLab, type RealServerName } from './helpers/health-lab.js';
+import { expectDownReason, expectVerdict, midInterval, useHealthLab, waitForVerdict } from './helpers/health-verdicts.js';
+
+// A longer interval than the TCP/HTTP suite's: a DNS answer is a user-space round trip through
+// a busy machine, and 150 ms keeps a slow answer from counting as a timeout.
+const CHECKS = { intervalMs: 300, timeoutMs: 150, rise: 2, fall: 3 };
+const ECHO_PORT = 7;
+const DNS_PORT = 53;
+const PAYLOAD = 'tandem health';
+/** ZONE_ADDRESS is what datagram-server.mjs answers for www.lab.test until told otherwise. */
+const ZONE_ADDRESS = '192.0.2.53';
+const SERVICES = { echo: ECHO_PORT, dns: DNS_PORT } as const;
+type Service = keyof typeof SERVICES;
+
+const lab = useHealthLab({
+  checks: CHECKS,
+  serverScript: DATAGRAM_SERVER,
+  services: [
+    { protocol: 'udp', port: ECHO_PORT, check: `kind: udp, payload: '${PAYLOAD}', expect: '^${PAYLOAD}$'` },
+    { protocol: 'udp', port: DNS_PORT, check: `kind: dns, queryName: www.lab.test, queryType: A, expectRcode: NOERROR, expectAnswer: ${ZONE_ADDRESS}` },
+  ],
+});
+
+/** ok sends a datagram-server command and waits for its acknowledgement. */
+async function ok(name: RealServerName, command: string): Promise<void> {
+  await lab().tell(name, command, (line) => line === `ok ${command}`);
+}
+
+/** ServerStats is what datagram-server.mjs counts. */
+interface ServerStats {
+  readonly echo: { readonly answered: number; readonly dropped: number };
+  readonly dns: { readonly answered: number; readonly dropped: number; readonly tcp: number };
+}
+
+/** statsOf asks a real server what it has answered and dropped so far. */
+async function statsOf(name: RealServerName): Promise<ServerStats> {
+  const line = await lab().tell(name, 'stats', (candidate) => candidate.startsWith('stats '));
+  return JSON.parse(line.slice('stats '.length)) as ServerStats;
+}
+
+/** playPattern has both services of a real server meet their next queries by `letters` (a: answer, d: drop) and waits until both have used them. */
+async function playPattern(name: RealServerName, letters: string): Promise<void> {
+  const mark = lab().linesOf(name).length;
+  for (const service of Object.keys(SERVICES)) await ok(name, `pattern ${service} ${letters}`);
+  for (const service of Object.keys(SERVICES)) await lab().awaitLine(name, mark, (line) => line === `done ${service}`);
+}
+
+/** refs are the lab's refs of one real server, by service. */
+function refs(subject: HealthLab, name: RealServerName): Record<Service, string> {
+  return { echo: subject.ref(name, ECHO_PORT), dns: subject.ref(name, DNS_PORT) };
+}
+
+/** sleep waits `intervals` check intervals. */
+function sleepIntervals(intervals: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, intervals * CHECKS.intervalMs));
+}
+
+describe('udp and dns health verdicts against real servers in namespaces', () => {
+  it('takes a killed real server down on its udp and dns services within interval × fall, refused by ICMP, and back within interval × rise', async () => {
+    const downsBefore = { echo: lab().downsFor(refs(lab(), 'rs1').echo).length, dns: lab().downsFor(refs(lab(), 'rs1').dns).length };
+    const killedAt = Date.now();
+    await lab().kill('rs1');
+    for (const service of ['echo', 'dns'] as const) {
+      // A closed UDP port answers ICMP port unreachable: each run fails at once, not at its timeout.
+      await expectVerdict(lab(), refs(lab(), 'rs1')[service], 'down', killedAt);
+      await expectDownReason(lab(), refs(lab(), 'rs1')[service], downsBefore[service], 'refused');
+    }
+    expect(lab().verdictsFor(refs(lab(), 'rs2').echo)).toEqual([]);
+    expect(lab().verdictsFor(refs(lab(), 'rs2').dns)).toEqual([]);
+
+    await lab().startServer('rs1');
+    const restoredAt = Date.now();
+    for (const service of ['echo', 'dns'] as const) await expectVerdict(lab(), refs(lab(), 'rs1')[service], 'up', restoredAt);
+  });
+
+  it('fails a udp or dns check on the ICMP port unreachable of a closed port long before its timeout', async () => {
+    // A long timeout, so that a check that waited for it instead of hearing the ICMP error shows.
+    const timing = { intervalMs: 5000, timeoutMs: 4000 };
+    const [open, closedUdp, closedDns] = await lab().probeOnce([
+      { address: REAL_SERVERS.rs2, fields: { kind: 'udp', port: ECHO_PORT, payload: PAYLOAD, expect: `^${PAYLOAD}$`, ...timing } },
+      { address: REAL_SERVERS.rs2, fields: { kind: 'udp', port: 9, payload: PAYLOAD, ...timing } },
+      { address: REAL_SERVERS.rs2, fields: { kind: 'dns', port: 5353, queryName: 'www.lab.test', ...timing } },
+    ]);
+    expect(open).toMatchObject({ ok: true });
+    for (const closed of [closedUdp, closedDns]) {
+      expect(closed).toMatchObject({ ok: false, reason: 'refused' });
+      expect(closed!.latencyMs).toBeLessThan(timing.timeoutMs / 4);
+    }
+  });
+
+  it('fails a dns check whose expected rcode or answer differs from what the server answers', async () => {
+    const timing = { intervalMs: 2000, timeoutMs: 1000 };
+    const ask = (fields: Record<string, unknown>) => ({ address: REAL_SERVERS.rs2, fields: { kind: 'dns', port: DNS_PORT, ...timing, ...fields } });
+    const [missing, missingExpected, wrongAnswer, rightAnswer, noData] = await lab().probeOnce([
+      ask({ queryName: 'nothing.lab.test' }),
+      ask({ queryName: 'nothing.lab.test', expectRcode: 'NXDOMAIN' }),
+      ask({ queryName: 'www.lab.test', expectAnswer: '192.0.2.99' }),
+      ask({ queryName: 'WWW.Lab.Test.', expectAnswer: ZONE_ADDRESS }),
+      ask({ queryName: 'www.lab.test', queryType: 'AAAA', expectAnswer: '2001:db8::53' }),
+    ]);
+    expect(missing).toMatchObject({ ok: false, reason: 'rcode', detail: 'rcode NXDOMAIN, expected NOERROR' });
+    expect(missingExpected).toMatchObject({ ok: true });
+    expect(wrongAnswer).toMatchObject({ ok: false, reason: 'answer' });
+    expect(wrongAnswer).toHaveProperty('detail', expect.stringContaining(ZONE_ADDRESS));
+    expect(rightAnswer).toMatchObject({ ok: true });
+    expect(noData).toMatchObject({ ok: false, reason: 'answer' });
+    expect(noData).toHaveProperty('detail', expect.stringContaining('got none'));
+  });
+
+  it('takes a dns real server down when it answers NXDOMAIN or another address, and up when it answers right again; its udp service is unaffected', async () => {
+    const dns = refs(lab(), 'rs2').dns;
+    for (const [wrong, right, reason] of [['rcode NXDOMAIN', 'rcode auto', 'rcode'], ['answer 192.0.2.99', `answer ${ZONE_ADDRESS}`, 'answer']] as const) {
+      const downsBefore = lab().downsFor(dns).length;
+      await midInterval(lab());
+      const wrongAt = Date.now();
+      await ok('rs2', wrong);
+      await expectVerdict(lab(), dns, 'down', wrongAt);
+      await expectDownReason(lab(), dns, downsBefore, reason);
+      await midInterval(lab());
+      const rightAt = Date.now();
+      await ok('rs2', right);
+      await expectVerdict(lab(), dns, 'up', rightAt);
+    }
+    expect(lab().verdictsFor(refs(lab(), 'rs2').echo)).toEqual([]);
+  });
+
+  it('keeps udp and dns up through fewer than `fall` dropped probes, and times them out when the silence lasts', async () => {
+    const before = lab().verdicts.length;
+    const statsBefore = await statsOf('rs2');
+    await playPattern('rs2', 'd'.repeat(CHECKS.fall - 1));
+    await sleepIntervals(CHECKS.fall);
+    const statsAfter = await statsOf('rs2');
+    // The flap reached the checks: each service dropped exactly fall − 1 probes, then answered again.
+    expect(statsAfter.echo.dropped - statsBefore.echo.dropped).toBe(CHECKS.fall - 1);
+    expect(statsAfter.dns.dropped - statsBefore.dns.dropped).toBe(CHECKS.fall - 1);
+    expect(statsAfter.echo.answered).toBeGreaterThan(statsBefore.echo.answered);
+    expect(statsAfter.dns.answered).toBeGreaterThan(statsBefore.dns.answered);
+    expect(lab().verdicts.slice(before).filter((line) => line.rs.endsWith(`${REAL_SERVERS.rs2}:${ECHO_PORT}`) || line.rs.endsWith(`${REAL_SERVERS.rs2}:${DNS_PORT}`))).toEqual([]);
+
+    const downsBefore = { echo: lab().downsFor(refs(lab(), 'rs2').echo).length, dns: lab().downsFor(refs(lab(), 'rs2').dns).length };
+    await midInterval(lab());
+    const silentAt = Date.now();
+    for (const service of Object.keys(SERVICES)) await ok('rs2', `mode ${service} drop`);
+    for (const service of ['echo', 'dns'] as const) {
+      await expectVerdict(lab(), refs(lab(), 'rs2')[service], 'down', silentAt, CHECKS.timeoutMs);
+      await expectDownReason(lab(), refs(lab(), 'rs2')[service], downsBefore[service], 'timeout');
+    }
+    await midInterval(lab());
+    const answeringAt = Date.now();
+    for (const service of Object.keys(SERVICES)) await ok('rs2', `mode ${service} answer`);
+    for (const service of ['echo', 'dns'] as const) await expectVerdict(lab(), refs(lab(), 'rs2')[service], 'up', answeringAt, CHECKS.timeoutMs);
+  });
+
+  it('keeps a flapping real server that never answers `rise` probes in a row down, and brings it up once it does', async () => {
+    const silentAt = Date.now();
+    for (const service of Object.keys(SERVICES)) await ok('rs1', `mode ${service} drop`);
+    for (const service of ['echo', 'dns'] as const) await waitForVerdict(lab(), refs(lab(), 'rs1')[service], 'down', silentAt);
+
+    const flapAt = Date.now();
+    const statsBefore = await statsOf('rs1');
+    // Answer, drop, answer, drop…: every other probe succeeds, never two in a row (rise = 2).
+    const flaps = 4;
+    await playPattern('rs1', 'ad'.repeat(flaps));
+    await sleepIntervals(1);
+    const statsAfter = await statsOf('rs1');
+    expect(statsAfter.echo.answered - statsBefore.echo.answered).toBe(flaps);
+    expect(statsAfter.dns.answered - statsBefore.dns.answered).toBe(flaps);
+    for (const service of ['echo', 'dns'] as const) expect(lab().verdictsFor(refs(lab(), 'rs1')[service]).filter((line) => line.atMs >= flapAt)).toEqual([]);
+
+    await midInterval(lab());
+    const answeringAt = Date.now();
+    for (const service of Object.keys(SERVICES)) await ok('rs1', `mode ${service} answer`);
+    for (const service of ['echo', 'dns'] as const) await expectVerdict(lab(), refs(lab(), 'rs1')[service], 'up', answeringAt, CHECKS.timeoutMs);
+  });
+
+  it('asks again over TCP when the UDP answer is truncated, and the real server stays up', async () => {
+    const before = lab().verdicts.length;
+    const statsBefore = await statsOf('rs2');
+    await ok('rs2', 'truncate on');
+    await sleepIntervals(CHECKS.fall + 1);
+    await ok('rs2', 'truncate off');
+    const statsAfter = await statsOf('rs2');
+    // Every run in those fall + 1 intervals had to finish over TCP; a few may be lost to a loaded machine.
+    expect(statsAfter.dns.tcp - statsBefore.dns.tcp).toBeGreaterThanOrEqual(CHECKS.fall - 1);
+    expect(lab().verdicts.slice(before).filter((line) => line.rs === refs(lab(), 'rs2').dns)).toEqual([]);
+  });
+});
