@@ -13,6 +13,8 @@
  *   warm; the master only announces connections this director forwards, which after the VIPs
  *   are gone is none. Stopping them would lose exactly what mode `both` is chosen for.
  * - no syncDaemon section: nothing to settle.
+ * The sync sysctls tandem wrote (syncDaemon.sysctls) stay as they are in every case: the
+ * daemons left running keep using them (sync-daemon-owner.ts, docs/config.md).
  */
 import type { Config } from '../config/types.js';
 import type { ElectionStateName } from '../election/types.js';
@@ -38,7 +40,7 @@ export class SyncDaemonComponent implements DaemonComponent {
     return this.#owner.setRole(role);
   }
 
-  /** reload applies a changed syncDaemon section (a daemon restarts only when its settings changed). */
+  /** reload applies a changed syncDaemon section (a daemon restarts only when its settings changed; a sysctl is written only when it differs). */
   reload(config: Config): Promise<void> {
     return this.#owner.update(config.syncDaemon);
   }
