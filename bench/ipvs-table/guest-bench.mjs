@@ -6,7 +6,10 @@
 // `ipvsadm-save -n` and `ipvsadm -e`. Times are wall clock inside the guest. To split the
 // read-back into kernel and JS time it also times, apart, the service dump alone
 // (listVirtualServices) and the 1,000 GET_DEST dumps through dumpMany with a decoder that
-// only counts the parts (the system calls, the thread hop and the netlink framing).
+// only counts the parts (the system calls, the thread hop and the netlink framing). Those
+// dumps, and a warm listRules(), are timed once more on a second socket kept off io_uring
+// (useRing: false), to show what the ring saves under the same load; dumpPaths says how the
+// main socket's dumps were read.
 import { spawnSync } from 'node:child_process';
 import { NetlinkIpvs } from '../../dist/ipvs/netlink-ipvs.js';
 import { NETLINK_GENERIC } from '../../dist/netlink/constants.js';
@@ -18,6 +21,8 @@ const [services = 1000, servers = 20, runs = 3] = process.argv.slice(2).map(Numb
 const transport = NativeNetlinkTransport.open(NETLINK_GENERIC, { timeoutMs: 120_000 });
 const ipvs = await NetlinkIpvs.open(transport);
 const familyId = (await resolveGenericFamily(transport, 'IPVS')).id;
+const inTurnTransport = NativeNetlinkTransport.open(NETLINK_GENERIC, { timeoutMs: 120_000, useRing: false });
+const inTurnIpvs = new NetlinkIpvs(inTurnTransport, familyId);
 
 const serviceAt = (s) => ({ protocol: 'tcp', family: 4, address: `10.${(s >> 8) & 255}.${s & 255}.1`, port: 80, scheduler: 'wrr', onePacket: false, schedulerFlags: [] });
 const serverAt = (s, r) => ({ address: `172.16.${r}.${(s % 250) + 1}`, port: 8000 + (s >> 8), forward: 'masquerade', weight: 1, upperThreshold: 0, lowerThreshold: 0 });
@@ -77,7 +82,12 @@ for (let run = 0; run < runs; run++) {
   const [servicesMs, listed] = await timedAsync(() => ipvs.listVirtualServices());
   const encoder = new IpvsRequestEncoder(familyId, listed.length);
   const requests = listed.map((service) => encoder.dumpRealServers(service));
-  const [destDumpsMs, parts] = await timedAsync(async () => (await transport.dumpMany(requests, (p) => p.length)).reduce((sum, o) => sum + (o.ok ? o.value : 0), 0));
+  const countParts = async (through) => (await through.dumpMany(requests, (p) => p.length)).reduce((sum, o) => sum + (o.ok ? o.value : 0), 0);
+  const [destDumpsMs, parts] = await timedAsync(() => countParts(transport));
+  const [destDumpsInTurnMs, partsInTurn] = await timedAsync(() => countParts(inTurnTransport));
+  if (partsInTurn !== parts) throw new Error(`the GET_DEST dumps gave ${parts} parts through io_uring, ${partsInTurn} in turn`);
+  await inTurnIpvs.listRules();
+  const [rulesInTurnWarmMs] = await timedAsync(() => inTurnIpvs.listRules());
   const listedServers = table.services.reduce((sum, service) => sum + service.realServers.length, 0);
   const rulesServers = rules.services.reduce((sum, service) => sum + service.realServers.length, 0);
   const rulesMatch = rules.services.length === table.services.length && rules.services.every((service, i) => service.realServers.every((rs, j) => rs.address === table.services[i].realServers[j].address && rs.weight === table.services[i].realServers[j].weight));
@@ -95,8 +105,10 @@ for (let run = 0; run < runs; run++) {
   // (through /bin/sh, as sh() runs them), tandem's exclude the start of node itself.
   const [ipvsadmStartMs] = timed(() => sh('ipvsadm --version > /dev/null'));
   const [nodeStartMs] = timed(() => spawnSync(process.execPath, ['-e', '']));
-  results.push({ buildMs, applyMs, refused, sameAsIpvsadm, rulesMs, rulesWarmMs, rulesServices: rules.services.length, rulesServers, rulesMatch, listMs, servicesMs, destDumpsMs, parts, listedServices: table.services.length, listedServers, weightMs, weightRequests, restoreMs, saveMs, editMs, ipvsadmStartMs, nodeStartMs });
+  results.push({ buildMs, applyMs, refused, sameAsIpvsadm, rulesMs, rulesWarmMs, rulesServices: rules.services.length, rulesServers, rulesMatch, listMs, servicesMs, destDumpsMs, destDumpsInTurnMs, rulesInTurnWarmMs, parts, listedServices: table.services.length, listedServers, weightMs, weightRequests, restoreMs, saveMs, editMs, ipvsadmStartMs, nodeStartMs });
 }
 await ipvs.flush();
+const { ring, inTurn, ringUnavailable } = transport.dumpPaths;
 transport.close();
-process.stdout.write(`${JSON.stringify({ services, servers, runs: results })}\n`);
+inTurnTransport.close();
+process.stdout.write(`${JSON.stringify({ services, servers, runs: results, dumpPaths: { ring, inTurn, ringUnavailable: ringUnavailable?.code } })}\n`);

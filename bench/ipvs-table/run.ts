@@ -20,6 +20,10 @@ interface RunFigures {
   readonly listMs: number;
   readonly servicesMs: number;
   readonly destDumpsMs: number;
+  /** destDumpsInTurnMs: the same dumps on a socket kept off io_uring. */
+  readonly destDumpsInTurnMs: number;
+  /** rulesInTurnWarmMs: a warm listRules() on that socket. */
+  readonly rulesInTurnWarmMs: number;
   readonly listedServices: number;
   readonly listedServers: number;
   readonly weightMs: number;
@@ -43,7 +47,12 @@ const guest = await startGuest({ timeoutMs: 120_000, memMb: 1024 });
 try {
   const result = await guest.node('bench/ipvs-table/guest-bench.mjs', [services, servers, runs], { timeoutMs: 1_800_000 });
   if (result.code !== 0) throw new Error(`guest-bench failed (${result.code}): ${result.stderr}`);
-  const report = JSON.parse(result.stdout) as { services: number; servers: number; runs: RunFigures[] };
+  const report = JSON.parse(result.stdout) as {
+    services: number;
+    servers: number;
+    runs: RunFigures[];
+    dumpPaths: { ring: number; inTurn: number; ringUnavailable?: string };
+  };
   const of = (pick: (run: RunFigures) => number): number => median(report.runs.map(pick));
   const rows: [string, number, number][] = [
     ['program the table', of((r) => r.applyMs), of((r) => r.restoreMs)],
@@ -64,6 +73,12 @@ try {
       `${report.services} GET_DEST dumps without decoding (system calls, thread hop, framing) ${destDumpsMs.toFixed(0)} ms; ` +
       `the rest, decoding ${report.services * report.servers} real servers: listRules() ~${(of((r) => r.rulesMs) - servicesMs - destDumpsMs).toFixed(0)} ms, ` +
       `list() ~${(of((r) => r.listMs) - servicesMs - destDumpsMs).toFixed(0)} ms`,
+  );
+  const { ring, inTurn, ringUnavailable } = report.dumpPaths;
+  console.log(
+    `io_uring: ${report.services} GET_DEST dumps ${destDumpsMs.toFixed(0)} ms through it vs ${of((r) => r.destDumpsInTurnMs).toFixed(0)} ms in turn; ` +
+      `listRules() warm ${of((r) => r.rulesWarmMs).toFixed(0)} ms vs ${of((r) => r.rulesInTurnWarmMs).toFixed(0)} ms without it; ` +
+      `the main socket's dumps: ${ring} through the ring, ${inTurn} in turn${ringUnavailable === undefined ? '' : ` (io_uring unavailable: ${ringUnavailable})`}`,
   );
   console.log(
     `read-back per run (listRules() first / list() / listRules() warm / ipvsadm-save ms): ` +

@@ -16,6 +16,10 @@
 // the dumps themselves, and copying the 8 MB into a new JS Buffer took another 190-250 ms,
 // while reading into pages already touched added nothing. Only when the replies outgrow that buffer
 // does the worker move on to a larger one of its own, which it hands over to JS.
+//
+// exchangeInRing is exchangeInTurn with the system calls batched through an io_uring
+// (DumpRing, netlink-uring.cc): the same bytes come back, the ring only changes how many
+// times the thread enters the kernel.
 #include "netlink-exchange.h"
 
 #include <linux/netlink.h>
@@ -24,6 +28,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <vector>
 
@@ -68,6 +73,8 @@ bool ReadLastSeq(const uint8_t* bytes, size_t length, uint32_t* seq) {
 //    (the chunk's last sequence number), and stops at bytes that do not frame. Every datagram
 //    goes into the caller's buffer `into` (see Room), each padded to 4 bytes so the messages
 //    still frame end to end; resolves with one Buffer of them all (see TakeBytes).
+//  - InRing (exchangeInRing): as InTurn, a window of chunks at a time through the socket's
+//    DumpRing; resolves with the same Buffer and how many dumps needed no redo in turn.
 class ExchangeWorker : public Napi::AsyncWorker {
  public:
   ExchangeWorker(Napi::Env env, NetlinkSocket* socket, Napi::Buffer<uint8_t> data,
@@ -92,6 +99,8 @@ class ExchangeWorker : public Napi::AsyncWorker {
       intoRef_ = Napi::Persistent(into.As<Napi::Object>());
     }
   }
+
+  ~ExchangeWorker() override { std::free(grown_); }
 
   Napi::Promise Promise() const { return deferred_.Promise(); }
 
@@ -184,9 +193,17 @@ class ExchangeWorker : public Napi::AsyncWorker {
         return;
       }
       size_t k = 0;
-      for (; k < count && InShape(*ring, k, seqs[first + k], chunkEnds_[first + k] - starts[first + k]); k++) {
-        Keep(ring->data(k), static_cast<size_t>(ring->chain(k).data));
-        if (ring->chain(k).tail > 0) Keep(ring->tail(k), static_cast<size_t>(ring->chain(k).tail));
+      for (; k < count; k++) {
+        Shape shape = ShapeOf(*ring, k, seqs[first + k], chunkEnds_[first + k] - starts[first + k]);
+        if (shape == Shape::Other || (shape == Shape::Unfinished && k + 1 < count)) break;
+        if (!KeepChain(*ring, k)) return;
+        if (shape == Shape::Unfinished) {
+          // The window's last dump is longer than its two reads: nothing was sent after it,
+          // so the rest of it is simply read on, as in turn.
+          untilSeq_ = seqs[first + k];
+          done_ = false;
+          if (!AwaitTerminal() || malformed_) return;
+        }
         ringDumps_++;
       }
       if (k == count) continue;
@@ -197,23 +214,33 @@ class ExchangeWorker : public Napi::AsyncWorker {
     }
   }
 
-  // InShape says whether chain k read its dump whole: the request sent, then one page of
-  // `seq`'s messages, then either nothing (-EAGAIN) after a terminal message or a second
-  // part that ends with it. Anything else (a page beyond the buffers, a refusal to send,
-  // another sequence number left over from an earlier exchange) is redone.
-  static bool InShape(const DumpRing& ring, size_t k, uint32_t seq, size_t requestBytes) {
+  // Shape is what chain k read: its dump Whole (the request sent, then one page of `seq`'s
+  // messages, then either nothing, -EAGAIN, after a terminal message or a second page that
+  // ends with one); the first two pages of a longer dump (Unfinished); or Other (a page
+  // beyond the buffers, a refusal to send, another sequence number left over from an
+  // earlier exchange), which is redone.
+  enum class Shape { Whole, Unfinished, Other };
+  static Shape ShapeOf(const DumpRing& ring, size_t k, uint32_t seq, size_t requestBytes) {
     const DumpRing::Chain& chain = ring.chain(k);
-    if (chain.sent != static_cast<int32_t>(requestBytes)) return false;
-    if (chain.data < static_cast<int32_t>(NLMSG_HDRLEN) || chain.data > static_cast<int32_t>(DumpRing::kDataBytes)) {
-      return false;
-    }
+    if (chain.sent != static_cast<int32_t>(requestBytes) || !Fits(chain.data, DumpRing::kDataBytes)) return Shape::Other;
     bool ended = false;
-    if (!OnlySeq(ring.data(k), static_cast<size_t>(chain.data), seq, &ended)) return false;
-    if (ended) return chain.tail == -EAGAIN;
-    if (chain.tail < static_cast<int32_t>(NLMSG_HDRLEN) || chain.tail > static_cast<int32_t>(DumpRing::kTailBytes)) {
-      return false;
+    if (!OnlySeq(ring.data(k), static_cast<size_t>(chain.data), seq, &ended)) return Shape::Other;
+    if (ended) return chain.tail == -EAGAIN ? Shape::Whole : Shape::Other;
+    if (!Fits(chain.tail, DumpRing::kTailBytes) || !OnlySeq(ring.tail(k), static_cast<size_t>(chain.tail), seq, &ended)) {
+      return Shape::Other;
     }
-    return OnlySeq(ring.tail(k), static_cast<size_t>(chain.tail), seq, &ended) && ended;
+    return ended ? Shape::Whole : Shape::Unfinished;
+  }
+
+  // Fits says whether a recv's result is a datagram that framing could hold and the buffer did.
+  static bool Fits(int32_t result, size_t room) {
+    return result >= static_cast<int32_t>(NLMSG_HDRLEN) && static_cast<size_t>(result) <= room;
+  }
+
+  // KeepChain appends what chain k read to the result. False means memory ran out.
+  bool KeepChain(const DumpRing& ring, size_t k) {
+    if (!Keep(ring.data(k), static_cast<size_t>(ring.chain(k).data))) return false;
+    return ring.chain(k).tail <= 0 || Keep(ring.tail(k), static_cast<size_t>(ring.chain(k).tail));
   }
 
   // OnlySeq says whether bytes[0, length) frame as messages of `seq` alone, a terminal one
@@ -232,11 +259,14 @@ class ExchangeWorker : public Napi::AsyncWorker {
   }
 
   // Keep appends one datagram read by the ring to the result, as ReceiveAvailable would.
-  void Keep(const uint8_t* bytes, size_t length) {
+  // False means memory ran out.
+  bool Keep(const uint8_t* bytes, size_t length) {
     uint8_t* at = Room();
+    if (at == nullptr) return false;
     std::memcpy(at, bytes, length);
     std::memset(at + length, 0, Align4(length) - length);
     length_ += Align4(length);
+    return true;
   }
 
   // Drain reads and drops what the chains from k on left behind, until each dump among them
@@ -280,13 +310,15 @@ class ExchangeWorker : public Napi::AsyncWorker {
         return false;
       }
       // Room() is only borrowed: length_ does not move, so what is read here is dropped.
-      ssize_t n = recv(fd_, Room(), kReceiveBufferBytes, MSG_DONTWAIT | MSG_TRUNC);
+      uint8_t* at = Room();
+      if (at == nullptr) return false;
+      ssize_t n = recv(fd_, at, kReceiveBufferBytes, MSG_DONTWAIT | MSG_TRUNC);
       if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
       if (n < 0) {
         Fail(errno, "recvmsg");
         return false;
       }
-      scan(Room(), static_cast<int32_t>(std::min(static_cast<size_t>(n), kReceiveBufferBytes)), kReceiveBufferBytes);
+      scan(at, static_cast<int32_t>(std::min(static_cast<size_t>(n), kReceiveBufferBytes)), kReceiveBufferBytes);
     }
     return true;
   }
@@ -296,31 +328,38 @@ class ExchangeWorker : public Napi::AsyncWorker {
   // the caller can reuse it next time).
   Napi::Value TakeBytes(Napi::Env env) {
     Napi::Object whole;
-    if (grown_.empty()) {
+    if (grown_ == nullptr) {
       whole = intoRef_.IsEmpty() ? Napi::Buffer<uint8_t>::New(env, 0) : intoRef_.Value();
     } else {
-      auto* owned = new std::vector<uint8_t>(std::move(grown_));
-      whole = Napi::Buffer<uint8_t>::New(
-          env, owned->data(), owned->size(),
-          [](Napi::Env /*env*/, uint8_t* /*data*/, std::vector<uint8_t>* bytes) { delete bytes; }, owned);
+      whole = Napi::Buffer<uint8_t>::New(env, grown_, grownBytes_, [](Napi::Env /*env*/, uint8_t* bytes) { std::free(bytes); });
+      grown_ = nullptr;
     }
     Napi::Function subarray = whole.Get("subarray").As<Napi::Function>();
     return subarray.Call(whole, {Napi::Number::New(env, 0), Napi::Number::New(env, static_cast<double>(length_))});
   }
 
-  const uint8_t* Bytes() const { return grown_.empty() ? into_ : grown_.data(); }
+  const uint8_t* Bytes() const { return grown_ == nullptr ? into_ : grown_; }
 
   // Room returns where the next datagram goes, with kReceiveBufferBytes free: in the caller's
-  // buffer while it has room, then in a buffer of the worker's own that doubles as it fills.
+  // buffer while it has room, then in a buffer of the worker's own that doubles as it fills;
+  // nullptr (and the exchange fails with ENOMEM) when memory runs out. malloc and realloc,
+  // not a vector: a vector zeroes what it grows by, and glibc's realloc of a large block
+  // moves its pages (mremap) without copying them. In the guest, touching fresh pages is
+  // what costs: growing a vector to hold 8 MB of replies touched 32 MB.
   uint8_t* Room() {
-    if (grown_.empty() && intoBytes_ - length_ >= kReceiveBufferBytes) return into_ + length_;
-    if (grown_.empty()) {
-      grown_.resize(std::max(2 * intoBytes_, length_ + kReceiveBufferBytes));
-      if (length_ > 0) std::memcpy(grown_.data(), into_, length_);
-    } else if (grown_.size() - length_ < kReceiveBufferBytes) {
-      grown_.resize(std::max(2 * grown_.size(), length_ + kReceiveBufferBytes));
+    if (grown_ == nullptr && intoBytes_ - length_ >= kReceiveBufferBytes) return into_ + length_;
+    if (grown_ == nullptr || grownBytes_ - length_ < kReceiveBufferBytes) {
+      size_t bytes = std::max(2 * (grown_ == nullptr ? intoBytes_ : grownBytes_), length_ + kReceiveBufferBytes);
+      auto* moved = static_cast<uint8_t*>(std::realloc(grown_, bytes));
+      if (moved == nullptr) {
+        Fail(ENOMEM, "recvmsg");
+        return nullptr;
+      }
+      if (grown_ == nullptr && length_ > 0) std::memcpy(moved, into_, length_);
+      grown_ = moved;
+      grownBytes_ = bytes;
     }
-    return grown_.data() + length_;
+    return grown_ + length_;
   }
 
   bool SendChunk(size_t start, size_t end) {
@@ -364,6 +403,7 @@ class ExchangeWorker : public Napi::AsyncWorker {
   bool ReceiveAvailable() {
     while (!done_) {
       uint8_t* at = Room();
+      if (at == nullptr) return false;
       ssize_t n = recv(fd_, at, kReceiveBufferBytes, MSG_DONTWAIT | MSG_TRUNC);
       if (n < 0) {
         if (errno == EINTR) continue;
@@ -432,10 +472,11 @@ class ExchangeWorker : public Napi::AsyncWorker {
   Napi::ObjectReference intoRef_;
   uint8_t* into_ = nullptr;
   size_t intoBytes_ = 0;
-  std::vector<uint8_t> grown_;
+  uint8_t* grown_ = nullptr;  // malloc'd; freed here unless TakeBytes handed it to JS
+  size_t grownBytes_ = 0;
   size_t length_ = 0;
   std::vector<size_t> datagramEnds_;
-  // ringDumps_ counts the dumps (InRing) kept as the ring read them, without a redo.
+  // ringDumps_ counts the dumps (InRing) read through the ring, without a redo.
   size_t ringDumps_ = 0;
 };
 
