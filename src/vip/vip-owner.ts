@@ -7,12 +7,19 @@
  * any case by the verify tick within `verifyIntervalMs`), and announces each VIP it holds with
  * bursts of gratuitous ARP / unsolicited NA (announce-schedule.ts).
  *
+ * Taking the VIPs is on the failover's critical path, so hold() does the least first: it adds each
+ * VIP where the last converge placed it and sends its first announcement at once, one rtnetlink
+ * round trip per VIP, before the full converge (link dump, address dump, plan) confirms it. Each
+ * netlink call is a trip through the libuv pool and back to this (main) thread, each a wake-up
+ * that a loaded host delays. A placement at most one verify tick old can only be wrong if the
+ * interface was replaced meanwhile; the converge that follows then repairs it.
+ *
  * Failures are logged and counted, never thrown to the caller: the next tick retries them.
  */
 import type { Logger } from 'pino';
 import type { AnnounceConfig, Vip } from '../config/types.js';
 import type { MonotonicClock, ScheduledTimer } from '../election-runtime/monotonic-clock.js';
-import type { AddressEvent, AddressPort, AnnouncePort, LinkPort, ResyncEvent, Unsubscribe } from '../kernel/ports.js';
+import type { AddressEvent, AddressPort, AnnouncePort, Link, LinkPort, ResyncEvent, Unsubscribe } from '../kernel/ports.js';
 import { burstOffsetsMs, refreshOffsetsMs } from './announce-schedule.js';
 import { planVips, type PlacedVip } from './vip-plan.js';
 
@@ -54,6 +61,8 @@ export class VipOwner {
   /** Set when a reconcile was asked for because the kernel changed under us, not by us. */
   #driftSuspected = false;
   #announceTimers: ScheduledTimer[] = [];
+  /** lastPlacement is where the latest converge found each VIP's interface, and its MAC. */
+  #lastPlacement: { readonly placed: readonly PlacedVip[]; readonly links: readonly Link[] } | undefined;
   #verifyTimer: ScheduledTimer | undefined;
   #unsubscribe: Unsubscribe | undefined;
 
@@ -73,12 +82,18 @@ export class VipOwner {
     return this.#reconcile();
   }
 
-  /** hold adds every VIP and announces them; it resolves once the addresses are in place. */
+  /**
+   * hold adds every VIP and announces them; it resolves once the addresses are in place. Taking
+   * them (not holding before) adds and announces each at once from the last placement (see the
+   * file comment), then converges and runs the rest of the announcement schedule.
+   */
   async hold(): Promise<void> {
-    if (!this.stats.holding) this.#ports.log.info({ event: 'vip.hold', vips: this.#vips.map((v) => v.address) }, 'taking the VIPs');
+    const taking = !this.stats.holding;
+    if (taking) this.#ports.log.info({ event: 'vip.hold', vips: this.#vips.map((v) => v.address) }, 'taking the VIPs');
     this.stats.holding = true;
+    const announcedFirst = taking && (await this.#takeAtOnce());
     await this.#reconcile();
-    this.announce();
+    this.#startAnnouncing(announcedFirst ? 1 : 0);
   }
 
   /**
@@ -94,10 +109,7 @@ export class VipOwner {
 
   /** announce starts a fresh announcement schedule for every VIP (after a split brain heals, too). */
   announce(): void {
-    this.#cancelAnnouncements();
-    if (!this.stats.holding) return;
-    this.#announceTimers = burstOffsetsMs(this.#announce).map((offset) => this.#ports.clock.schedule(offset, () => void this.#announceAll()));
-    this.#scheduleRefresh();
+    this.#startAnnouncing(0);
   }
 
   /** update swaps in a reloaded VIP list and announce settings, then converges on them. */
@@ -127,8 +139,51 @@ export class VipOwner {
     await this.#running;
   }
 
+  /** #startAnnouncing runs the announcement schedule, less its first `alreadySent` frames. */
+  #startAnnouncing(alreadySent: number): void {
+    this.#cancelAnnouncements();
+    if (!this.stats.holding) return;
+    this.#announceTimers = burstOffsetsMs(this.#announce)
+      .slice(alreadySent)
+      .map((offset) => this.#ports.clock.schedule(offset, () => void this.#announceAll()));
+    this.#scheduleRefresh();
+  }
+
+  /**
+   * #takeAtOnce adds each VIP where the last converge placed it and announces it right after its
+   * add. It waits for a converge in flight first, so that one cannot remove what this adds. It
+   * returns true when every VIP was announced; a failure is counted and left to the converge.
+   */
+  async #takeAtOnce(): Promise<boolean> {
+    await this.#running;
+    const placement = this.#lastPlacement;
+    if (placement === undefined || placement.placed.length !== this.#vips.length) return false;
+    let announced = 0;
+    for (const vip of placement.placed) {
+      if (!this.#holdingNow()) return false;
+      const mac = placement.links.find((link) => link.index === vip.ifindex)?.mac;
+      try {
+        await this.#ports.addresses.add(vip);
+        if (mac === undefined || !this.#holdingNow()) continue;
+        await this.#ports.announcer.announce(vip.address, { ifindex: vip.ifindex, mac });
+        this.stats.announcements++;
+        announced++;
+      } catch (error) {
+        this.stats.errors++;
+        this.#ports.log.warn({ event: 'vip.take.error', vip: vip.address, err: error }, 'could not take a VIP at once; the converge that follows retries');
+      }
+    }
+    return announced === placement.placed.length;
+  }
+
+  /**
+   * #onAddressEvent reconciles when the kernel moved away from what the owner wants: a VIP removed
+   * while holding, or added while released. The echo of the owner's own add or remove is no drift,
+   * and a converge for it would hold the netlink transport while the next VIP waits to be taken.
+   */
   #onAddressEvent(event: AddressEvent | ResyncEvent): void {
-    if (event.kind === 'resync' || this.#vips.some((vip) => vip.address === event.address.address)) {
+    const drifted = event.kind === 'resync' || (event.change === 'removed') === this.stats.holding;
+    if (drifted && (event.kind === 'resync' || this.#vips.some((vip) => vip.address === event.address.address))) {
       this.#driftSuspected = true;
       void this.#reconcile();
     }
@@ -176,8 +231,10 @@ export class VipOwner {
 
   async #converge(repairing: boolean): Promise<void> {
     try {
-      const placed = await this.#place();
-      const plan = planVips(placed, this.stats.holding, await this.#ports.addresses.list());
+      const { placed } = await this.#place();
+      const actual = await this.#ports.addresses.list();
+      // Read after the awaits: a hold() or release() may have changed it meanwhile.
+      const plan = planVips(placed, this.#holdingNow(), actual);
       for (const vip of plan.add) {
         await this.#ports.addresses.add(vip);
         if (repairing) this.#repaired('vip.repair.add', vip);
@@ -198,14 +255,18 @@ export class VipOwner {
     this.#ports.log.warn({ event, vip: vip.address, interface: vip.interfaceName }, 'the kernel drifted from the VIP owner; repaired');
   }
 
-  /** #place resolves each VIP's interface name to its current index. */
-  async #place(): Promise<PlacedVip[]> {
+  /** #place resolves each VIP's interface name to its current index, and remembers the placement. */
+  async #place(): Promise<{ placed: PlacedVip[]; links: Link[] }> {
+    const vips = this.#vips;
     const links = await this.#ports.links.list();
-    return this.#vips.map((vip) => {
+    const placed = vips.map((vip) => {
       const link = links.find((candidate) => candidate.name === vip.interface);
       if (link === undefined) throw new Error(`interface ${vip.interface} of VIP ${vip.address}/${vip.prefixLength} does not exist`);
       return { address: vip.address, prefixLength: vip.prefixLength, ifindex: link.index, interfaceName: vip.interface };
     });
+    // Only a placement of the whole current list is reused by #takeAtOnce (update() places subsets).
+    if (vips === this.#vips) this.#lastPlacement = { placed, links };
+    return { placed, links };
   }
 
   /** #holdingNow reads the flag afresh: the compiler would carry a check from before an await over it. */
@@ -216,8 +277,9 @@ export class VipOwner {
   async #announceAll(only?: readonly PlacedVip[]): Promise<void> {
     if (!this.stats.holding) return;
     try {
-      const links = await this.#ports.links.list();
-      const targets = only ?? (await this.#place());
+      const placement = await this.#place();
+      const links = placement.links;
+      const targets = only ?? placement.placed;
       for (const vip of targets) {
         // Checked again after the awaits: release() may have run meanwhile, and a gratuitous ARP
         // sent after the peer's would point the clients back at us (docs/protocol.md "Split brain heals").

@@ -52,6 +52,28 @@ describe('VipOwner', () => {
     await t.owner.stop();
   });
 
+  it('takes the VIPs with one add each, announcing each right after its add, before any dump', async () => {
+    const t = setup();
+    await t.owner.start();
+    const calls: string[] = [];
+    const { addresses, links, announcer } = t;
+    const add = addresses.add.bind(addresses);
+    addresses.add = (spec) => { calls.push(`add ${spec.address}`); return add(spec); };
+    const listAddresses = addresses.list.bind(addresses);
+    addresses.list = (ifindex) => { calls.push('address dump'); return listAddresses(ifindex); };
+    const listLinks = links.list.bind(links);
+    links.list = () => { calls.push('link dump'); return listLinks(); };
+    const send = announcer.announce.bind(announcer);
+    announcer.announce = (vip, target) => { calls.push(`announce ${vip}`); return send(vip, target); };
+    await t.owner.hold();
+    expect(calls.slice(0, 4)).toEqual(['add 198.51.100.10', 'announce 198.51.100.10', 'add 2001:db8::10', 'announce 2001:db8::10']);
+    // The converge that follows finds both in place, and the schedule sends no second first frame.
+    expect(calls.slice(4)).toEqual(['link dump', 'address dump']);
+    await t.advance(100);
+    expect(t.announcer.sent.map((a) => a.vip)).toEqual(['198.51.100.10', '2001:db8::10', '198.51.100.10', '2001:db8::10', '198.51.100.10', '2001:db8::10']);
+    await t.owner.stop();
+  });
+
   it('removes the VIPs on release and stops the pending second burst', async () => {
     const t = setup();
     await t.owner.start();
@@ -68,13 +90,13 @@ describe('VipOwner', () => {
     const t = setup();
     await t.owner.start();
     await t.owner.hold();
-    expect(t.announcer.sent).toHaveLength(0);
-    t.clock.advance(0); // the first burst's send starts and awaits the link list
+    expect(t.announcer.sent).toHaveLength(2); // each VIP's first frame, sent as it was added
+    t.clock.advance(20); // the burst's second send starts and awaits the link list
     const released = t.owner.release(); // the peer won: the loser stops before anything else
     await settle();
     await released;
     await t.advance(6000);
-    expect(t.announcer.sent).toEqual([]);
+    expect(t.announcer.sent).toHaveLength(2);
     expect(await t.held()).toEqual([]);
     await t.owner.stop();
   });
@@ -115,9 +137,11 @@ describe('VipOwner', () => {
   it('retries a refused add on the next verify tick', async () => {
     const t = setup();
     await t.owner.start();
-    t.addresses.refuseNext('add', 'EPERM');
+    // Refused three times: both adds of the first, immediate take, and the converge's first add.
+    for (let i = 0; i < 3; i++) t.addresses.refuseNext('add', 'EPERM');
     await t.owner.hold();
     expect(await t.held()).toEqual([]);
+    expect(t.owner.stats.errors).toBe(3);
     await t.advance(1000);
     expect(await t.held()).toEqual(['198.51.100.10/32', '2001:db8::10/128']);
     await t.owner.stop();
