@@ -30,6 +30,10 @@ export interface TableSize {
 /** Measurement is one table's latencies (ms, in arrival order) and the owner's counters after it. */
 export interface Measurement extends TableSize {
   readonly latenciesMs: readonly number[];
+  /** metFullPass[i]: a full pass's listing was running when verdict i arrived, or started before its edit was accepted. */
+  readonly metFullPass: readonly boolean[];
+  /** verdictsMs is how long the verdict loop took, pauses included. */
+  readonly verdictsMs: number;
   /** startMs is the owner's first pass: programming the whole table. */
   readonly startMs: number;
   readonly stats: IpvsOwnerStats;
@@ -77,10 +81,48 @@ function observeEdits(ipvs: IpvsPort): (key: string) => Promise<void> {
   return (key) => new Promise<void>((resolve) => waiting.set(key, resolve));
 }
 
-/** measureVerdictLatency runs the measurement (see the file comment) on `ipvs`, which it programs from empty. */
+/**
+ * watchListings wraps `ipvs.listRules` (what only a full pass calls) and returns a marker: a
+ * function that, called when a verdict arrives, returns another saying whether a listing was
+ * running then or has started since. A full pass whose diff is empty (the usual tick) is its
+ * listing, so this tells the verdicts that queued behind a full pass from those that did not.
+ */
+function watchListings(ipvs: IpvsPort): () => () => boolean {
+  let running = 0;
+  let started = 0;
+  const listRules = ipvs.listRules.bind(ipvs);
+  ipvs.listRules = async () => {
+    running++;
+    started++;
+    try {
+      return await listRules();
+    } finally {
+      running--;
+    }
+  };
+  return () => {
+    const [wasRunning, startedBefore] = [running > 0, started];
+    return () => wasRunning || started > startedBefore;
+  };
+}
+
+/**
+ * measureVerdictLatency runs the measurement (see the file comment) on `ipvs`, which it programs
+ * from empty; its apply and listRules are wrapped meanwhile and given back as they were.
+ */
 export async function measureVerdictLatency(ipvs: IpvsPort, size: TableSize): Promise<Measurement> {
+  const [apply, listRules] = [ipvs.apply.bind(ipvs), ipvs.listRules.bind(ipvs)];
+  try {
+    return await measure(ipvs, size);
+  } finally {
+    Object.assign(ipvs, { apply, listRules });
+  }
+}
+
+async function measure(ipvs: IpvsPort, size: TableSize): Promise<Measurement> {
   const virtualServers = configFor(size);
   const edited = observeEdits(ipvs);
+  const markListings = watchListings(ipvs);
   const owner = new IpvsOwner(
     { virtualServers, ipvs: { timeouts: { tcpSeconds: 0, tcpFinSeconds: 0, udpSeconds: 0 }, purgeUnmanaged: false } },
     { ipvs, clock: systemMonotonicClock(), log: pino({ level: 'silent' }) },
@@ -91,6 +133,8 @@ export async function measureVerdictLatency(ipvs: IpvsPort, size: TableSize): Pr
 
   const down = new Set<string>();
   const latenciesMs: number[] = [];
+  const metFullPass: boolean[] = [];
+  const loopStarted = performance.now();
   for (let i = 0; i < size.verdicts; i++) {
     const vs = virtualServers[Math.floor(Math.random() * virtualServers.length)];
     const rs = vs?.realServers[Math.floor(Math.random() * vs.realServers.length)];
@@ -99,30 +143,94 @@ export async function measureVerdictLatency(ipvs: IpvsPort, size: TableSize): Pr
     const goingDown = !down.has(ref);
     const applied = edited(`${serviceKey(ipvsServiceId(vs))} ${rs.address}:${rs.port} ${goingDown ? 0 : rs.weight}`);
     const verdictAt = performance.now();
+    const metListing = markListings();
     void owner.setVerdict(ref, goingDown ? 'down' : 'up');
     await applied;
     latenciesMs.push(performance.now() - verdictAt);
+    metFullPass.push(metListing());
     if (goingDown) down.add(ref);
     else down.delete(ref);
     await new Promise((resolve) => setTimeout(resolve, Math.random() * 5));
   }
+  const verdictsMs = performance.now() - loopStarted;
   await owner.stop();
-  return { ...size, latenciesMs, startMs, stats: { ...owner.stats } };
+  return { ...size, latenciesMs, metFullPass, verdictsMs, startMs, stats: { ...owner.stats } };
 }
 
 function percentile(sorted: readonly number[], fraction: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))] ?? Number.NaN;
 }
 
-/** formatMeasurement is the lines a run prints for one table: min, p50, p90, p99, max and the owner's counters. */
+/** Figures are one set of latencies' order statistics, in ms. */
+interface Figures {
+  readonly min: number;
+  readonly p50: number;
+  readonly p90: number;
+  readonly p99: number;
+  readonly max: number;
+}
+
+function figuresOf(latenciesMs: readonly number[]): Figures {
+  const sorted = [...latenciesMs].sort((a, b) => a - b);
+  return { min: sorted[0] ?? Number.NaN, p50: percentile(sorted, 0.5), p90: percentile(sorted, 0.9), p99: percentile(sorted, 0.99), max: sorted.at(-1) ?? Number.NaN };
+}
+
+/** split is a measurement's latencies: all, those that queued behind a full pass, and the others. */
+function split(m: Measurement): { all: readonly number[]; queued: readonly number[]; alone: readonly number[] } {
+  return {
+    all: m.latenciesMs,
+    queued: m.latenciesMs.filter((_, i) => m.metFullPass[i] === true),
+    alone: m.latenciesMs.filter((_, i) => m.metFullPass[i] !== true),
+  };
+}
+
+const ms = (value: number): string => value.toFixed(2).padStart(9);
+const FIGURE_HEADER = ['min', 'p50', 'p90', 'p99', 'max'].map((h) => h.padStart(9)).join('');
+
+/** row is min, p50, p90, p99 and max of `latenciesMs`, then how many there were. */
+function row(label: string, latenciesMs: readonly number[]): string {
+  const f = figuresOf(latenciesMs);
+  return `${label.padEnd(28)}${[f.min, f.p50, f.p90, f.p99, f.max].map(ms).join('')}${String(latenciesMs.length).padStart(10)}`;
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+}
+
+/**
+ * formatMedians is one line per table: the median over its runs of each run's p50, p99 and max,
+ * for every verdict and for the verdicts that met no full pass, and how many did meet one.
+ */
+export function formatMedians(measurements: readonly Measurement[]): string {
+  const tables = new Map<string, Measurement[]>();
+  for (const m of measurements) {
+    const key = `${m.services} × ${m.servers} (${(m.services * m.servers).toLocaleString('en')} rs)`;
+    tables.set(key, [...(tables.get(key) ?? []), m]);
+  }
+  const lines = [`${'table'.padEnd(24)}${'runs'.padStart(5)}${'p50'.padStart(9)}${'p99'.padStart(9)}${'max'.padStart(9)}   | no full pass met:${'p50'.padStart(7)}${'p99'.padStart(9)}${'max'.padStart(9)} | behind a full pass`];
+  for (const [key, runs] of tables) {
+    const of = (part: 'all' | 'alone', pick: keyof Figures): string => ms(median(runs.map((m) => figuresOf(split(m)[part])[pick])));
+    const queued = runs.map((m) => `${split(m).queued.length}/${m.latenciesMs.length}`).join(', ');
+    lines.push(`${key.padEnd(24)}${String(runs.length).padStart(5)}${of('all', 'p50')}${of('all', 'p99')}${of('all', 'max')}   |${' '.repeat(16)}${of('alone', 'p50')}${of('alone', 'p99')}${of('alone', 'max')} | ${queued}`);
+  }
+  return lines.join('\n');
+}
+
+/**
+ * formatMeasurement is the lines a run prints for one table: min, p50, p90, p99 and max of every
+ * verdict, then apart for the verdicts that queued behind a full pass and those that did not,
+ * and the owner's counters.
+ */
 export function formatMeasurement(m: Measurement, where: string): string {
-  const sorted = [...m.latenciesMs].sort((a, b) => a - b);
-  const ms = (value: number): string => value.toFixed(2).padStart(8);
-  const figures = [sorted[0] ?? Number.NaN, percentile(sorted, 0.5), percentile(sorted, 0.9), percentile(sorted, 0.99), sorted.at(-1) ?? Number.NaN];
+  const { all, queued, alone } = split(m);
   return [
-    `table ${m.services} services × ${m.servers} real servers (${m.services * m.servers}), ${sorted.length} verdicts, ${where}; first pass (programming it) ${m.startMs.toFixed(0)} ms`,
-    '      min      p50      p90      p99      max  (ms, verdict → edit accepted)',
-    figures.map(ms).join(' '),
+    `table ${m.services} services × ${m.servers} real servers (${m.services * m.servers}), ${where}`,
+    `first pass (programming the table) ${m.startMs.toFixed(0)} ms; ${m.latenciesMs.length} verdicts in ${(m.verdictsMs / 1000).toFixed(1)} s`,
+    `${'ms, verdict → accepted'.padEnd(28)}${FIGURE_HEADER}${'verdicts'.padStart(10)}`,
+    row('all verdicts', all),
+    row('behind a full pass', queued),
+    row('no full pass met', alone),
     `owner: ${m.stats.passes} full passes, ${m.stats.fastPasses} fast passes, ${m.stats.operations} operations, ${m.stats.refused} refused, ${m.stats.errors} errors`,
   ].join('\n');
 }

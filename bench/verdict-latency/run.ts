@@ -3,10 +3,11 @@
  *
  *   npx tsx bench/verdict-latency/run.ts [SERVICES=100] [SERVERS=10] [VERDICTS=2000]
  *     in process against FakeIpvs: tandem's own path, no kernel;
- *   sudo npx tsx bench/verdict-latency/run.ts --guest [VERDICTS=1000]
+ *   sudo npx tsx bench/verdict-latency/run.ts --guest [VERDICTS=500] [RUNS=3]
  *     boots a user-mode-linux guest (the kernel tier's harness) and runs the measurement inside
- *     it on NetlinkIpvs, i.e. Linux's IPVS over netlink, at 10 × 10, 100 × 10 and 1000 × 20
- *     real servers; each latency ends at the kernel's acknowledgement of the weight change.
+ *     it on NetlinkIpvs, i.e. Linux's IPVS over netlink, RUNS times at each of 10 × 10, 100 × 10
+ *     and 1000 × 20 real servers; each latency ends at the kernel's acknowledgement of the
+ *     weight change. Prints every run, then per table the medians over the runs.
  *
  * In the guest this file runs again with `--in-guest VERDICTS SERVICESxSERVERS...` and prints
  * one JSON line per table; the host prints them with the host's 1-minute load average, since the
@@ -14,7 +15,7 @@
  */
 import { loadavg } from 'node:os';
 import { FakeIpvs } from '../../test/fakes/fake-ipvs.js';
-import { formatMeasurement, measureVerdictLatency, type Measurement, type TableSize } from './measure.js';
+import { formatMeasurement, formatMedians, measureVerdictLatency, type Measurement, type TableSize } from './measure.js';
 
 /** GUEST_TABLES are the sizes the issue's goal is checked at: 100, 1,000 and 20,000 real servers. */
 const GUEST_TABLES = ['10x10', '100x10', '1000x20'] as const;
@@ -48,18 +49,19 @@ async function inGuest(verdicts: number, tables: readonly string[]): Promise<voi
 }
 
 /** onGuest boots a guest, runs this file in it with --in-guest, and prints its tables. */
-async function onGuest(verdicts: number): Promise<void> {
+async function onGuest(verdicts: number, runs: number): Promise<void> {
   const { startGuest } = await import('../../test/kernel/harness/guest.js');
   const loadBefore = load();
   const guest = await startGuest({ timeoutMs: 120_000, memMb: 1024 });
   try {
-    const program = ['--import', 'tsx', 'bench/verdict-latency/run.ts', '--in-guest', String(verdicts), ...GUEST_TABLES];
-    const result = await guest.run([process.execPath, ...program], { timeoutMs: 1_800_000 });
+    const tables = Array.from({ length: runs }, () => GUEST_TABLES).flat();
+    const program = ['--import', 'tsx', 'bench/verdict-latency/run.ts', '--in-guest', String(verdicts), ...tables];
+    const result = await guest.run([process.execPath, ...program], { timeoutMs: 3_600_000 });
     if (result.code !== 0) throw new Error(`the guest run failed (${result.code}): ${result.stderr}`);
-    for (const line of result.stdout.trim().split('\n')) {
-      console.log(formatMeasurement(JSON.parse(line) as Measurement, 'Linux IPVS over netlink in a UML guest'));
-      console.log('');
-    }
+    const measurements = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as Measurement);
+    for (const measurement of measurements) console.log(`${formatMeasurement(measurement, 'Linux IPVS over netlink in a UML guest')}\n`);
+    console.log(`medians over ${runs} runs (ms, verdict → the kernel's ack of the weight change):`);
+    console.log(formatMedians(measurements));
   } finally {
     await guest.stop();
   }
@@ -70,7 +72,7 @@ const args = process.argv.slice(2);
 if (args[0] === '--in-guest') {
   await inGuest(Number(args[1]), args.slice(2));
 } else if (args[0] === '--guest') {
-  await onGuest(Number(args[1] ?? '1000'));
+  await onGuest(Number(args[1] ?? '500'), Number(args[2] ?? '3'));
 } else {
   const [services = '100', servers = '10', verdicts = '2000'] = args;
   const loadBefore = load();
