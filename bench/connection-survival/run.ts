@@ -22,6 +22,7 @@
  * Cohorts: "pre" opens through alpha before the failover, "mid" through beta before the
  * failback (in tandem-partition: while alpha is cut off). The score of a mode is every surviving connection over both cohorts and drivers.
  */
+import { loadavg } from 'node:os';
 import { runIpvsadmScenario } from '../../test/kernel/two-directors/ipvsadm-scenario.js';
 import { runRejoinScenario } from '../../test/kernel/two-directors/ipvsadm-rejoin-scenario.js';
 import { SYNC_MODES } from '../../test/kernel/two-directors/ipvsadm-directors.js';
@@ -90,7 +91,7 @@ const ports = drivers.flatMap((_, d) => SYNC_MODES.map((__, m) => FIRST_PORT + d
 const lab = await startTwoDirectorLab({ name: `tcs${process.pid}`, realServerPorts: ports });
 const rows: Row[] = [];
 try {
-  console.log(`lab up in ${seconds(performance.now() - started)}; ${count} connections per cohort`);
+  console.log(`lab up in ${seconds(performance.now() - started)}; ${count} connections per cohort; load average (1 min) ${loadavg()[0]?.toFixed(1) ?? '?'}`);
   console.log('pre: opened through alpha before the failover; mid: opened through beta before the failback');
   for (const [d, driver] of drivers.entries()) {
     for (const [m, mode] of SYNC_MODES.entries()) {
@@ -111,13 +112,17 @@ try {
 } finally {
   await lab.stop();
 }
-const score = (mode: string): number =>
-  rows.filter((r) => r.mode === mode && !UNSCORED.includes(r.driver)).reduce((sum, r) => sum + r.failover.pre.alive + r.failback.pre.alive + r.failback.mid.alive, 0);
-const ranked = [...SYNC_MODES].sort((a, b) => score(b) - score(a));
-const [best, second] = ranked;
-console.log(`score (surviving connections, all rows): ${ranked.map((mode) => `${mode} ${score(mode)}`).join(', ')}`);
-console.log(
-  best !== undefined && second !== undefined && score(best) === score(second)
-    ? 'recommended default: the modes scored alike; keep the current default'
-    : `recommended default: ${String(best)}`,
-);
+console.log(`load average (1 min) at the end: ${loadavg()[0]?.toFixed(1) ?? '?'}`);
+// The mode score only means something when a scored driver ran.
+if (rows.some((r) => !UNSCORED.includes(r.driver))) {
+  const score = (mode: string): number =>
+    rows.filter((r) => r.mode === mode && !UNSCORED.includes(r.driver)).reduce((sum, r) => sum + r.failover.pre.alive + r.failback.pre.alive + r.failback.mid.alive, 0);
+  const ranked = [...SYNC_MODES].sort((a, b) => score(b) - score(a));
+  const [best, second] = ranked;
+  console.log(`score (surviving connections, all rows): ${ranked.map((mode) => `${mode} ${score(mode)}`).join(', ')}`);
+  console.log(
+    best !== undefined && second !== undefined && score(best) === score(second)
+      ? 'recommended default: the modes scored alike; keep the current default'
+      : `recommended default: ${String(best)}`,
+  );
+}
