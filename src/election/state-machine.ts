@@ -154,7 +154,10 @@ function masterHears(state: ElectionState, advert: Advert): Step {
       ? becomeBackup(state, 'handover-complete', advert.advertIntervalMs)
       : stop(state, 'handover-complete');
   }
-  if (advert.priority === 0) return reassert(state);
+  // RFC 5798 §6.4.3 answers priority 0 at once. A leaving master's handover adverts are the
+  // exception: our next advert lets it release its VIPs, and becomeMaster times that one interval
+  // after taking over, so answering each of its repeats would undo the make-before-break.
+  if (advert.priority === 0) return (advert.flags & ADVERT_FLAG_HANDOVER) !== 0 ? noChange(state) : reassert(state);
   // A yield advert: a peer gave way to us after holding the VIPs. Its last gratuitous ARP may
   // still be on its way (its VIP owner stops announcing a moment after the advert leaves), so
   // announce now and once more an interval later (docs/protocol.md "Split brain heals").

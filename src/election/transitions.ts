@@ -2,7 +2,8 @@
  * transitions: every role change of the election, each as one pure function returning the new
  * state and the ordered actions the shell carries out. The order is deliberate:
  * - becoming master adverts first (so a peer stops competing at once), then adds the VIPs and
- *   announces them (make-before-break: the old master may still hold them);
+ *   announces them (make-before-break: the old master may still hold them); taking over from a
+ *   leaving master is the exception: its first advert waits one interval (see becomeMaster);
  * - giving up mastership removes the VIPs only after the transition is recorded, and a faulted
  *   master says priority 0 first so its peer takes over after its skew only (RFC 5798 §6.4.3).
  */
@@ -18,20 +19,30 @@ export function noChange(state: ElectionState): Step {
   return { state, actions: [] };
 }
 
-/** becomeMaster takes the VIPs: advert now, then every interval; add and announce the VIPs. */
+/**
+ * becomeMaster takes the VIPs: advert now, then every interval; add and announce the VIPs.
+ *
+ * After a peer said it is leaving (reason peer-leaving), the first advert waits one interval: the
+ * leaving master keeps its VIPs until it hears its successor advert, and adding and announcing
+ * ours is done by the shell after this step (a netlink round trip and a gratuitous ARP on the
+ * daemon's main thread). Adverting at once would let the old master drop the VIPs before clients
+ * had heard where they moved (docs/protocol.md "Handover"). Nobody competes meanwhile: the
+ * leaving master adverts priority 0.
+ */
 export function becomeMaster(state: ElectionState, reason: TransitionReason): Step {
+  const deferAdvert = reason === 'peer-leaving';
   const advert = withAdvert(state, 'master', effectivePriority(state), 0);
   const actions: ElectionAction[] = [
     ...cancelBackupTimers(state),
     { kind: 'transition', from: state.name, to: 'master', reason },
-    advert.action,
+    ...(deferAdvert ? [] : [advert.action]),
     { kind: 'armTimer', timer: 'advert', afterMs: state.options.advertIntervalMs },
     { kind: 'addVips' },
     { kind: 'announce' },
   ];
   return {
     state: {
-      ...advert.state,
+      ...(deferAdvert ? state : advert.state),
       name: 'master',
       masterDownMode: 'off',
       stallGraces: 0,

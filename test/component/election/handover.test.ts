@@ -1,6 +1,7 @@
 /**
  * RFC 5798 §6.4.3 Shutdown (priority-0 advert, the backup waits its skew only) and tandem's
- * make-before-break handover: the leaving master keeps its VIPs until its successor adverts.
+ * make-before-break handover: the leaving master keeps its VIPs until its successor adverts, and
+ * the successor's first advert waits one interval after it took the VIPs (transitions.ts).
  * steadyPair: a (200) master, adverts at 3218 + k × 1000; b (100), skew ⌊156 × 1000 / 256⌋ = 609.
  */
 import { describe, expect, it } from 'vitest';
@@ -8,7 +9,7 @@ import { steadyPair } from './cluster.js';
 import { ADVERT_FLAG_HANDOVER } from '../../../src/election/types.js';
 
 describe('graceful shutdown', () => {
-  it('sends priority 0 with the handover flag; b takes over after its skew; a releases on hearing b', () => {
+  it('sends priority 0 with the handover flag; b takes over after its skew; a releases on hearing b one interval later', () => {
     const { clock, net } = steadyPair();
     net.dispatch('a', { kind: 'shutdown' });
     const goodbye = net.wire.at(-1);
@@ -17,7 +18,13 @@ describe('graceful shutdown', () => {
     expect(net.vipHolders()).toEqual(['a']);
     clock.advanceTo(10_609);
     expect(net.transitions('b').at(-1)).toBe('10609 backup→master (peer-leaving)');
-    expect(net.transitions('a').at(-1)).toBe('10609 master→init (handover-complete)');
+    // Both hold the VIPs while b announces them; a's repeated priority-0 advert (11000) gets no answer.
+    expect(net.vipHolders().sort()).toEqual(['a', 'b']);
+    clock.advanceTo(11_608);
+    expect(net.wire.filter((advert) => advert.from === 'b' && advert.atMs > 10_000)).toEqual([]);
+    expect(net.vipHolders().sort()).toEqual(['a', 'b']);
+    clock.advanceTo(11_609);
+    expect(net.transitions('a').at(-1)).toBe('11609 master→init (handover-complete)');
     expect(net.vipHolders()).toEqual(['b']);
   });
 
@@ -28,7 +35,7 @@ describe('graceful shutdown', () => {
     const added = net.log('b').find((entry) => entry.kind === 'addVips');
     const removed = net.log('a').find((entry) => entry.kind === 'removeVips');
     expect(added?.atMs).toBe(10_000 + 5 + 609);
-    expect(removed?.atMs).toBe(10_000 + 5 + 609 + 5);
+    expect(removed?.atMs).toBe(10_000 + 5 + 609 + 1000 + 5);
   });
 
   it('repeats the priority-0 advert every interval, so a lost one costs one interval, not masterDown', () => {
@@ -63,9 +70,9 @@ describe('planned handover', () => {
   it('moves the VIPs to b make-before-break, and a (higher priority, preempt) does not take them back', () => {
     const { clock, net } = steadyPair();
     net.dispatch('a', { kind: 'handover' });
-    clock.advanceTo(10_609);
-    expect(net.transitions('a').at(-1)).toBe('10609 master→backup (handover-complete)');
+    clock.advanceTo(11_609);
     expect(net.transitions('b').at(-1)).toBe('10609 backup→master (peer-leaving)');
+    expect(net.transitions('a').at(-1)).toBe('11609 master→backup (handover-complete)');
     clock.advanceTo(120_000);
     expect(net.roles()).toEqual({ a: 'backup', b: 'master' });
     expect(net.vipHolders()).toEqual(['b']);
