@@ -11,8 +11,8 @@
  * the test means, however late the machine runs its timers.
  */
 import { describe, expect, it } from 'vitest';
-import { DATAGRAM_SERVER, REAL_SERVERS, type HealthLab, type RealServerName } from './helpers/health-lab.js';
-import { expectDownReason, expectVerdict, midInterval, useHealthLab, waitForVerdict } from './helpers/health-verdicts.js';
+import { DATAGRAM_SERVER, REAL_SERVERS, type RealServerName } from './helpers/health-lab.js';
+import { expectDownReason, expectNoVerdict, expectVerdict, midInterval, useHealthLab, waitForVerdict } from './helpers/health-verdicts.js';
 
 // A longer interval than the TCP/HTTP suite's: a DNS answer is a user-space round trip through
 // a busy machine, and 150 ms keeps a slow answer from counting as a timeout.
@@ -22,8 +22,9 @@ const DNS_PORT = 53;
 const PAYLOAD = 'tandem health';
 /** ZONE_ADDRESS is what datagram-server.mjs answers for www.lab.test until told otherwise. */
 const ZONE_ADDRESS = '192.0.2.53';
-const SERVICES = { echo: ECHO_PORT, dns: DNS_PORT } as const;
-type Service = keyof typeof SERVICES;
+/** SERVICE_NAMES are datagram-server.mjs's services, as its commands name them. */
+const SERVICE_NAMES = ['echo', 'dns'] as const;
+type Service = (typeof SERVICE_NAMES)[number];
 
 const lab = useHealthLab({
   checks: CHECKS,
@@ -54,36 +55,40 @@ async function statsOf(name: RealServerName): Promise<ServerStats> {
 /** playPattern has both services of a real server meet their next queries by `letters` (a: answer, d: drop) and waits until both have used them. */
 async function playPattern(name: RealServerName, letters: string): Promise<void> {
   const mark = lab().linesOf(name).length;
-  for (const service of Object.keys(SERVICES)) await ok(name, `pattern ${service} ${letters}`);
-  for (const service of Object.keys(SERVICES)) await lab().awaitLine(name, mark, (line) => line === `done ${service}`);
+  for (const service of SERVICE_NAMES) await ok(name, `pattern ${service} ${letters}`);
+  for (const service of SERVICE_NAMES) await lab().awaitLine(name, mark, (line) => line === `done ${service}`);
 }
 
 /** refs are the lab's refs of one real server, by service. */
-function refs(subject: HealthLab, name: RealServerName): Record<Service, string> {
-  return { echo: subject.ref(name, ECHO_PORT), dns: subject.ref(name, DNS_PORT) };
+function refs(name: RealServerName): Record<Service, string> {
+  return { echo: lab().ref(name, ECHO_PORT), dns: lab().ref(name, DNS_PORT) };
 }
 
-/** sleep waits `intervals` check intervals. */
+/** downCounts counts the health.down lines logged so far for one real server, by service. */
+function downCounts(name: RealServerName): Record<Service, number> {
+  return { echo: lab().downsFor(refs(name).echo).length, dns: lab().downsFor(refs(name).dns).length };
+}
+
+/** sleepIntervals waits `intervals` check intervals. */
 function sleepIntervals(intervals: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, intervals * CHECKS.intervalMs));
 }
 
 describe('udp and dns health verdicts against real servers in namespaces', () => {
   it('takes a killed real server down on its udp and dns services within interval × fall, refused by ICMP, and back within interval × rise', async () => {
-    const downsBefore = { echo: lab().downsFor(refs(lab(), 'rs1').echo).length, dns: lab().downsFor(refs(lab(), 'rs1').dns).length };
+    const downsBefore = downCounts('rs1');
     const killedAt = Date.now();
     await lab().kill('rs1');
-    for (const service of ['echo', 'dns'] as const) {
+    for (const service of SERVICE_NAMES) {
       // A closed UDP port answers ICMP port unreachable: each run fails at once, not at its timeout.
-      await expectVerdict(lab(), refs(lab(), 'rs1')[service], 'down', killedAt);
-      await expectDownReason(lab(), refs(lab(), 'rs1')[service], downsBefore[service], 'refused');
+      await expectVerdict(lab(), refs('rs1')[service], 'down', killedAt);
+      await expectDownReason(lab(), refs('rs1')[service], downsBefore[service], 'refused');
     }
-    expect(lab().verdictsFor(refs(lab(), 'rs2').echo)).toEqual([]);
-    expect(lab().verdictsFor(refs(lab(), 'rs2').dns)).toEqual([]);
+    expectNoVerdict(lab(), Object.values(refs('rs2')));
 
     await lab().startServer('rs1');
     const restoredAt = Date.now();
-    for (const service of ['echo', 'dns'] as const) await expectVerdict(lab(), refs(lab(), 'rs1')[service], 'up', restoredAt);
+    for (const service of SERVICE_NAMES) await expectVerdict(lab(), refs('rs1')[service], 'up', restoredAt);
   });
 
   it('fails a udp or dns check on the ICMP port unreachable of a closed port long before its timeout', async () => {
@@ -121,7 +126,7 @@ describe('udp and dns health verdicts against real servers in namespaces', () =>
   });
 
   it('takes a dns real server down when it answers NXDOMAIN or another address, and up when it answers right again; its udp service is unaffected', async () => {
-    const dns = refs(lab(), 'rs2').dns;
+    const dns = refs('rs2').dns;
     for (const [wrong, right, reason] of [['rcode NXDOMAIN', 'rcode auto', 'rcode'], ['answer 192.0.2.99', `answer ${ZONE_ADDRESS}`, 'answer']] as const) {
       const downsBefore = lab().downsFor(dns).length;
       await midInterval(lab());
@@ -134,11 +139,11 @@ describe('udp and dns health verdicts against real servers in namespaces', () =>
       await ok('rs2', right);
       await expectVerdict(lab(), dns, 'up', rightAt);
     }
-    expect(lab().verdictsFor(refs(lab(), 'rs2').echo)).toEqual([]);
+    expectNoVerdict(lab(), [refs('rs2').echo]);
   });
 
   it('keeps udp and dns up through fewer than `fall` dropped probes, and times them out when the silence lasts', async () => {
-    const before = lab().verdicts.length;
+    const flapAt = Date.now();
     const statsBefore = await statsOf('rs2');
     await playPattern('rs2', 'd'.repeat(CHECKS.fall - 1));
     await sleepIntervals(CHECKS.fall);
@@ -148,26 +153,26 @@ describe('udp and dns health verdicts against real servers in namespaces', () =>
     expect(statsAfter.dns.dropped - statsBefore.dns.dropped).toBe(CHECKS.fall - 1);
     expect(statsAfter.echo.answered).toBeGreaterThan(statsBefore.echo.answered);
     expect(statsAfter.dns.answered).toBeGreaterThan(statsBefore.dns.answered);
-    expect(lab().verdicts.slice(before).filter((line) => line.rs.endsWith(`${REAL_SERVERS.rs2}:${ECHO_PORT}`) || line.rs.endsWith(`${REAL_SERVERS.rs2}:${DNS_PORT}`))).toEqual([]);
+    expectNoVerdict(lab(), Object.values(refs('rs2')), flapAt);
 
-    const downsBefore = { echo: lab().downsFor(refs(lab(), 'rs2').echo).length, dns: lab().downsFor(refs(lab(), 'rs2').dns).length };
+    const downsBefore = downCounts('rs2');
     await midInterval(lab());
     const silentAt = Date.now();
-    for (const service of Object.keys(SERVICES)) await ok('rs2', `mode ${service} drop`);
-    for (const service of ['echo', 'dns'] as const) {
-      await expectVerdict(lab(), refs(lab(), 'rs2')[service], 'down', silentAt, CHECKS.timeoutMs);
-      await expectDownReason(lab(), refs(lab(), 'rs2')[service], downsBefore[service], 'timeout');
+    for (const service of SERVICE_NAMES) await ok('rs2', `mode ${service} drop`);
+    for (const service of SERVICE_NAMES) {
+      await expectVerdict(lab(), refs('rs2')[service], 'down', silentAt, CHECKS.timeoutMs);
+      await expectDownReason(lab(), refs('rs2')[service], downsBefore[service], 'timeout');
     }
     await midInterval(lab());
     const answeringAt = Date.now();
-    for (const service of Object.keys(SERVICES)) await ok('rs2', `mode ${service} answer`);
-    for (const service of ['echo', 'dns'] as const) await expectVerdict(lab(), refs(lab(), 'rs2')[service], 'up', answeringAt, CHECKS.timeoutMs);
+    for (const service of SERVICE_NAMES) await ok('rs2', `mode ${service} answer`);
+    for (const service of SERVICE_NAMES) await expectVerdict(lab(), refs('rs2')[service], 'up', answeringAt, CHECKS.timeoutMs);
   });
 
   it('keeps a flapping real server that never answers `rise` probes in a row down, and brings it up once it does', async () => {
     const silentAt = Date.now();
-    for (const service of Object.keys(SERVICES)) await ok('rs1', `mode ${service} drop`);
-    for (const service of ['echo', 'dns'] as const) await waitForVerdict(lab(), refs(lab(), 'rs1')[service], 'down', silentAt);
+    for (const service of SERVICE_NAMES) await ok('rs1', `mode ${service} drop`);
+    for (const service of SERVICE_NAMES) await waitForVerdict(lab(), refs('rs1')[service], 'down', silentAt);
 
     const flapAt = Date.now();
     const statsBefore = await statsOf('rs1');
@@ -178,16 +183,16 @@ describe('udp and dns health verdicts against real servers in namespaces', () =>
     const statsAfter = await statsOf('rs1');
     expect(statsAfter.echo.answered - statsBefore.echo.answered).toBe(flaps);
     expect(statsAfter.dns.answered - statsBefore.dns.answered).toBe(flaps);
-    for (const service of ['echo', 'dns'] as const) expect(lab().verdictsFor(refs(lab(), 'rs1')[service]).filter((line) => line.atMs >= flapAt)).toEqual([]);
+    expectNoVerdict(lab(), Object.values(refs('rs1')), flapAt);
 
     await midInterval(lab());
     const answeringAt = Date.now();
-    for (const service of Object.keys(SERVICES)) await ok('rs1', `mode ${service} answer`);
-    for (const service of ['echo', 'dns'] as const) await expectVerdict(lab(), refs(lab(), 'rs1')[service], 'up', answeringAt, CHECKS.timeoutMs);
+    for (const service of SERVICE_NAMES) await ok('rs1', `mode ${service} answer`);
+    for (const service of SERVICE_NAMES) await expectVerdict(lab(), refs('rs1')[service], 'up', answeringAt, CHECKS.timeoutMs);
   });
 
   it('asks again over TCP when the UDP answer is truncated, and the real server stays up', async () => {
-    const before = lab().verdicts.length;
+    const truncatedAt = Date.now();
     const statsBefore = await statsOf('rs2');
     await ok('rs2', 'truncate on');
     await sleepIntervals(CHECKS.fall + 1);
@@ -195,6 +200,6 @@ describe('udp and dns health verdicts against real servers in namespaces', () =>
     const statsAfter = await statsOf('rs2');
     // Every run in those fall + 1 intervals had to finish over TCP; a few may be lost to a loaded machine.
     expect(statsAfter.dns.tcp - statsBefore.dns.tcp).toBeGreaterThanOrEqual(CHECKS.fall - 1);
-    expect(lab().verdicts.slice(before).filter((line) => line.rs === refs(lab(), 'rs2').dns)).toEqual([]);
+    expectNoVerdict(lab(), [refs('rs2').dns], truncatedAt);
   });
 });

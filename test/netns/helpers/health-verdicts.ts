@@ -76,3 +76,10 @@ export async function expectDownReason(lab: HealthLab, ref: string, downsBefore:
   expect(down.reason, `why ${ref} went down: ${down.detail}`).toBe(reason);
   return down;
 }
+
+/** expectNoVerdict asserts that none of `refs` had a verdict handed over at or after `sinceMs`; a failure shows why they went down. */
+export function expectNoVerdict(lab: HealthLab, refs: readonly string[], sinceMs = 0): void {
+  const verdicts = lab.verdicts.filter((line) => refs.includes(line.rs) && line.atMs >= sinceMs);
+  const downs = lab.downs.filter((line) => refs.includes(line.rs));
+  expect(verdicts, `unexpected verdicts; health.down log lines: ${JSON.stringify(downs)}`).toEqual([]);
+}
