@@ -5,7 +5,7 @@
  *
  * An IpvsOwner programs SERVICES tcp services with SERVERS real servers each, then receives
  * VERDICTS verdicts one at a time through IpvsOwner.setVerdict (what the daemon's health
- * component calls), each after a random 0–5 ms pause, while its 500 ms tick keeps running full
+ * component calls), each after a random pause of 0 to maxPauseMs, while its 500 ms tick keeps running full
  * passes. A verdict's latency is the time until the port's `apply` has returned an accepted
  * outcome for the matching edit-real-server: on NetlinkIpvs that is the kernel's netlink
  * acknowledgement of the weight change.
@@ -20,11 +20,18 @@ import { serviceKey } from '../../src/ipvs/model.js';
 import { ipvsServiceId, realServerRef } from '../../src/lvs/config-to-ipvs.js';
 import { IpvsOwner, type IpvsOwnerStats } from '../../src/lvs/ipvs-owner.js';
 
-/** TableSize is one measured table: SERVICES × SERVERS real servers, VERDICTS verdicts. */
+/** TableSize is one measured table: SERVICES × SERVERS real servers, VERDICTS verdicts 0 to maxPauseMs apart. */
 export interface TableSize {
   readonly services: number;
   readonly servers: number;
   readonly verdicts: number;
+  /**
+   * maxPauseMs bounds the random pause after each verdict. Small (5) measures the fast path back
+   * to back; each full pass then delays about one verdict. Near the tick (500) verdicts are
+   * sparse as in service, and the share that waits for a full pass is the share of time the
+   * owner spends in one.
+   */
+  readonly maxPauseMs: number;
 }
 
 /** Measurement is one table's latencies (ms, in arrival order) and the owner's counters after it. */
@@ -150,7 +157,7 @@ async function measure(ipvs: IpvsPort, size: TableSize): Promise<Measurement> {
     metFullPass.push(metListing());
     if (goingDown) down.add(ref);
     else down.delete(ref);
-    await new Promise((resolve) => setTimeout(resolve, Math.random() * 5));
+    await new Promise((resolve) => setTimeout(resolve, Math.random() * size.maxPauseMs));
   }
   const verdictsMs = performance.now() - loopStarted;
   await owner.stop();
@@ -226,7 +233,7 @@ export function formatMeasurement(m: Measurement, where: string): string {
   const { all, queued, alone } = split(m);
   return [
     `table ${m.services} services × ${m.servers} real servers (${m.services * m.servers}), ${where}`,
-    `first pass (programming the table) ${m.startMs.toFixed(0)} ms; ${m.latenciesMs.length} verdicts in ${(m.verdictsMs / 1000).toFixed(1)} s`,
+    `first pass (programming the table) ${m.startMs.toFixed(0)} ms; ${m.latenciesMs.length} verdicts 0–${m.maxPauseMs} ms apart in ${(m.verdictsMs / 1000).toFixed(1)} s`,
     `${'ms, verdict → accepted'.padEnd(28)}${FIGURE_HEADER}${'verdicts'.padStart(10)}`,
     row('all verdicts', all),
     row('behind a full pass', queued),

@@ -1,15 +1,17 @@
 /**
  * run: verdict → IPVS weight change latency (measure.ts), on the fake kernel or the real one.
  *
- *   npx tsx bench/verdict-latency/run.ts [SERVICES=100] [SERVERS=10] [VERDICTS=2000]
+ *   npx tsx bench/verdict-latency/run.ts [SERVICES=100] [SERVERS=10] [VERDICTS=2000] [MAX_PAUSE_MS=5]
  *     in process against FakeIpvs: tandem's own path, no kernel;
- *   sudo npx tsx bench/verdict-latency/run.ts --guest [VERDICTS=500] [RUNS=3]
+ *   sudo npx tsx bench/verdict-latency/run.ts --guest [VERDICTS=500] [RUNS=3] [MAX_PAUSE_MS=5]
  *     boots a user-mode-linux guest (the kernel tier's harness) and runs the measurement inside
  *     it on NetlinkIpvs, i.e. Linux's IPVS over netlink, RUNS times at each of 10 × 10, 100 × 10
  *     and 1000 × 20 real servers; each latency ends at the kernel's acknowledgement of the
  *     weight change. Prints every run, then per table the medians over the runs.
  *
- * In the guest this file runs again with `--in-guest VERDICTS SERVICESxSERVERS...` and prints
+ * Verdicts come one at a time, a random 0 to MAX_PAUSE_MS apart (measure.ts says what each
+ * pause measures). In the guest this file runs again with
+ * `--in-guest VERDICTS MAX_PAUSE_MS SERVICESxSERVERS...` and prints
  * one JSON line per table; the host prints them with the host's 1-minute load average, since the
  * guest's CPU is the host's.
  */
@@ -23,14 +25,14 @@ const GUEST_TABLES = ['10x10', '100x10', '1000x20'] as const;
 const load = (): string => loadavg()[0]?.toFixed(2) ?? '?';
 
 /** parseTable reads "SERVICESxSERVERS". */
-function parseTable(text: string, verdicts: number): TableSize {
+function parseTable(text: string, verdicts: number, maxPauseMs: number): TableSize {
   const [services, servers] = text.split('x').map(Number);
   if (services === undefined || servers === undefined || !(services > 0) || !(servers > 0)) throw new Error(`table "${text}" is not SERVICESxSERVERS`);
-  return { services, servers, verdicts };
+  return { services, servers, verdicts, maxPauseMs };
 }
 
 /** inGuest measures each table on the guest kernel, from an empty table each time, and prints JSON lines. */
-async function inGuest(verdicts: number, tables: readonly string[]): Promise<void> {
+async function inGuest(verdicts: number, maxPauseMs: number, tables: readonly string[]): Promise<void> {
   // Imported here, not at the top: loading the addon is only possible (and needed) in the guest.
   const { NativeNetlinkTransport } = await import('../../src/netlink/native-transport.js');
   const { NETLINK_GENERIC } = await import('../../src/netlink/constants.js');
@@ -40,7 +42,7 @@ async function inGuest(verdicts: number, tables: readonly string[]): Promise<voi
     const ipvs = await NetlinkIpvs.open(transport);
     for (const table of tables) {
       await ipvs.flush();
-      console.log(JSON.stringify(await measureVerdictLatency(ipvs, parseTable(table, verdicts))));
+      console.log(JSON.stringify(await measureVerdictLatency(ipvs, parseTable(table, verdicts, maxPauseMs))));
     }
     await ipvs.flush();
   } finally {
@@ -49,13 +51,13 @@ async function inGuest(verdicts: number, tables: readonly string[]): Promise<voi
 }
 
 /** onGuest boots a guest, runs this file in it with --in-guest, and prints its tables. */
-async function onGuest(verdicts: number, runs: number): Promise<void> {
+async function onGuest(verdicts: number, runs: number, maxPauseMs: number): Promise<void> {
   const { startGuest } = await import('../../test/kernel/harness/guest.js');
   const loadBefore = load();
   const guest = await startGuest({ timeoutMs: 120_000, memMb: 1024 });
   try {
     const tables = Array.from({ length: runs }, () => GUEST_TABLES).flat();
-    const program = ['--import', 'tsx', 'bench/verdict-latency/run.ts', '--in-guest', String(verdicts), ...tables];
+    const program = ['--import', 'tsx', 'bench/verdict-latency/run.ts', '--in-guest', String(verdicts), String(maxPauseMs), ...tables];
     const result = await guest.run([process.execPath, ...program], { timeoutMs: 3_600_000 });
     if (result.code !== 0) throw new Error(`the guest run failed (${result.code}): ${result.stderr}`);
     const measurements = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as Measurement);
@@ -70,13 +72,13 @@ async function onGuest(verdicts: number, runs: number): Promise<void> {
 
 const args = process.argv.slice(2);
 if (args[0] === '--in-guest') {
-  await inGuest(Number(args[1]), args.slice(2));
+  await inGuest(Number(args[1]), Number(args[2]), args.slice(3));
 } else if (args[0] === '--guest') {
-  await onGuest(Number(args[1] ?? '500'), Number(args[2] ?? '3'));
+  await onGuest(Number(args[1] ?? '500'), Number(args[2] ?? '3'), Number(args[3] ?? '5'));
 } else {
-  const [services = '100', servers = '10', verdicts = '2000'] = args;
+  const [services = '100', servers = '10', verdicts = '2000', maxPauseMs = '5'] = args;
   const loadBefore = load();
-  const measurement = await measureVerdictLatency(new FakeIpvs(), parseTable(`${services}x${servers}`, Number(verdicts)));
+  const measurement = await measureVerdictLatency(new FakeIpvs(), parseTable(`${services}x${servers}`, Number(verdicts), Number(maxPauseMs)));
   console.log(formatMeasurement(measurement, 'FakeIpvs in process'));
   console.log(`host 1-minute load average: ${loadBefore} before, ${load()} after`);
 }
