@@ -12,9 +12,10 @@ import { resolveGenericFamily } from '../netlink/generic-family.js';
 import { type NetlinkMessage, type NetlinkRequest, decodeGeneric } from '../netlink/message.js';
 import { NetlinkError } from '../netlink/netlink-error.js';
 import { NetlinkParseError } from '../netlink/parse-error.js';
-import { GENL_HDRLEN, NLA_HDRLEN, align4 } from '../netlink/constants.js';
+import { GENL_HDRLEN, NLA_HDRLEN, NLMSG_HDRLEN, align4 } from '../netlink/constants.js';
+import { dumpManyInPlace } from '../netlink/dump-view.js';
 import { attributeEnd, attributeType } from './attribute-scan.js';
-import type { NetlinkTransport } from '../netlink/transport.js';
+import type { DumpOutcome, NetlinkTransport } from '../netlink/transport.js';
 import { decodeInfo, decodeTimeouts } from './config-codec.js';
 import { IPVS_CMD_ATTR_DAEMON, IPVS_CMD_ATTR_DEST, IPVS_CMD_ATTR_SERVICE, IPVS_GENL_NAME } from './constants.js';
 import { decodeDaemon } from './daemon-codec.js';
@@ -114,15 +115,26 @@ export class NetlinkIpvs implements IpvsPort, SyncDaemonPort {
   }
 
   async list(): Promise<IpvsTable> {
-    return this.withRealServers(await this.listVirtualServices(), (parts, family) => this.realServers(parts, family));
+    return this.withRealServers(await this.listVirtualServices(), (requests, familyAt) =>
+      this.transport.dumpMany(requests, (parts, index) => this.realServers(parts, familyAt(index))),
+    );
   }
 
   async listRules(): Promise<IpvsRules> {
-    return this.withRealServers(await this.dumpServices(decodeServiceRules), (parts, family) => {
-      const found: RealServer[] = [];
-      this.forEachNest(parts, IPVS_CMD_ATTR_DEST, (payload, start, end) => found.push(decodeRealServerRules(payload, start, end, family)));
-      return found;
-    });
+    // In place (dumpManyInPlace): 20,000 real servers are 20,000 reply messages, and an object
+    // and a Buffer view for each cost more in the guest than decoding them (bench/ipvs-table).
+    return this.withRealServers(await this.dumpServices(decodeServiceRules), (requests, familyAt) =>
+      dumpManyInPlace(this.transport, requests, ({ bytes, partStarts }, index) => {
+        const family = familyAt(index);
+        const found: RealServer[] = [];
+        for (const at of partStarts) {
+          this.forEachNestIn(bytes, at + NLMSG_HDRLEN, at + bytes.readUInt32LE(at), bytes.readUInt16LE(at + 4), IPVS_CMD_ATTR_DEST, (buf, start, end) =>
+            found.push(decodeRealServerRules(buf, start, end, family)),
+          );
+        }
+        return found;
+      }),
+    );
   }
 
   async apply(operations: readonly IpvsOperation[]): Promise<readonly OperationOutcome[]> {
@@ -190,40 +202,37 @@ export class NetlinkIpvs implements IpvsPort, SyncDaemonPort {
       ['all'],
       () => encoder.dumpServices(),
       () => simpleLabel('list virtual services'),
-      (parts) => this.nestBytes(parts, IPVS_CMD_ATTR_SERVICE).map(decode),
+      (requests) => this.transport.dumpMany(requests, (parts) => this.nestBytes(parts, IPVS_CMD_ATTR_SERVICE).map(decode)),
     );
     return dump?.value ?? [];
   }
 
   /**
-   * withRealServers pairs each service with its real servers, as `decode` reads them from the
-   * service's GET_DEST dump. One dump per service (the kernel has no "all destinations" dump),
-   * all in one transport call: 1,000 services cost one thread hop, not 1,000 (bench/ipvs-table).
+   * withRealServers pairs each service with its real servers, as `dump` reads them from the
+   * service's GET_DEST dump (`familyAt` gives the family of dump `index`'s service). One dump
+   * per service (the kernel has no "all destinations" dump), all in one transport call.
    */
   private async withRealServers<S extends VirtualServiceId, R>(
     services: readonly S[],
-    decode: (parts: readonly NetlinkMessage[], family: AddressFamily) => R[],
+    dump: DumpRunner<R[]>,
   ): Promise<{ services: (S & { realServers: R[] })[] }> {
     const encoder = this.encoder(services.length);
-    const dumps = await this.dumpEach(
-      services,
-      (service) => encoder.dumpRealServers(service),
-      realServersLabel,
-      (parts, service) => decode(parts, service.family),
+    const dumps = await this.dumpEach(services, (service) => encoder.dumpRealServers(service), realServersLabel, (requests, itemAt) =>
+      dump(requests, (index) => itemAt(index).family),
     );
     return { services: dumps.map(({ item, value }) => ({ ...item, realServers: value })) };
   }
 
   /**
-   * dumpEach makes one dump per item in a single dumpMany and pairs each item with what
-   * `decode` made of its parts (during the call: the parts are not kept). A refused dump
-   * becomes an IpvsError naming the item's `label`.
+   * dumpEach makes one dump per item in a single transport call (`dump`, which decodes each
+   * during the call: the parts are not kept) and pairs each item with its value. A refused
+   * dump becomes an IpvsError naming the item's `label`.
    */
   private async dumpEach<S, T>(
     items: readonly S[],
     request: (item: S) => NetlinkRequest,
     label: (item: S) => OperationLabel,
-    decode: (parts: readonly NetlinkMessage[], item: S) => T,
+    dump: (requests: readonly NetlinkRequest[], itemAt: (index: number) => S) => Promise<readonly DumpOutcome<T>[]>,
   ): Promise<{ item: S; value: T }[]> {
     const itemAt = (index: number): S => {
       if (!(index in items)) throw new Error(`the transport answered dump ${index} of ${items.length}`);
@@ -231,7 +240,7 @@ export class NetlinkIpvs implements IpvsPort, SyncDaemonPort {
     };
     const requests = items.map(request);
     this.sent += requests.length;
-    const outcomes = await this.transport.dumpMany(requests, (parts, index) => decode(parts, itemAt(index)));
+    const outcomes = await dump(requests, itemAt);
     if (outcomes.length !== items.length) throw new Error(`the transport returned ${outcomes.length} outcomes for ${items.length} dumps`);
     return outcomes.map((outcome, index) => {
       const item = itemAt(index);
@@ -275,17 +284,22 @@ export class NetlinkIpvs implements IpvsPort, SyncDaemonPort {
   }
 
   /** forEachNest visits each reply's first-level nests of `type` in place: the payload and the nest's bounds. */
-  private forEachNest(replies: readonly NetlinkMessage[], type: number, visit: (payload: Buffer, start: number, end: number) => void): void {
-    for (const reply of replies) {
-      if (reply.type !== this.familyId) continue;
-      const payload = reply.payload;
-      if (payload.length < GENL_HDRLEN) throw new NetlinkParseError(`generic payload of ${payload.length} bytes has no genlmsghdr`, 0);
-      // Stepped by hand rather than with forEachAttribute: a GET_DEST dump has one reply per real server.
-      for (let at = GENL_HDRLEN; at < payload.length; ) {
-        const end = attributeEnd(payload, at, payload.length);
-        if (attributeType(payload, at) === type) visit(payload, at + NLA_HDRLEN, end);
-        at += align4(end - at);
-      }
+  private forEachNest(replies: readonly NetlinkMessage[], type: number, visit: NestVisitor): void {
+    for (const reply of replies) this.forEachNestIn(reply.payload, 0, reply.payload.length, reply.type, type, visit);
+  }
+
+  /**
+   * forEachNestIn visits the first-level nests of `type` in the generic netlink payload at
+   * buf[start, end) of a reply of `messageType` (skipped unless it is the IPVS family's).
+   * Stepped by hand rather than with forEachAttribute: a GET_DEST dump has one reply per real server.
+   */
+  private forEachNestIn(buf: Buffer, start: number, end: number, messageType: number, type: number, visit: NestVisitor): void {
+    if (messageType !== this.familyId) return;
+    if (end - start < GENL_HDRLEN) throw new NetlinkParseError(`generic payload of ${end - start} bytes has no genlmsghdr`, 0);
+    for (let at = start + GENL_HDRLEN; at < end; ) {
+      const attributeEndAt = attributeEnd(buf, at, end);
+      if (attributeType(buf, at) === type) visit(buf, at + NLA_HDRLEN, attributeEndAt);
+      at += align4(attributeEndAt - at);
     }
   }
 
@@ -296,6 +310,12 @@ export class NetlinkIpvs implements IpvsPort, SyncDaemonPort {
     return decodeGeneric(reply).attributes;
   }
 }
+
+/** NestVisitor is told where a nest's payload lies: buf[start, end). */
+type NestVisitor = (buf: Buffer, start: number, end: number) => void;
+
+/** DumpRunner runs the GET_DEST dumps and decodes each; `familyAt` is dump `index`'s service family. */
+type DumpRunner<R> = (requests: readonly NetlinkRequest[], familyAt: (index: number) => AddressFamily) => Promise<readonly DumpOutcome<R>[]>;
 
 function realServersLabel(service: VirtualServiceId): OperationLabel {
   return { action: 'list real servers', object: serviceKey(service), context: {} };

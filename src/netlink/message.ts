@@ -57,26 +57,37 @@ export function writeMessage(buf: Buffer, offset: number, request: NetlinkReques
  * mean corruption and must not be guessed at.
  */
 export function decodeMessages(datagram: Buffer): NetlinkMessage[] {
-  const messages: NetlinkMessage[] = [];
-  let at = 0;
-  while (at < datagram.length) {
-    if (datagram.length - at < NLMSG_HDRLEN) {
-      throw new NetlinkParseError(`${datagram.length - at} trailing bytes are too short for a message header`, at);
-    }
-    const length = datagram.readUInt32LE(at);
-    if (length < NLMSG_HDRLEN || at + length > datagram.length) {
-      throw new NetlinkParseError(`message claims ${length} bytes, ${datagram.length - at} remain`, at);
-    }
-    messages.push({
-      type: datagram.readUInt16LE(at + 4),
-      flags: datagram.readUInt16LE(at + 6),
-      seq: datagram.readUInt32LE(at + 8),
-      pid: datagram.readUInt32LE(at + 12),
-      payload: datagram.subarray(at + NLMSG_HDRLEN, at + length),
-    });
+  return messageStarts(datagram, 0, datagram.length).map((at) => messageAt(datagram, at));
+}
+
+/**
+ * messageStarts returns the offset of each netlink message framed end to end in
+ * bytes[start, end), each 4-byte aligned (netlink(7)), or throws NetlinkParseError where the
+ * framing breaks. Reading the headers in place, without a message object each, is what lets
+ * a large dump be decoded where it was received.
+ */
+export function messageStarts(bytes: Buffer, start: number, end: number): number[] {
+  const starts: number[] = [];
+  let at = start;
+  while (at < end) {
+    if (end - at < NLMSG_HDRLEN) throw new NetlinkParseError(`${end - at} trailing bytes are too short for a message header`, at);
+    const length = bytes.readUInt32LE(at);
+    if (length < NLMSG_HDRLEN || at + length > end) throw new NetlinkParseError(`message claims ${length} bytes, ${end - at} remain`, at);
+    starts.push(at);
     at += align4(length);
   }
-  return messages;
+  return starts;
+}
+
+/** messageAt decodes the message whose header is at `at` (framing already checked by messageStarts). */
+export function messageAt(bytes: Buffer, at: number): NetlinkMessage {
+  return {
+    type: bytes.readUInt16LE(at + 4),
+    flags: bytes.readUInt16LE(at + 6),
+    seq: bytes.readUInt32LE(at + 8),
+    pid: bytes.readUInt32LE(at + 12),
+    payload: bytes.subarray(at + NLMSG_HDRLEN, at + bytes.readUInt32LE(at)),
+  };
 }
 
 /** GenericHeader is struct genlmsghdr: the command and the family's interface version. */

@@ -37,7 +37,8 @@ import {
   NLMSG_HDRLEN,
   align4,
 } from './constants.js';
-import { type NetlinkMessage, type NetlinkRequest, decodeAckOrError, decodeMessages, writeMessage } from './message.js';
+import type { DumpView, DumpViewDecoder } from './dump-view.js';
+import { type NetlinkMessage, type NetlinkRequest, decodeAckOrError, decodeMessages, messageAt, messageStarts, writeMessage } from './message.js';
 import { NetlinkError } from './netlink-error.js';
 import { NetlinkParseError } from './parse-error.js';
 import type { DumpDecoder, DumpOutcome, NetlinkTransport, RequestOutcome } from './transport.js';
@@ -97,6 +98,11 @@ interface DumpEntry {
   readonly request: NetlinkRequest;
   readonly index: number;
 }
+
+/** DumpRead is one dump as read: its parts (as message objects or in place), or its refusal. */
+type DumpRead<P> =
+  | { readonly ok: true; readonly parts: P; readonly interrupted: boolean }
+  | { readonly ok: false; readonly errno: number; readonly extendedMessage?: string };
 
 /** NativeNetlinkTransport is a NetlinkTransport over one addon netlink socket. */
 export class NativeNetlinkTransport implements NetlinkTransport {
@@ -184,26 +190,15 @@ export class NativeNetlinkTransport implements NetlinkTransport {
    * TANDEM_NETLINK_DUMP_INTERRUPTED.
    */
   dumpMany<T>(requests: readonly NetlinkRequest[], decode: DumpDecoder<T>): Promise<readonly DumpOutcome<T>[]> {
-    return this.serialise(async () => {
-      if (requests.some((request) => (request.flags & NLM_F_DUMP) !== NLM_F_DUMP)) {
-        throw new NetlinkTransportError('TANDEM_NETLINK_NOT_A_DUMP', 'dumpMany takes dump requests (NLM_F_DUMP) only; use batch() for the others');
-      }
-      const outcomes = new Array<DumpOutcome<T>>(requests.length);
-      let pending = requests.map((request, index) => ({ request, index }));
-      for (let attempt = 1; pending.length > 0; attempt++) {
-        const again: DumpEntry[] = [];
-        // Each outcome is decoded here, before the next attempt reuses the receive buffer.
-        const { received, first } = await this.dumpInTurn(pending);
-        for (const { request, index, outcome } of this.outcomesOf(received, first, pending)) {
-          const retry = (!outcome.ok && outcome.errno === EBUSY) || interrupted(outcome);
-          if (retry && attempt === 1) again.push({ request, index });
-          else if (interrupted(outcome)) throw dumpInterrupted(`dump ${index + 1} of ${requests.length}`);
-          else outcomes[index] = outcome.ok ? { ok: true, value: decode(outcome.replies, index) } : outcome;
-        }
-        pending = again;
-      }
-      return outcomes;
-    });
+    return this.runDumps(requests, (received, first, entries) => this.outcomesOf(received, first, entries), decode);
+  }
+
+  /**
+   * dumpManyInPlace is dumpMany with each dump decoded from its parts where they were read
+   * (see NetlinkTransport.dumpManyInPlace): no message object or Buffer view per part.
+   */
+  dumpManyInPlace<T>(requests: readonly NetlinkRequest[], decode: DumpViewDecoder<T>): Promise<readonly DumpOutcome<T>[]> {
+    return this.runDumps(requests, (received, first, entries) => this.viewsOf(received, first, entries), decode);
   }
 
   /** close releases the socket; queued and later calls reject with TANDEM_NETLINK_CLOSED. */
@@ -221,6 +216,37 @@ export class NativeNetlinkTransport implements NetlinkTransport {
     const run = this.tail.then(guarded, guarded);
     this.tail = run.catch(() => undefined);
     return run;
+  }
+
+  /**
+   * runDumps runs the dumps in turn and decodes each, as `read` delivers its parts, before the
+   * next attempt reuses the receive buffer. A dump refused with EBUSY (one left running by an
+   * earlier, timed-out call) or marked NLM_F_DUMP_INTR is run once more.
+   */
+  private runDumps<P, T>(
+    requests: readonly NetlinkRequest[],
+    read: (received: Buffer, first: number, entries: readonly DumpEntry[]) => Iterable<DumpEntry & { outcome: DumpRead<P> }>,
+    decode: (parts: P, index: number) => T,
+  ): Promise<readonly DumpOutcome<T>[]> {
+    return this.serialise(async () => {
+      if (requests.some((request) => (request.flags & NLM_F_DUMP) !== NLM_F_DUMP)) {
+        throw new NetlinkTransportError('TANDEM_NETLINK_NOT_A_DUMP', 'dumpMany takes dump requests (NLM_F_DUMP) only; use batch() for the others');
+      }
+      const outcomes = new Array<DumpOutcome<T>>(requests.length);
+      let pending = requests.map((request, index) => ({ request, index }));
+      for (let attempt = 1; pending.length > 0; attempt++) {
+        const again: DumpEntry[] = [];
+        const { received, first } = await this.dumpInTurn(pending);
+        for (const { request, index, outcome } of read(received, first, pending)) {
+          const retry = (!outcome.ok && outcome.errno === EBUSY) || (outcome.ok && outcome.interrupted);
+          if (retry && attempt === 1) again.push({ request, index });
+          else if (outcome.ok && outcome.interrupted) throw dumpInterrupted(`dump ${index + 1} of ${requests.length}`);
+          else outcomes[index] = outcome.ok ? { ok: true, value: decode(outcome.parts, index) } : outcome;
+        }
+        pending = again;
+      }
+      return outcomes;
+    });
   }
 
   /** allocate reserves `count` consecutive sequence numbers and returns the first. */
@@ -267,16 +293,44 @@ export class NativeNetlinkTransport implements NetlinkTransport {
    * dump's parts at a time: a read-back's parts then die young instead of all living until the
    * last dump is decoded, which in a slow guest costs the garbage collector dearly.
    */
-  private *outcomesOf(received: Buffer, first: number, entries: readonly DumpEntry[]): Generator<DumpEntry & { outcome: RequestOutcome }> {
+  private *outcomesOf(received: Buffer, first: number, entries: readonly DumpEntry[]): Generator<DumpEntry & { outcome: DumpRead<readonly NetlinkMessage[]> }> {
     let at = 0;
     for (const [k, entry] of entries.entries()) {
       const end = terminalEnd(received, at, first + k);
       const [outcome] = this.collect(decodeMessages(received.subarray(at, end)), first + k, 1);
       if (outcome === undefined) throw new NetlinkParseError(`dump ${k + 1} of ${entries.length} ended without NLMSG_DONE`, at);
-      yield { ...entry, outcome };
+      yield { ...entry, outcome: outcome.ok ? { ok: true, parts: outcome.replies, interrupted: interrupted(outcome) } : outcome };
       at = end;
     }
     if (at < received.length) this.stale += decodeMessages(received.subarray(at)).length;
+  }
+
+  /**
+   * viewsOf is outcomesOf with each dump's parts left in place: only its other messages (the
+   * terminal one, stray ones) become objects, for collect() to judge as it does for dumpMany.
+   */
+  private *viewsOf(received: Buffer, first: number, entries: readonly DumpEntry[]): Generator<DumpEntry & { outcome: DumpRead<DumpView> }> {
+    let at = 0;
+    for (const [k, entry] of entries.entries()) {
+      const seq = first + k;
+      const end = terminalEnd(received, at, seq);
+      const partStarts: number[] = [];
+      const others: NetlinkMessage[] = [];
+      let interruptedPart = false;
+      for (const start of messageStarts(received, at, end)) {
+        if (isPartOf(received, start, seq)) {
+          partStarts.push(start);
+          interruptedPart ||= (received.readUInt16LE(start + 6) & NLM_F_DUMP_INTR) !== 0;
+        } else {
+          others.push(messageAt(received, start));
+        }
+      }
+      const [outcome] = this.collect(others, seq, 1);
+      if (outcome === undefined) throw new NetlinkParseError(`dump ${k + 1} of ${entries.length} ended without NLMSG_DONE`, at);
+      yield { ...entry, outcome: outcome.ok ? { ok: true, parts: { bytes: received, partStarts }, interrupted: interruptedPart } : outcome };
+      at = end;
+    }
+    if (at < received.length) this.stale += messageStarts(received, at, received.length).length;
   }
 
   /**
@@ -357,6 +411,15 @@ function terminalEnd(bytes: Buffer, start: number, seq: number): number {
     if (terminal) return at;
   }
   return bytes.length;
+}
+
+/**
+ * isPartOf says whether the message at `at` is a data part of the dump `seq`, as collect()
+ * would file it: its sequence number, and none of the control types collect() handles.
+ */
+function isPartOf(bytes: Buffer, at: number, seq: number): boolean {
+  const type = bytes.readUInt16LE(at + 4);
+  return bytes.readUInt32LE(at + 8) === seq && type !== NLMSG_NOOP && type !== NLMSG_ERROR && type !== NLMSG_DONE && type !== NLMSG_OVERRUN;
 }
 
 /** interrupted says whether a dump's parts carry NLM_F_DUMP_INTR: the table changed meanwhile. */

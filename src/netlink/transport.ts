@@ -5,6 +5,7 @@
  * Protocol modules build NetlinkRequest values and decode NetlinkMessage replies; they never see
  * sequence numbers, sockets or threads.
  */
+import type { DumpViewDecoder } from './dump-view.js';
 import type { NetlinkMessage, NetlinkRequest } from './message.js';
 
 /**
@@ -55,6 +56,13 @@ export interface NetlinkTransport {
    * (NLM_F_DUMP_INTR), or with what `decode` threw.
    */
   dumpMany<T>(requests: readonly NetlinkRequest[], decode: DumpDecoder<T>): Promise<readonly DumpOutcome<T>[]>;
+
+  /**
+   * dumpManyInPlace, where offered, is dumpMany with each dump's parts handed to `decode` in
+   * place (a DumpView) instead of as message objects. Callers go through dumpManyInPlace() of
+   * dump-view.ts, which falls back to dumpMany for transports without it.
+   */
+  dumpManyInPlace?<T>(requests: readonly NetlinkRequest[], decode: DumpViewDecoder<T>): Promise<readonly DumpOutcome<T>[]>;
 
   /** close releases the socket; later calls reject. */
   close(): void;

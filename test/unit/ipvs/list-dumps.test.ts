@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { IpvsError } from '../../../src/ipvs/ipvs-error.js';
 import { NetlinkIpvs } from '../../../src/ipvs/netlink-ipvs.js';
 import type { NetlinkMessage, NetlinkRequest } from '../../../src/netlink/message.js';
+import type { DumpViewDecoder } from '../../../src/netlink/dump-view.js';
 import type { DumpDecoder, DumpOutcome, NetlinkTransport, RequestOutcome } from '../../../src/netlink/transport.js';
 import { toJson } from '../../contract/ipvs-json.js';
 
@@ -66,7 +67,43 @@ class DumpingTransport implements NetlinkTransport {
   close(): void {}
 }
 
+/**
+ * InPlaceTransport also offers dumpManyInPlace, as the native transport does: each dump's
+ * parts lie in one shared buffer, apart from each other and among bytes of no dump at all
+ * (0xee), so a decoder that reads past a part or ignores partStarts goes wrong.
+ */
+class InPlaceTransport extends DumpingTransport {
+  readonly inPlaceCalls: number[] = [];
+
+  dumpManyInPlace<T>(requests: readonly NetlinkRequest[], decode: DumpViewDecoder<T>): Promise<readonly DumpOutcome<T>[]> {
+    this.inPlaceCalls.push(requests.length);
+    return this.dumpMany(requests, (parts, index) => {
+      const partStarts: number[] = [];
+      const pieces: Buffer[] = [Buffer.alloc(12, 0xee)];
+      let at = 12;
+      for (const part of parts) {
+        const header = Buffer.alloc(16);
+        header.writeUInt32LE(16 + part.payload.length, 0);
+        header.writeUInt16LE(part.type, 4);
+        header.writeUInt16LE(part.flags, 6);
+        partStarts.push(at);
+        pieces.push(header, part.payload, Buffer.alloc(8 - (part.payload.length % 4), 0xee));
+        at += 16 + part.payload.length + 8 - (part.payload.length % 4);
+      }
+      return decode({ bytes: Buffer.concat(pieces), partStarts }, index);
+    });
+  }
+}
+
 describe('NetlinkIpvs.list() over dumpMany', () => {
+  it('listRules decodes the GET_DEST dumps in place where the transport offers it, into the same rules', async () => {
+    const inPlace = new InPlaceTransport();
+    const rules = await new NetlinkIpvs(inPlace, familyId).listRules();
+    expect(inPlace.inPlaceCalls).toEqual([3]);
+    expect(rules).toEqual(await new NetlinkIpvs(new DumpingTransport(), familyId).listRules());
+    expect(rules.services.flatMap((service) => service.realServers)).toHaveLength(expected.services.reduce((n, service) => n + service.realServers.length, 0));
+  });
+
   it('reads every service and real server in two dumpMany calls, one dump per service', async () => {
     const transport = new DumpingTransport();
     const ipvs = new NetlinkIpvs(transport, familyId);

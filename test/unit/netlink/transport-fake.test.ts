@@ -393,6 +393,44 @@ describe('NativeNetlinkTransport dumpMany (fake socket)', () => {
     expect(transport.staleReplies).toBe(2);
   });
 
+  it('hands dumpManyInPlace each dump\'s parts where they were read, the same parts dumpMany decodes, strays left out', async () => {
+    const answer = ({ message }: SeenDump): Buffer[] => {
+      const body = message.payload.toString();
+      if (body === 'gone') return [ack(message.seq, 3)];
+      return [data(message.seq - 300, 100, NLM_F_MULTI, 'stray'), ...parts(message.seq, `${body}-1`, `${body}-22`), data(message.seq + 400)];
+    };
+    const requests = [dumpOf('a'), dumpOf('gone'), dumpOf('empty'), dumpOf('ccc')];
+    const viaMessages = new NativeNetlinkTransport(fakeSocket(() => [], answer).socket);
+    const inPlace = new NativeNetlinkTransport(fakeSocket(() => [], answer).socket);
+    const decodedInPlace = await inPlace.dumpManyInPlace(requests, ({ bytes, partStarts }) =>
+      partStarts.map((at) => `${bytes.readUInt16LE(at + 4)}:${bytes.subarray(at + 16, at + bytes.readUInt32LE(at)).toString()}`),
+    );
+    const decoded = await viaMessages.dumpMany(requests, (p) => p.map((m) => `${m.type}:${m.payload.toString()}`));
+    expect(decodedInPlace).toEqual(decoded);
+    expect(decodedInPlace[0]).toEqual({ ok: true, value: ['100:a-1', '100:a-22'] });
+    expect(decodedInPlace[1]).toEqual({ ok: false, errno: 3 });
+    expect(inPlace.staleReplies).toBe(viaMessages.staleReplies);
+    expect(inPlace.staleReplies).toBe(6);
+  });
+
+  it('runs an EBUSY or interrupted dump once more in place too, and reports what persists as dumpMany does', async () => {
+    const flaky = fakeSocket(() => [], ({ message, exchange }) => {
+      const body = message.payload.toString();
+      if (exchange === 1 && body === 'busy') return [ack(message.seq, 16)];
+      if (exchange === 1 && body === 'changed') return [Buffer.concat([data(message.seq, 100, NLM_F_MULTI | NLM_F_DUMP_INTR, 'stale'), done(message.seq)])];
+      return parts(message.seq, body);
+    });
+    const count = ({ partStarts }: { partStarts: readonly number[] }): number => partStarts.length;
+    expect(await new NativeNetlinkTransport(flaky.socket).dumpManyInPlace([dumpOf('busy'), dumpOf('changed'), dumpOf('fine')], count)).toEqual([
+      { ok: true, value: 1 },
+      { ok: true, value: 1 },
+      { ok: true, value: 1 },
+    ]);
+    expect(flaky.dumps.map((d) => [d.exchange, d.message.payload.toString()])).toEqual([[1, 'busy'], [1, 'changed'], [1, 'fine'], [2, 'busy'], [2, 'changed']]);
+    const always = fakeSocket(() => [], ({ message }) => [Buffer.concat([data(message.seq, 100, NLM_F_MULTI | NLM_F_DUMP_INTR), done(message.seq)])]);
+    await expect(new NativeNetlinkTransport(always.socket).dumpManyInPlace([dumpOf('a')], count)).rejects.toMatchObject({ code: 'TANDEM_NETLINK_DUMP_INTERRUPTED' });
+  });
+
   it('falls back to in-turn exchanges for good when io_uring cannot be set up, and says why', async () => {
     const { socket, dumps } = fakeSocket(() => [], ({ message }) => parts(message.seq, message.payload.toString()));
     const transport = new NativeNetlinkTransport(socket);
