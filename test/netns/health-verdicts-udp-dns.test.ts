@@ -11,7 +11,7 @@
  * the test means, however late the machine runs its timers.
  */
 import { describe, expect, it } from 'vitest';
-import { DATAGRAM_SERVER, REAL_SERVERS, type RealServerName } from './helpers/health-lab.js';
+import { DATAGRAM_SERVER, REAL_SERVERS, REAL_SERVERS6, type RealServerName } from './helpers/health-lab.js';
 import { expectDownReason, expectNoVerdict, expectVerdict, midInterval, useHealthLab, waitForVerdict } from './helpers/health-verdicts.js';
 
 // A longer interval than the TCP/HTTP suite's: a DNS answer is a user-space round trip through
@@ -91,18 +91,21 @@ describe('udp and dns health verdicts against real servers in namespaces', () =>
     for (const service of SERVICE_NAMES) await expectVerdict(lab(), refs('rs1')[service], 'up', restoredAt);
   });
 
-  it('fails a udp or dns check on the ICMP port unreachable of a closed port long before its timeout', async () => {
+  it('fails a udp or dns check on the ICMP port unreachable of a closed port long before its timeout, over IPv4 and IPv6', async () => {
     // A long timeout, so that a check that waited for it instead of hearing the ICMP error shows.
     const timing = { intervalMs: 5000, timeoutMs: 4000 };
-    const [open, closedUdp, closedDns] = await lab().probeOnce([
-      { address: REAL_SERVERS.rs2, fields: { kind: 'udp', port: ECHO_PORT, payload: PAYLOAD, expect: `^${PAYLOAD}$`, ...timing } },
-      { address: REAL_SERVERS.rs2, fields: { kind: 'udp', port: 9, payload: PAYLOAD, ...timing } },
-      { address: REAL_SERVERS.rs2, fields: { kind: 'dns', port: 5353, queryName: 'www.lab.test', ...timing } },
-    ]);
-    expect(open).toMatchObject({ ok: true });
-    for (const closed of [closedUdp, closedDns]) {
-      expect(closed).toMatchObject({ ok: false, reason: 'refused' });
-      expect(closed!.latencyMs).toBeLessThan(timing.timeoutMs / 4);
+    for (const address of [REAL_SERVERS.rs2, REAL_SERVERS6.rs2]) {
+      const [echoed, answered, resolved, closedUdp, closedDns] = await lab().probeOnce([
+        { address, fields: { kind: 'udp', port: ECHO_PORT, payload: PAYLOAD, expect: `^${PAYLOAD}$`, ...timing } },
+        // Without expect (and with the default empty payload) any reply passes at once.
+        { address, fields: { kind: 'udp', port: ECHO_PORT, ...timing } },
+        { address, fields: { kind: 'dns', port: DNS_PORT, queryName: 'www.lab.test', expectAnswer: ZONE_ADDRESS, ...timing } },
+        { address, fields: { kind: 'udp', port: 9, payload: PAYLOAD, ...timing } },
+        { address, fields: { kind: 'dns', port: 5353, queryName: 'www.lab.test', ...timing } },
+      ]);
+      for (const open of [echoed, answered, resolved]) expect(open, address).toMatchObject({ ok: true });
+      for (const closed of [closedUdp, closedDns]) expect(closed, address).toMatchObject({ ok: false, reason: 'refused' });
+      for (const result of [answered, closedUdp, closedDns]) expect(result!.latencyMs, address).toBeLessThan(timing.timeoutMs / 4);
     }
   });
 

@@ -110,13 +110,14 @@ function serveTcp(socket) {
   });
 }
 
+// Every socket is bound to :: and so serves IPv4 (as mapped addresses) and IPv6 alike (ipv6(7)).
 function open(then) {
-  const echo = createSocket('udp4');
+  const echo = createSocket('udp6');
   echo.on('error', () => undefined);
   echo.on('message', (datagram, peer) => {
     if (decide('echo')) echo.send(datagram, peer.port, peer.address);
   });
-  const dns = createSocket('udp4');
+  const dns = createSocket('udp6');
   dns.on('error', () => undefined);
   dns.on('message', (query, peer) => {
     const response = dnsResponse(query, state.truncate);
@@ -126,9 +127,9 @@ function open(then) {
   sockets = { echo, dns, tcp };
   let waiting = 3;
   const done = () => { if (--waiting === 0) then(); };
-  echo.bind(ECHO_PORT, '0.0.0.0', done);
-  dns.bind(DNS_PORT, '0.0.0.0', done);
-  tcp.listen(DNS_PORT, '0.0.0.0', done);
+  echo.bind(ECHO_PORT, '::', done);
+  dns.bind(DNS_PORT, '::', done);
+  tcp.listen(DNS_PORT, '::', done);
 }
 
 function shut(then) {

@@ -20,6 +20,8 @@ import { pollUntil } from './poll-until.js';
 
 /** REAL_SERVERS are the lab's real servers by name. */
 export const REAL_SERVERS = { rs1: '198.51.100.11', rs2: '198.51.100.12' } as const;
+/** REAL_SERVERS6 are the same real servers' IPv6 addresses (RFC 3849 documentation prefix), for one-off probes. */
+export const REAL_SERVERS6 = { rs1: '2001:db8:5::11', rs2: '2001:db8:5::12' } as const;
 /** RealServerName is rs1 or rs2. */
 export type RealServerName = keyof typeof REAL_SERVERS;
 
@@ -115,15 +117,17 @@ export class HealthLab {
   async #build(bridge: TestNamespace): Promise<void> {
     bridge.ip('link', 'add', 'br0', 'type', 'bridge');
     bridge.ip('link', 'set', 'br0', 'up');
-    const hosts: [TestNamespace, string, string][] = [
-      [this.#director, 'pdir', '198.51.100.1'],
-      [this.#realServers.rs1, 'prs1', REAL_SERVERS.rs1],
-      [this.#realServers.rs2, 'prs2', REAL_SERVERS.rs2],
+    const hosts: [TestNamespace, string, string, string][] = [
+      [this.#director, 'pdir', '198.51.100.1', '2001:db8:5::1'],
+      [this.#realServers.rs1, 'prs1', REAL_SERVERS.rs1, REAL_SERVERS6.rs1],
+      [this.#realServers.rs2, 'prs2', REAL_SERVERS.rs2, REAL_SERVERS6.rs2],
     ];
-    for (const [namespace, port, address] of hosts) {
+    for (const [namespace, port, address, address6] of hosts) {
       vethPair(bridge, port, namespace, 'eth0');
       bridge.ip('link', 'set', port, 'master', 'br0');
       namespace.ip('address', 'add', `${address}/24`, 'dev', 'eth0');
+      // nodad: usable at once, without waiting out duplicate address detection (RFC 4862 §5.4).
+      namespace.ip('address', 'add', `${address6}/64`, 'dev', 'eth0', 'nodad');
     }
     for (const name of ['rs1', 'rs2'] as const) {
       // Linux sends at most one ICMP error per peer per second after a burst of 6 (icmp(7),
