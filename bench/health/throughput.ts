@@ -3,15 +3,19 @@
  * a separate process (so only the checker's CPU is counted). Goals (issue 5): ≥ 20,000 TCP and
  * ≥ 5,000 plain HTTP checks per CPU-second.
  *
- *   npx tsx bench/health/throughput.ts [TCP_CHECKS] [HTTP_CHECKS] [CONCURRENCY]
+ *   npx tsx bench/health/throughput.ts [TCP_CHECKS] [HTTP_CHECKS] [CONCURRENCY] [ROUNDS]
  *
- * Each attempt gets its own AbortController and timeout timer, as the scheduler gives it, and
- * targets rotate over 127.0.0.1–127.0.3.254 so no single address pair runs out of ports.
+ * CPU is process.cpuUsage(): this process's user + system time, nothing else. Each attempt gets
+ * its own AbortController and timeout timer, as the scheduler gives it, and targets rotate over
+ * 127.0.0.1–127.0.3.254 so no single address pair runs out of ports. Every kind runs ROUNDS
+ * times, interleaved, and the closing lines give the median of each with the 1-minute load
+ * average. A count of 0 skips that kind.
  * For comparison, "bare net" is node:net connect-and-reset with no checker around it (the floor
  * for any TCP checker built on node:net), and "node:http" is one agent-less http.request per
  * check (what the status-only HTTP path avoids). On loopback the kernel runs both ends of each
  * handshake in this process's context, so system time counts the server's half too.
  */
+import { loadavg } from 'node:os';
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import { performance } from 'node:perf_hooks';
@@ -21,7 +25,7 @@ import { checkerFor } from '../../src/health/checker-for.js';
 import { checkOf } from '../../test/unit/health/check-fixtures.js';
 import { startLoopbackServers } from './servers-process.js';
 
-const [tcpCount = 20_000, httpCount = 10_000, concurrency = 64] = process.argv.slice(2).map(Number);
+const [tcpCount = 20_000, httpCount = 10_000, concurrency = 64, rounds = 5] = process.argv.slice(2).map(Number);
 
 /** targetAddress spreads attempts over 1,016 loopback addresses. */
 function targetAddress(index: number): string {
@@ -102,28 +106,62 @@ function bareRequest(port: number): Attempt {
     });
 }
 
-function report(name: string, goal: number | null, figures: Figures): void {
-  const cpuSeconds = figures.userSeconds + figures.systemSeconds;
-  const perCpuSecond = figures.checks / cpuSeconds;
-  const verdict = goal === null ? '' : ` (goal ≥ ${goal.toLocaleString('en')}: ${perCpuSecond >= goal ? 'met' : 'NOT met'})`;
+/** perCpuSecond is the figure the goals are stated in. */
+function perCpuSecond(figures: Figures): number {
+  return figures.checks / (figures.userSeconds + figures.systemSeconds);
+}
+
+function report(name: string, figures: Figures): void {
   const failed = [...figures.failures].map(([reason, n]) => `${reason} ${n}`).join(', ') || 'none';
   console.log(
     `${name.padEnd(10)} ${String(figures.checks).padStart(6)} checks  user ${figures.userSeconds.toFixed(2)} + sys ${figures.systemSeconds.toFixed(2)} CPU-s  ` +
-      `${figures.wallSeconds.toFixed(2)} wall-s  ${Math.round(perCpuSecond).toLocaleString('en')} checks/CPU-s${verdict}  failures: ${failed}`,
+      `${figures.wallSeconds.toFixed(2)} wall-s  ${Math.round(perCpuSecond(figures)).toLocaleString('en')} checks/CPU-s  failures: ${failed}`,
   );
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
+}
+
+/** Kind is one line of the benchmark: its attempt, how many per round and its goal, if any. */
+interface Kind {
+  readonly name: string;
+  readonly count: number;
+  readonly goal: number | null;
+  readonly attempt: Attempt;
 }
 
 const servers = await startLoopbackServers();
 try {
   const tcp = checkOf('tcp', servers.tcpPort);
   const http = checkOf('http', servers.httpPort);
-  console.log(`node ${process.version}, concurrency ${concurrency}, servers in pid ${servers.pid}`);
-  await measure(2000, viaChecker(tcp)); // warm-up: JIT and socket paths
-  report('tcp', 20_000, await measure(tcpCount, viaChecker(tcp)));
-  report('bare net', null, await measure(tcpCount, bareConnect(servers.tcpPort)));
-  await measure(1000, viaChecker(http));
-  report('http', 5_000, await measure(httpCount, viaChecker(http)));
-  report('node:http', null, await measure(httpCount, bareRequest(servers.httpPort)));
+  const kinds: Kind[] = [
+    { name: 'tcp', count: tcpCount, goal: 20_000, attempt: viaChecker(tcp) },
+    { name: 'bare net', count: tcpCount, goal: null, attempt: bareConnect(servers.tcpPort) },
+    { name: 'http', count: httpCount, goal: 5_000, attempt: viaChecker(http) },
+    { name: 'node:http', count: httpCount, goal: null, attempt: bareRequest(servers.httpPort) },
+  ].filter((kind) => kind.count > 0);
+  const loadBefore = loadavg()[0] ?? 0;
+  console.log(`node ${process.version}, concurrency ${concurrency}, ${rounds} rounds, servers in pid ${servers.pid}, load average ${loadBefore.toFixed(2)}`);
+  // Warm-up: JIT and socket paths.
+  for (const kind of kinds) await measure(Math.min(2000, kind.count), kind.attempt);
+  const results = new Map<string, number[]>(kinds.map((kind) => [kind.name, []]));
+  for (let round = 1; round <= rounds; round++) {
+    for (const kind of kinds) {
+      const figures = await measure(kind.count, kind.attempt);
+      report(kind.name, figures);
+      results.get(kind.name)?.push(perCpuSecond(figures));
+    }
+  }
+  const loadAfter = loadavg()[0] ?? 0;
+  console.log(`median of ${rounds} rounds, 1-min load average ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after:`);
+  for (const kind of kinds) {
+    const figure = median(results.get(kind.name) ?? []);
+    const verdict = kind.goal === null ? '' : ` (goal ≥ ${kind.goal.toLocaleString('en')}: ${figure >= kind.goal ? 'met' : 'NOT met'})`;
+    console.log(`  ${kind.name.padEnd(10)} ${Math.round(figure).toLocaleString('en').padStart(7)} checks/CPU-s${verdict}`);
+  }
 } finally {
   await servers.stop();
 }

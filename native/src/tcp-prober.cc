@@ -7,10 +7,14 @@
 // with timeout 0 collects that batch without blocking. A pool-thread hop would cost more than
 // the calls themselves.
 //
-// Each socket is registered EPOLLOUT | EPOLLONESHOT: a connect finishing (either way) makes
-// the socket writable or raises EPOLLERR, which is always reported (epoll_ctl(2)). ONESHOT
-// disarms the entry after one report, so a socket whose file description outlives close()
-// in a forked child can never be reported twice.
+// Each socket is registered once, EPOLLOUT | EPOLLET, when it is created, and stays in the set
+// while it is reused. Edge-triggered, a connect that ends either way wakes the set once (the
+// state change or the error report); epoll_wait then polls the socket afresh and reports what
+// is true now (epoll(7)), so a wakeup left over from a socket's previous use finds it connecting
+// again and reports nothing. Events are matched to connects by fd: an fd that is idle, or whose
+// connect was cancelled, is ignored. Every close is preceded by EPOLL_CTL_DEL, so no entry can
+// outlive its fd (as it would while a forked child still held the file description).
+//
 #include "tcp-prober.h"
 
 #include <arpa/inet.h>
@@ -142,8 +146,14 @@ Napi::Value TcpProber::Connect(const Napi::CallbackInfo& info) {
   if (bindSource && source.family != target.family) throw ErrnoError(env, EAFNOSUPPORT, "bind");
   if (inFlight_ >= kMaxInFlight) throw ErrnoError(env, ENOBUFS, "connect");
 
-  int fd = socket(target.family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) throw ErrnoError(env, errno, "socket");
+  int list = target.family == AF_INET ? 0 : 1;
+  int fd;
+  if (!bindSource && !idle_[list].empty()) {
+    fd = idle_[list].back();
+    idle_[list].pop_back();
+  } else {
+    fd = OpenSocket(env, target.family);
+  }
   if (bindSource) {
     // IP_BIND_ADDRESS_NO_PORT defers the local port to connect(), which may then reuse a port
     // towards every other destination; bind() with port 0 alone would reserve one port per
@@ -152,53 +162,63 @@ Napi::Value TcpProber::Connect(const Napi::CallbackInfo& info) {
     setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &on, sizeof on);
     if (bind(fd, reinterpret_cast<sockaddr*>(&source.storage), source.length) != 0) {
       int bindErr = errno;
-      close(fd);
+      CloseSocket(fd);
       throw ErrnoError(env, bindErr, "bind");
     }
   }
+  int idleList = bindSource ? -1 : list;
   if (connect(fd, reinterpret_cast<sockaddr*>(&target.storage), target.length) == 0) {
-    ResetAndClose(fd);
+    Recycle(fd, idleList);
     return Napi::Number::New(env, 0);
   }
   if (errno != EINPROGRESS) {
     int connectErr = errno;
-    close(fd);
+    Recycle(fd, idleList);
     return Napi::Number::New(env, -connectErr);
   }
 
   uint32_t id;
   if (freeIds_.empty()) {
-    fdOfId_.push_back(-1);
-    id = static_cast<uint32_t>(fdOfId_.size());
+    slots_.push_back(Slot{-1, -1});
+    id = static_cast<uint32_t>(slots_.size());
   } else {
     id = freeIds_.back();
     freeIds_.pop_back();
   }
+  slots_[id - 1] = Slot{fd, idleList};
+  idOfFd_[fd] = id;
+  if (inFlight_++ == 0) uv_ref(reinterpret_cast<uv_handle_t*>(handle_));
+  return Napi::Number::New(env, id);
+}
+
+int TcpProber::OpenSocket(Napi::Env env, int family) {
+  int fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) throw ErrnoError(env, errno, "socket");
   epoll_event event;
-  event.events = EPOLLOUT | EPOLLONESHOT;
-  event.data.u64 = (static_cast<uint64_t>(id) << 32) | static_cast<uint32_t>(fd);
+  event.events = EPOLLOUT | EPOLLET;
+  event.data.fd = fd;
   if (epoll_ctl(epollFd_, EPOLL_CTL_ADD, fd, &event) != 0) {
     int ctlErr = errno;
     close(fd);
-    freeIds_.push_back(id);
     throw ErrnoError(env, ctlErr, "epoll_ctl");
   }
-  fdOfId_[id - 1] = fd;
-  if (inFlight_++ == 0) uv_ref(reinterpret_cast<uv_handle_t*>(handle_));
-  return Napi::Number::New(env, id);
+  if (static_cast<size_t>(fd) >= idOfFd_.size()) idOfFd_.resize(static_cast<size_t>(fd) + 1, 0);
+  return fd;
+}
+
+void TcpProber::CloseSocket(int fd) {
+  epoll_ctl(epollFd_, EPOLL_CTL_DEL, fd, nullptr);
+  idOfFd_[fd] = 0;
+  ResetAndClose(fd);
 }
 
 Napi::Value TcpProber::Cancel(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 1 || !info[0].IsNumber()) throw Napi::TypeError::New(env, "cancel(id: number)");
   int64_t id = info[0].As<Napi::Number>().Int64Value();
-  if (id < 1 || static_cast<uint64_t>(id) > fdOfId_.size() || fdOfId_[id - 1] < 0) return Napi::Boolean::New(env, false);
-  int fd = fdOfId_[id - 1];
-  // Deregister before closing: a forked child may still hold the file description, and an
-  // entry that outlives close() could otherwise report a stale id.
-  epoll_ctl(epollFd_, EPOLL_CTL_DEL, fd, nullptr);
-  // The handshake may have completed since the last harvest: reset it rather than FIN it.
-  ResetAndClose(fd);
+  if (id < 1 || static_cast<uint64_t>(id) > slots_.size() || slots_[id - 1].fd < 0) return Napi::Boolean::New(env, false);
+  // The handshake may have completed since the last harvest: CloseSocket resets it rather than FIN it.
+  CloseSocket(slots_[id - 1].fd);
   Release(static_cast<uint32_t>(id));
   return Napi::Boolean::New(env, true);
 }
@@ -206,17 +226,40 @@ Napi::Value TcpProber::Cancel(const Napi::CallbackInfo& info) {
 void TcpProber::Close(const Napi::CallbackInfo& /*info*/) { CloseAll(); }
 
 void TcpProber::Release(uint32_t id) {
-  fdOfId_[id - 1] = -1;
+  int fd = slots_[id - 1].fd;
+  if (idOfFd_[fd] == id) idOfFd_[fd] = 0;
+  slots_[id - 1].fd = -1;
   freeIds_.push_back(id);
   if (--inFlight_ == 0 && handle_ != nullptr) uv_unref(reinterpret_cast<uv_handle_t*>(handle_));
 }
 
-void TcpProber::CloseAll() {
-  for (uint32_t id = 1; id <= fdOfId_.size(); id++) {
-    if (fdOfId_[id - 1] >= 0) {
-      ResetAndClose(fdOfId_[id - 1]);
-      Release(id);
+void TcpProber::Recycle(int fd, int list) {
+  if (list >= 0 && idle_[list].size() < kMaxIdle) {
+    // AF_UNSPEC dissolves the association: tcp_disconnect() sends the RST an established
+    // connection needs and leaves the socket unconnected, its port released.
+    sockaddr unspec;
+    std::memset(&unspec, 0, sizeof unspec);
+    unspec.sa_family = AF_UNSPEC;
+    if (connect(fd, &unspec, sizeof unspec) == 0) {
+      idle_[list].push_back(fd);
+      return;
     }
+  }
+  CloseSocket(fd);
+}
+
+void TcpProber::CloseAll() {
+  if (epollFd_ < 0) return;
+  for (uint32_t id = 1; id <= slots_.size(); id++) {
+    int fd = slots_[id - 1].fd;
+    if (fd >= 0) {
+      Release(id);
+      CloseSocket(fd);
+    }
+  }
+  for (std::vector<int>& list : idle_) {
+    for (int fd : list) CloseSocket(fd);
+    list.clear();
   }
   if (handle_ != nullptr) {
     uv_poll_stop(handle_);
@@ -247,9 +290,11 @@ void TcpProber::Harvest(int pollStatus) {
     if (ready < 0 && errno == EINTR) continue;
     if (ready <= 0) break;
     for (int i = 0; i < ready; i++) {
-      auto id = static_cast<uint32_t>(events_[i].data.u64 >> 32);
-      int fd = static_cast<int>(events_[i].data.u64 & 0xffffffffu);
-      if (id < 1 || id > fdOfId_.size() || fdOfId_[id - 1] != fd) continue;
+      int fd = events_[i].data.fd;
+      uint32_t id = idOfFd_[fd];
+      // An idle socket (its disconnect woke the set), or one whose connect was cancelled.
+      if (id == 0) continue;
+      int idleList = slots_[id - 1].idleList;
       int err = 0;
       // A connect that failed raises EPOLLERR; only then is there an error to read (and
       // reading SO_ERROR clears it, tcp(7)).
@@ -260,12 +305,9 @@ void TcpProber::Harvest(int pollStatus) {
         // was already consumed; it is still not a usable connection.
         if (err == 0 && (events_[i].events & EPOLLOUT) == 0) err = ECONNRESET;
       }
-      if (err == 0) {
-        ResetAndClose(fd);
-      } else {
-        close(fd);
-      }
+      // Reading SO_ERROR above cleared the error, so a failed socket is as reusable as a connected one.
       Release(id);
+      Recycle(fd, idleList);
       results_[2 * count] = static_cast<int32_t>(id);
       results_[2 * count + 1] = err;
       count++;

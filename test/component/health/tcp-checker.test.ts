@@ -139,6 +139,28 @@ describe('tcpChecker', () => {
     await expectFdsBack(checker, baselineFds);
   });
 
+  it('reuses its sockets: alternating passed and refused checks keep exact outcomes and hold at most one idle socket', async () => {
+    const listener = await listenTcp();
+    cleanups.push(listener.close);
+    const refusedPort = await closedPort();
+    const { checker, baselineFds } = openChecker();
+    const outcomes: boolean[] = [];
+    for (let index = 0; index < 100; index++) {
+      const check = checkOf('tcp', index % 2 === 0 ? listener.port : refusedPort);
+      outcomes.push((await checker.check({ address: '127.0.0.1', check }, AbortSignal.timeout(check.timeoutMs))).ok);
+      // The epoll fd and one idle socket, however many checks ran one after another (the
+      // listener's accepted sockets close as the RSTs reach them).
+      await eventually(() => {
+        expect(openFds()).toBeLessThanOrEqual(baselineFds + 2);
+      });
+    }
+    expect(outcomes).toEqual(Array.from({ length: 100 }, (_, index) => index % 2 === 0));
+    await eventually(() => {
+      expect(tcpSocketsOnPort(listener.port).map((row) => row.state)).toEqual(['LISTEN']);
+    });
+    await expectFdsBack(checker, baselineFds);
+  });
+
   it('fails with local for an address that is not numeric', async () => {
     const check = checkOf('tcp', 80);
     expect(await tcpChecker.check({ address: 'localhost', check }, AbortSignal.timeout(check.timeoutMs))).toMatchObject({ ok: false, reason: 'local' });
