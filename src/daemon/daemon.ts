@@ -21,6 +21,7 @@ import { readKeySet } from '../election-runtime/key-file.js';
 import { checkerFor } from '../health/checker-for.js';
 import type { Checker } from '../health/checker.js';
 import type { ControlEvent, ElectionNotice, ElectionStatus } from '../election-runtime/messages.js';
+import type { ThreadPriority } from '../election-runtime/thread-priority.js';
 import type { MonotonicClock, ScheduledTimer } from '../election-runtime/monotonic-clock.js';
 import type { AddressPort, AnnouncePort, LinkPort, NotifyPort } from '../kernel/ports.js';
 import { DEFAULT_VERIFY_INTERVAL_MS, VipOwner } from '../vip/vip-owner.js';
@@ -34,7 +35,7 @@ import { planReload } from './reload-plan.js';
 export type { DaemonComponent } from './daemon-component.js';
 
 /** ElectionHandle is the part of ElectionRuntime the daemon uses; tests may wrap the real one. */
-export type ElectionHandle = Pick<ElectionRuntime, 'send' | 'status' | 'shutdown' | 'terminate'>;
+export type ElectionHandle = Pick<ElectionRuntime, 'send' | 'status' | 'shutdown' | 'terminate' | 'threadPriority'>;
 
 /** DaemonPorts are the kernel, service-manager and clock the daemon runs on. */
 export interface DaemonPorts {
@@ -200,6 +201,7 @@ export class Daemon {
       notice: (notice) => { this.#onNotice(notice); },
       failed: (error) => { this.#onElectionFailed(error); },
     });
+    this.#logThreadPriority(this.#election.threadPriority);
     await this.#tracker.start();
     this.#safeNotify((notify) => { notify.ready(this.#statusText()); });
     this.#scheduleWatchdog();
@@ -356,6 +358,14 @@ export class Daemon {
         log.warn({ event: 'election.rejected', reason: notice.reason, suppressedBefore: notice.suppressedBefore }, `advert rejected: ${notice.reason}`);
         return;
     }
+  }
+
+  /** #logThreadPriority says what the election thread runs at; a refused realtime policy risks false failovers under load. */
+  #logThreadPriority(priority: ThreadPriority | null): void {
+    if (priority === null) return;
+    const fields = { event: 'election.thread-priority', ...priority };
+    if (priority.refused.length === 0) this.#electionLog.info(fields, `election thread ${priority.threadId ?? '?'} runs ${priority.policy} ${priority.realtimePriority}`);
+    else this.#electionLog.warn(fields, `election thread runs ${priority.policy} nice ${priority.nice ?? '?'}: ${priority.refused.join('; ')}`);
   }
 
   /** #followRole hands a transition to every component that follows the role; each orders its own kernel calls. */

@@ -81,6 +81,11 @@ describe('tandem run in network namespaces', () => {
     await answeredBy(l, 'alpha');
     const transition = (l.logs.get('alpha') ?? []).find((line) => line.event === 'election.transition' && line.to === 'master');
     expect(transition).toMatchObject({ component: 'election', from: 'backup' });
+    // Run as root, each daemon's election thread runs SCHED_RR 10 and says so in its log.
+    for (const name of ['alpha', 'beta'] as const) {
+      const priority = (l.logs.get(name) ?? []).find((line) => line.event === 'election.thread-priority');
+      expect(priority, name).toMatchObject({ policy: 'SCHED_RR', realtimePriority: 10, refused: [] });
+    }
   }, 60_000);
 
   it('SIGKILL of the master: beta holds the VIP within the bound and answers the client', async () => {
