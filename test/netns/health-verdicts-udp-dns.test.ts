@@ -42,8 +42,8 @@ async function ok(name: RealServerName, command: string): Promise<void> {
 
 /** ServerStats is what datagram-server.mjs counts. */
 interface ServerStats {
-  readonly echo: { readonly answered: number; readonly dropped: number };
-  readonly dns: { readonly answered: number; readonly dropped: number; readonly tcp: number };
+  readonly echo: { readonly answered: number; readonly dropped: number; readonly peers: readonly string[] };
+  readonly dns: { readonly answered: number; readonly dropped: number; readonly tcp: number; readonly peers: readonly string[] };
 }
 
 /** statsOf asks a real server what it has answered and dropped so far. */
@@ -107,6 +107,24 @@ describe('udp and dns health verdicts against real servers in namespaces', () =>
       for (const closed of [closedUdp, closedDns]) expect(closed, address).toMatchObject({ ok: false, reason: 'refused' });
       for (const result of [answered, closedUdp, closedDns]) expect(result!.latencyMs, address).toBeLessThan(timing.timeoutMs / 4);
     }
+  });
+
+  it('sends udp and dns probes from the configured source address, and fails with local when that address is not the director\'s', async () => {
+    const source = '198.51.100.3';
+    lab().addDirectorAddress(`${source}/24`);
+    const timing = { intervalMs: 2000, timeoutMs: 1000 };
+    const [echoed, resolved, foreign] = await lab().probeOnce([
+      { address: REAL_SERVERS.rs2, fields: { kind: 'udp', port: ECHO_PORT, payload: PAYLOAD, expect: `^${PAYLOAD}$`, sourceAddress: source, ...timing } },
+      { address: REAL_SERVERS.rs2, fields: { kind: 'dns', port: DNS_PORT, queryName: 'www.lab.test', sourceAddress: source, ...timing } },
+      { address: REAL_SERVERS.rs2, fields: { kind: 'udp', port: ECHO_PORT, payload: PAYLOAD, sourceAddress: '198.51.100.99', ...timing } },
+    ]);
+    expect(echoed).toMatchObject({ ok: true });
+    expect(resolved).toMatchObject({ ok: true });
+    expect(foreign).toMatchObject({ ok: false, reason: 'local' });
+    // The lab's own checks come from the director's first address; only the probes above used this one.
+    const stats = await statsOf('rs2');
+    expect(stats.echo.peers).toContain(source);
+    expect(stats.dns.peers).toContain(source);
   });
 
   it('fails a dns check whose expected rcode or answer differs from what the server answers', async () => {

@@ -15,8 +15,8 @@
 //   answer A.B.C.D            the address www.lab.test resolves to from now on
 //   truncate on|off           UDP DNS answers carry TC and no record, so the client must ask over
 //                             TCP (RFC 1035 §4.2.1, RFC 7766 §5)
-//   stats                     prints "stats {json}": queries answered and dropped per service, and
-//                             the DNS queries answered over TCP
+//   stats                     prints "stats {json}": queries answered and dropped per service, the
+//                             DNS queries answered over TCP, and each service's client addresses
 import { createSocket } from 'node:dgram';
 import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
@@ -37,15 +37,18 @@ const state = {
   mode: { echo: 'answer', dns: 'answer' },
   pattern: { echo: [], dns: [] },
 };
-const stats = { echo: { answered: 0, dropped: 0 }, dns: { answered: 0, dropped: 0, tcp: 0 } };
+const stats = { echo: { answered: 0, dropped: 0, peers: [] }, dns: { answered: 0, dropped: 0, tcp: 0, peers: [] } };
 let sockets = null;
 
 function say(line) {
   process.stdout.write(`${line}\n`);
 }
 
-/** decide says whether to answer the next UDP query of `service`, and counts it. */
-function decide(service) {
+/** decide says whether to answer the next UDP query of `service` from `peer`, and counts it. */
+function decide(service, peer) {
+  // An IPv4 client reaches the :: socket as an IPv4-mapped address (RFC 4291 §2.5.5.2).
+  const address = peer.address.replace(/^::ffff:/, '');
+  if (!stats[service].peers.includes(address)) stats[service].peers.push(address);
   const queued = state.pattern[service];
   const fromPattern = queued.length > 0;
   const action = fromPattern ? queued.shift() : state.mode[service];
@@ -115,13 +118,13 @@ function open(then) {
   const echo = createSocket('udp6');
   echo.on('error', () => undefined);
   echo.on('message', (datagram, peer) => {
-    if (decide('echo')) echo.send(datagram, peer.port, peer.address);
+    if (decide('echo', peer)) echo.send(datagram, peer.port, peer.address);
   });
   const dns = createSocket('udp6');
   dns.on('error', () => undefined);
   dns.on('message', (query, peer) => {
     const response = dnsResponse(query, state.truncate);
-    if (response !== null && decide('dns')) dns.send(response, peer.port, peer.address);
+    if (response !== null && decide('dns', peer)) dns.send(response, peer.port, peer.address);
   });
   const tcp = createServer(serveTcp);
   sockets = { echo, dns, tcp };

@@ -205,6 +205,11 @@ export class HealthLab {
     await this.tell(name, listening ? 'open' : 'close', (line) => line === want);
   }
 
+  /** addDirectorAddress gives the director one more address on its eth0, for checks with a sourceAddress. */
+  addDirectorAddress(prefix: string): void {
+    this.#director.ip('address', 'add', prefix, 'dev', 'eth0', 'nodad');
+  }
+
   /** setLink takes a real server's link down (its packets are dropped, nothing refuses) or up again. */
   setLink(name: RealServerName, up: boolean): void {
     this.#realServers[name].ip('link', 'set', 'eth0', up ? 'up' : 'down');
