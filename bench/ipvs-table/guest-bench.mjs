@@ -1,8 +1,8 @@
 // guest-bench.mjs SERVICES SERVERS RUNS: runs INSIDE the IPVS guest (started by run.ts) and
 // prints one JSON line of timings. Per run: tandem programs SERVICES tcp services with SERVERS
 // masquerade real servers each (one NetlinkTransport.batch), reads the whole table back
-// (listRules(), the rules without counters as ipvsadm-save prints them, then list() with every
-// counter, then listRules() once more, warm), and changes one weight; then ipvsadm does the same with `ipvsadm -R`,
+// (listRules(), the rules without counters as ipvsadm-save prints them, then listRules() five
+// times more, warm, then list() with every counter), and changes one weight; then ipvsadm does the same with `ipvsadm -R`,
 // `ipvsadm-save -n` and `ipvsadm -e`. Times are wall clock inside the guest. To split the
 // read-back into kernel and JS time it also times, apart, the service dump alone
 // (listVirtualServices) and the 1,000 GET_DEST dumps through dumpMany with a decoder that
@@ -52,6 +52,12 @@ async function timedAsync(fn) {
   return [performance.now() - started, value];
 }
 
+async function medianOf(count, fn) {
+  const times = [];
+  for (let i = 0; i < count; i++) times.push((await timedAsync(fn))[0]);
+  return times.sort((a, b) => a - b)[count >> 1];
+}
+
 function sh(command, input) {
   const result = spawnSync('/bin/sh', ['-c', command], { input, encoding: 'utf8', maxBuffer: 64 << 20 });
   if (result.status !== 0) throw new Error(`${command}: ${result.stderr}`);
@@ -76,9 +82,13 @@ for (let run = 0; run < runs; run++) {
   const refused = outcomes.filter((outcome) => !outcome.ok).length;
   const sameAsIpvsadm = sorted(sh('ipvsadm-save -n')) === sorted(ruleText);
   const [rulesMs, rules] = await timedAsync(() => ipvs.listRules());
+  // The owner's tick: listRules() again and again (every 500 ms there), now that the decoders
+  // are compiled and the heap has grown; the median of five in a row, before list() fills the
+  // heap with its counters. Then the same on the socket kept off io_uring, for comparison.
+  const rulesWarmMs = await medianOf(5, () => ipvs.listRules());
+  await inTurnIpvs.listRules();
+  const rulesInTurnWarmMs = await medianOf(5, () => inTurnIpvs.listRules());
   const [listMs, table] = await timedAsync(() => ipvs.list());
-  // Again, now that the decoders are compiled and the heap has grown: the owner's tick re-reads every 500 ms.
-  const [rulesWarmMs] = await timedAsync(() => ipvs.listRules());
   const [servicesMs, listed] = await timedAsync(() => ipvs.listVirtualServices());
   const encoder = new IpvsRequestEncoder(familyId, listed.length);
   const requests = listed.map((service) => encoder.dumpRealServers(service));
@@ -86,8 +96,6 @@ for (let run = 0; run < runs; run++) {
   const [destDumpsMs, parts] = await timedAsync(() => countParts(transport));
   const [destDumpsInTurnMs, partsInTurn] = await timedAsync(() => countParts(inTurnTransport));
   if (partsInTurn !== parts) throw new Error(`the GET_DEST dumps gave ${parts} parts through io_uring, ${partsInTurn} in turn`);
-  await inTurnIpvs.listRules();
-  const [rulesInTurnWarmMs] = await timedAsync(() => inTurnIpvs.listRules());
   const listedServers = table.services.reduce((sum, service) => sum + service.realServers.length, 0);
   const rulesServers = rules.services.reduce((sum, service) => sum + service.realServers.length, 0);
   const rulesMatch = rules.services.length === table.services.length && rules.services.every((service, i) => service.realServers.every((rs, j) => rs.address === table.services[i].realServers[j].address && rs.weight === table.services[i].realServers[j].weight));
@@ -98,7 +106,8 @@ for (let run = 0; run < runs; run++) {
 
   await ipvs.flush();
   const [restoreMs] = timed(() => sh('ipvsadm -R', ruleText));
-  const [saveMs] = timed(() => sh('ipvsadm-save -n > /dev/null'));
+  // ipvsadm-save's own spread is as wide as tandem's: the median of three.
+  const saveMs = [0, 1, 2].map(() => timed(() => sh('ipvsadm-save -n > /dev/null'))[0]).sort((a, b) => a - b)[1];
   const rs = serverAt(services >> 1, 3);
   const [editMs] = timed(() => sh(`ipvsadm -e -t ${target.address}:80 -r ${rs.address}:${rs.port} -m -w 7`));
   // What a process start costs here, for reading the figures: ipvsadm's include a fork and exec
