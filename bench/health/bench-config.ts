@@ -19,14 +19,13 @@ import type { Config } from '../../src/config/types.js';
 import { readKeySet } from '../../src/election-runtime/key-file.js';
 import type { KeySet } from '../../src/election/types.js';
 
-/** BenchConfigRequest says what to put in the file; maxConcurrent null leaves the config default. */
+/** BenchConfigRequest says what to put in the file. */
 export interface BenchConfigRequest {
   readonly realServers: number;
   /** checkPort is where the loopback servers listen. */
   readonly checkPort: number;
   /** electionPort is the UDP port both nodes advert on (the receiver's port). */
   readonly electionPort: number;
-  readonly maxConcurrent: number | null;
 }
 
 /** BenchDirector is the loaded config, this node and its keys, and a way to delete the files. */
@@ -62,7 +61,6 @@ export async function writeBenchConfig(request: BenchConfigRequest): Promise<Ben
     election: { groupId: 51, authKeyFile, transport: 'unicast', port: request.electionPort },
     // A service address must be a VIP. The bench never adds it: it only hears the addVips notice.
     vips: [{ address: `${SERVICE_ADDRESS}/32`, interface: 'lo' }],
-    ...(request.maxConcurrent === null ? {} : { health: { maxConcurrent: request.maxConcurrent } }),
     virtualServers: [
       {
         name: 'bench',

@@ -4,7 +4,7 @@
  * loopback servers in a separate process, while the real election runs in the same process and
  * adverts (the default 50 ms) to a receiver in another process that timestamps each arrival.
  *
- *   npx tsx bench/health/cadence.ts [REAL_SERVERS] [SECONDS] [MAX_CONCURRENT]
+ *   npx tsx bench/health/cadence.ts [REAL_SERVERS] [SECONDS] [MAX_CONCURRENT|auto]
  *
  * The director is set up from a config file and key file through the daemon's loader
  * (bench-config.ts), and the election started as the daemon starts it (election-setup.ts), so it
@@ -25,7 +25,7 @@ import type { Config } from '../../src/config/types.js';
 import { electionRuntimeOptions } from '../../src/daemon/election-setup.js';
 import { startElectionRuntime, type ElectionRuntime } from '../../src/election-runtime/election-runtime.js';
 import { systemMonotonicClock } from '../../src/election-runtime/monotonic-clock.js';
-import { CheckScheduler, LATE_SHARE_OF_INTERVAL } from '../../src/health/check-scheduler.js';
+import { CheckScheduler, LATE_SHARE_OF_INTERVAL, type MaxConcurrent } from '../../src/health/check-scheduler.js';
 import { checkerFor } from '../../src/health/checker-for.js';
 import { probesFor } from '../../src/health/probe-set.js';
 import { startAdvertPeer, type AdvertPeer } from './advert-peer.js';
@@ -33,7 +33,9 @@ import { PEER_ADDRESS, writeBenchConfig } from './bench-config.js';
 import { busyShare, listenDrops, machineCpuTicks, processCpuSeconds } from './machine-load.js';
 import { startLoopbackServers, type LoopbackServers } from './servers-process.js';
 
-const [realServers = 10_000, seconds = 30, maxConcurrentArgument] = process.argv.slice(2).map(Number);
+const [realServers = 10_000, seconds = 30] = process.argv.slice(2, 4).map(Number);
+/** maxConcurrentArgument: a number or 'auto' (check-scheduler.ts autoMaxConcurrent); absent, the config's default. */
+const maxConcurrentArgument: MaxConcurrent | undefined = process.argv[4] === undefined || process.argv[4] === 'auto' ? process.argv[4] : Number(process.argv[4]);
 /** BASELINE_SECONDS of adverts with no checks running, to compare the delay against. */
 const BASELINE_SECONDS = 5;
 /** SAMPLE_MS is how often in-flight and queued runs are sampled. */
@@ -90,7 +92,7 @@ async function run(config: Config, election: ElectionRuntime, servers: LoopbackS
   const scheduler = new CheckScheduler({
     clock: systemMonotonicClock(),
     checker: checkerFor(),
-    maxConcurrent: config.health.maxConcurrent,
+    maxConcurrent: maxConcurrentArgument ?? config.health.maxConcurrent,
     onVerdict: () => undefined,
     onRun: (run) => {
       lateness.push(run.latenessMs);
@@ -133,12 +135,12 @@ async function run(config: Config, election: ElectionRuntime, servers: LoopbackS
   const share = (cpuSeconds: number): string => `${((100 * cpuSeconds) / wallSeconds).toFixed(0)} % of one core`;
   const worstAdvertDelay = loaded.at(-1) ?? Number.NaN;
   const latencySorted = ascending(latency);
-  console.log(`node ${process.version}; ${probes.length} real servers, tcp every ${check.intervalMs} ms ± ${check.jitterPercent} %, timeout ${check.timeoutMs} ms, maxConcurrent ${config.health.maxConcurrent}, ${wallSeconds.toFixed(1)} s; load average (1 min) ${loadAverageBefore.toFixed(2)} before, ${(loadavg()[0] ?? Number.NaN).toFixed(2)} after`);
+  console.log(`node ${process.version}; ${probes.length} real servers, tcp every ${check.intervalMs} ms ± ${check.jitterPercent} %, timeout ${check.timeoutMs} ms, maxConcurrent ${maxConcurrentArgument ?? config.health.maxConcurrent} (${stats.maxConcurrent}), ${wallSeconds.toFixed(1)} s; load average (1 min) ${loadAverageBefore.toFixed(2)} before, ${(loadavg()[0] ?? Number.NaN).toFixed(2)} after`);
   console.log(`runs started ${stats.started}, finished ${lateness.length} (${(lateness.length / wallSeconds).toFixed(0)}/s of ${neededPerSecond.toFixed(0)}/s needed), skipped intervals ${stats.skipped}`);
   console.log(`late by > ${lateMs} ms: ${stats.late} = ${lateShare.toFixed(2)} % (goal < 5 %: ${lateShare < 5 ? 'met' : 'NOT met'}); ${lateByQueue} of them waited > ${lateMs} ms for a slot; ${stats.waited} runs waited at all`);
   console.log(`lateness ms: p50 ${percentile(sortedLateness, 50).toFixed(1)}  p90 ${percentile(sortedLateness, 90).toFixed(1)}  p99 ${percentile(sortedLateness, 99).toFixed(1)}  max ${stats.maxLatenessMs.toFixed(1)}`);
   console.log(`check latency ms: p50 ${percentile(latencySorted, 50).toFixed(1)}  p99 ${percentile(latencySorted, 99).toFixed(1)}  max ${(latencySorted.at(-1) ?? 0).toFixed(1)}; mean in flight ${(inFlight.reduce((sum, n) => sum + n, 0) / inFlight.length).toFixed(1)}`);
-  console.log(`Little's law: ${config.health.maxConcurrent} slots / mean latency ${meanLatencyMs.toFixed(2)} ms = at most ${((1000 * config.health.maxConcurrent) / meanLatencyMs).toFixed(0)} starts/s`);
+  console.log(`Little's law: ${stats.maxConcurrent} slots / mean latency ${meanLatencyMs.toFixed(2)} ms = at most ${((1000 * stats.maxConcurrent) / meanLatencyMs).toFixed(0)} starts/s`);
   console.log(`event loop delay ms: p50 ${(loopDelay.percentile(50) / 1e6).toFixed(1)}  p99 ${(loopDelay.percentile(99) / 1e6).toFixed(1)}  max ${(loopDelay.max / 1e6).toFixed(1)} (histogram of ${loopDelay.count} 10 ms ticks, tick period included)`);
   console.log(`CPU: this process ${cpuSeconds.toFixed(1)} s (${share(cpuSeconds)}), servers process ${serversCpuSeconds.toFixed(1)} s (${share(serversCpuSeconds)}), machine ${(100 * machineBusy).toFixed(0)} % busy; listen drops ${drops}`);
   console.log(`failures: ${[...reasons].map(([reason, n]) => `${reason} ${n}`).join(', ') || 'none'}`);
@@ -154,7 +156,7 @@ const peer = await startAdvertPeer(PEER_ADDRESS).catch(async (error: unknown) =>
 });
 const failures: Error[] = [];
 try {
-  const director = await writeBenchConfig({ realServers, checkPort: servers.tcpPort, electionPort: peer.port, maxConcurrent: maxConcurrentArgument ?? null });
+  const director = await writeBenchConfig({ realServers, checkPort: servers.tcpPort, electionPort: peer.port });
   try {
     const election = await startElectionRuntime(electionRuntimeOptions(director.config, director.node, director.keys), {
       // The bench holds no VIPs: addVips/removeVips/announce notices are only heard.

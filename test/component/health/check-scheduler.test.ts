@@ -5,7 +5,15 @@
 import { describe, expect, it } from 'vitest';
 import { PASSED, failed, type CheckOutcome } from '../../../src/health/check-result.js';
 import type { Checker, ProbeTarget } from '../../../src/health/checker.js';
-import { CheckScheduler, type CheckRun, type ListenerError, type VerdictChange } from '../../../src/health/check-scheduler.js';
+import {
+  AUTO_MAX_CONCURRENT_FLOOR,
+  autoMaxConcurrent,
+  CheckScheduler,
+  type CheckRun,
+  type ListenerError,
+  type MaxConcurrent,
+  type VerdictChange,
+} from '../../../src/health/check-scheduler.js';
 import { probeKey, type Probe } from '../../../src/health/probe-set.js';
 import { FakeClock } from '../../fakes/fake-clock.js';
 import { checkOf } from '../../unit/health/check-fixtures.js';
@@ -49,7 +57,7 @@ function probe(address: string, fields: Record<string, unknown> = {}, virtualSer
 }
 
 /** Harness wires a scheduler to a fake clock and records what it reports. */
-function harness(reply: (address: string) => Reply, options: { maxConcurrent?: number; random?: () => number } = {}) {
+function harness(reply: (address: string) => Reply, options: { maxConcurrent?: MaxConcurrent; random?: () => number } = {}) {
   const clock = new FakeClock();
   const checker = new ScriptedChecker(clock, reply);
   const verdicts: VerdictChange[] = [];
@@ -244,6 +252,35 @@ describe('CheckScheduler concurrency', () => {
       [500, 500, 500],
       [1000, 1000, 1000],
     ]);
+  });
+});
+
+describe('CheckScheduler maxConcurrent auto', () => {
+  const addresses = (count: number): string[] => Array.from({ length: count }, (_, i) => `10.0.${Math.floor(i / 250)}.${(i % 250) + 1}`);
+
+  it('autoMaxConcurrent is the slots busy when every probe times out, Σ timeoutMs / intervalMs, never below the floor', () => {
+    expect(autoMaxConcurrent([])).toBe(AUTO_MAX_CONCURRENT_FLOOR);
+    expect(autoMaxConcurrent(addresses(100).map((address) => probe(address)))).toBe(AUTO_MAX_CONCURRENT_FLOOR); // 100 × 1000/2000 = 50
+    expect(autoMaxConcurrent(addresses(1000).map((address) => probe(address)))).toBe(500);
+    const mixed = [...addresses(300).map((address) => probe(address, { timeoutMs: 300, intervalMs: 1000 })), ...addresses(201).map((address) => probe(address, { port: 81 }))];
+    expect(autoMaxConcurrent(mixed)).toBe(191); // 90 + 100.5, rounded up
+  });
+
+  it('follows the probe set on update and gives way to a number set later', async () => {
+    const { scheduler, advance } = harness(() => 'hang', { maxConcurrent: 'auto' });
+    scheduler.update(addresses(200).map((address) => probe(address)));
+    scheduler.start();
+    await advance(1); // all 200 due at 0 (random 0), hanging until their 1000 ms timeout
+    expect(scheduler.stats()).toMatchObject({ maxConcurrent: 100, inFlight: 100, queued: 100 });
+    scheduler.update(addresses(20).map((address) => probe(address)));
+    expect(scheduler.stats().maxConcurrent).toBe(AUTO_MAX_CONCURRENT_FLOOR);
+    scheduler.setMaxConcurrent(10);
+    expect(scheduler.stats().maxConcurrent).toBe(10);
+    scheduler.setMaxConcurrent('auto');
+    expect(scheduler.stats().maxConcurrent).toBe(AUTO_MAX_CONCURRENT_FLOOR);
+    expect(() => {
+      scheduler.setMaxConcurrent(0.5);
+    }).toThrow(RangeError);
   });
 });
 
