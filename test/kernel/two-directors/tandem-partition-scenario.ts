@@ -106,8 +106,11 @@ export async function runPartitionScenario(lab: TwoDirectorLab, port: number, co
     const afterFailover = await lab.client.probe([pre]);
     const openedMid = await lab.client.open(mid, count, port);
     if (openedMid.opened !== count) throw new Error(`only ${openedMid.opened} of ${count} connections opened through beta`);
-    // Past a refresh period since beta's first (unheard) send of each "mid" connection.
-    await sleep(SYNC_WAIT_MS / 4);
+    // Beta's sync thread sends a partly filled buffer 2-3 s after its first message
+    // (IPVS_SYNC_FLUSH_TIME and the thread's 1 s check, ip_vs_sync.c), slower in a loaded guest.
+    // Heal only well after that: a flush that lands after the heal would reach alpha whatever
+    // the sysctls, and the control would pass by luck (it did, once, with a 2 s wait).
+    await sleep(SYNC_WAIT_MS);
 
     step('heal: alpha\'s eth0 up; the clients talk through beta until alpha takes the VIP back');
     await sh(alpha, 'ip link set eth0 up');
