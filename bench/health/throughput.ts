@@ -12,9 +12,12 @@
  * average. A count of 0 skips that kind.
  * For comparison, "bare net" is node:net connect-and-reset with no checker around it (the floor
  * for any TCP checker built on node:net), and "node:http" is one agent-less http.request per
- * check (what the status-only HTTP path avoids). On loopback the kernel runs both ends of each
+ * check (what the status-only HTTP path avoids). "listen overflows" counts SYNs the servers'
+ * full accept queue dropped meanwhile (TcpExt ListenOverflows, proc(5), machine-wide): a starved servers
+ * process, not the checker, is what makes those attempts time out. On loopback the kernel runs both ends of each
  * handshake in this process's context, so system time counts the server's half too.
  */
+import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { request } from 'node:http';
 import { connect } from 'node:net';
@@ -35,10 +38,20 @@ function targetAddress(index: number): string {
 
 interface Figures {
   readonly checks: number;
+  readonly listenOverflows: number;
   readonly failures: Map<string, number>;
   readonly userSeconds: number;
   readonly systemSeconds: number;
   readonly wallSeconds: number;
+}
+
+/** listenOverflows reads TcpExt ListenOverflows from /proc/net/netstat (a header line, then a values line). */
+function listenOverflows(): number {
+  const lines = readFileSync('/proc/net/netstat', 'utf8').split('\n');
+  const header = lines.findIndex((line) => line.startsWith('TcpExt:'));
+  const names = lines[header]?.split(' ') ?? [];
+  const values = lines[header + 1]?.split(' ') ?? [];
+  return Number(values[names.indexOf('ListenOverflows')]);
 }
 
 /** Attempt runs check number `index` and resolves with its outcome. */
@@ -54,11 +67,12 @@ async function measure(count: number, attempt: Attempt): Promise<Figures> {
       if (!outcome.ok) failures.set(outcome.reason, (failures.get(outcome.reason) ?? 0) + 1);
     }
   };
+  const overflowsBefore = listenOverflows();
   const cpuBefore = process.cpuUsage();
   const wallBefore = performance.now();
   await Promise.all(Array.from({ length: concurrency }, worker));
   const cpu = process.cpuUsage(cpuBefore);
-  return { checks: count, failures, userSeconds: cpu.user / 1e6, systemSeconds: cpu.system / 1e6, wallSeconds: (performance.now() - wallBefore) / 1000 };
+  return { checks: count, listenOverflows: listenOverflows() - overflowsBefore, failures, userSeconds: cpu.user / 1e6, systemSeconds: cpu.system / 1e6, wallSeconds: (performance.now() - wallBefore) / 1000 };
 }
 
 /** viaChecker is an attempt the way the scheduler makes it: an AbortController and a deadline timer. */
@@ -115,7 +129,7 @@ function report(name: string, figures: Figures): void {
   const failed = [...figures.failures].map(([reason, n]) => `${reason} ${n}`).join(', ') || 'none';
   console.log(
     `${name.padEnd(10)} ${String(figures.checks).padStart(6)} checks  user ${figures.userSeconds.toFixed(2)} + sys ${figures.systemSeconds.toFixed(2)} CPU-s  ` +
-      `${figures.wallSeconds.toFixed(2)} wall-s  ${Math.round(perCpuSecond(figures)).toLocaleString('en')} checks/CPU-s  failures: ${failed}`,
+      `${figures.wallSeconds.toFixed(2)} wall-s  ${Math.round(perCpuSecond(figures)).toLocaleString('en')} checks/CPU-s  failures: ${failed}  listen overflows: ${figures.listenOverflows}`,
   );
 }
 
