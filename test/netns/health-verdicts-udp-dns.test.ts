@@ -12,7 +12,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { DATAGRAM_SERVER, REAL_SERVERS, REAL_SERVERS6, type RealServerName } from './helpers/health-lab.js';
-import { expectDownReason, expectNoVerdict, expectVerdict, midInterval, useHealthLab, waitForVerdict } from './helpers/health-verdicts.js';
+import { expectDownReason, expectNoLeakedSockets, expectNoVerdict, expectVerdict, midInterval, useHealthLab, waitForVerdict } from './helpers/health-verdicts.js';
 
 // A longer interval than the TCP/HTTP suite's: a DNS answer is a user-space round trip through
 // a busy machine, and 150 ms keeps a slow answer from counting as a timeout.
@@ -222,5 +222,10 @@ describe('udp and dns health verdicts against real servers in namespaces', () =>
     // Every run in those fall + 1 intervals had to finish over TCP; a few may be lost to a loaded machine.
     expect(statsAfter.dns.tcp - statsBefore.dns.tcp).toBeGreaterThanOrEqual(CHECKS.fall - 1);
     expectNoVerdict(lab(), [refs('rs2').dns], truncatedAt);
+  });
+
+  it('leaves no socket behind after the refused, timed-out, wrong and truncated attempts above', async () => {
+    // Two real servers, an echo and a dns probe each; a dns attempt holds its UDP socket and, on a truncated answer, a TCP one.
+    await expectNoLeakedSockets(lab(), 2 * (1 + 2));
   });
 });

@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { TCP_HTTP_SERVER } from './helpers/health-lab.js';
-import { expectNoVerdict, expectVerdict, midInterval, useHealthLab } from './helpers/health-verdicts.js';
+import { expectNoLeakedSockets, expectNoVerdict, expectVerdict, midInterval, useHealthLab } from './helpers/health-verdicts.js';
 
 const CHECKS = { intervalMs: 200, timeoutMs: 100, rise: 2, fall: 3 };
 
@@ -60,5 +60,10 @@ describe('health verdicts against real servers in namespaces', () => {
     const restoredAt = Date.now();
     lab().setLink('rs1', true);
     await expectVerdict(lab(), lab().ref('rs1', 80), 'up', restoredAt, CHECKS.timeoutMs);
+  });
+
+  it('leaves no socket behind after the refused and timed-out attempts above', async () => {
+    // Two real servers, a tcp and an http probe each, one socket per attempt.
+    await expectNoLeakedSockets(lab(), 2 * 2);
   });
 });

@@ -8,7 +8,7 @@
  * (Checks) plus the service's own check fields.
  */
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readlink, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -89,6 +89,7 @@ export class HealthLab {
   readonly #servers = new Map<RealServerName, { child: ChildProcess; lines: string[] }>();
   readonly #dir: string;
   #driver: ChildProcess | undefined;
+  #socketBaseline = 0;
   /** #driverExit says how the driver ended, once it has: no verdict can come after that. */
   #driverExit: string | undefined;
 
@@ -137,6 +138,15 @@ export class HealthLab {
     }
     await Promise.all((['rs1', 'rs2'] as const).map((name) => this.startServer(name)));
     await this.#startDriver();
+    // Every probe has run by the second interval, so whatever the checkers keep open for good
+    // (the addon's prober) is open by then; the fewest sockets seen is the driver's own.
+    await new Promise((resolve) => setTimeout(resolve, 2 * this.#options.checks.intervalMs));
+    this.#socketBaseline = Math.min(...(await this.sampleDriverSockets(10)));
+  }
+
+  /** socketBaseline is the fewest sockets the driver held while every real server was up, at start. */
+  get socketBaseline(): number {
+    return this.#socketBaseline;
   }
 
   /** checks is the timing every check of the lab runs with. */
@@ -218,6 +228,29 @@ export class HealthLab {
   /** assertDriverRunning throws, with the driver's stderr, once the driver has exited. */
   assertDriverRunning(): void {
     if (this.#driverExit !== undefined) throw new Error(this.#driverExit);
+  }
+
+  /**
+   * driverSockets counts the sockets the driver holds open now: its /proc/PID/fd links to
+   * socket:[inode] (`ip netns exec` execs the driver, so the child's pid is the driver's).
+   */
+  async driverSockets(): Promise<number> {
+    const pid = this.#driver?.pid;
+    if (pid === undefined) throw new Error('the health driver is not running');
+    const fds = `/proc/${pid}/fd`;
+    // An fd may close between readdir and readlink: it is then no longer open, so not counted.
+    const targets = await Promise.all((await readdir(fds)).map((fd) => readlink(join(fds, fd)).catch(() => '')));
+    return targets.filter((target) => target.startsWith('socket:')).length;
+  }
+
+  /** sampleDriverSockets takes `count` driverSockets samples, a tenth of a check interval apart. */
+  async sampleDriverSockets(count: number): Promise<number[]> {
+    const samples: number[] = [];
+    for (let i = 0; i < count; i += 1) {
+      samples.push(await this.driverSockets());
+      await new Promise((resolve) => setTimeout(resolve, this.#options.checks.intervalMs / 10));
+    }
+    return samples;
   }
 
   /** verdictsFor lists the verdicts handed over for one real-server ref, oldest first. */

@@ -83,3 +83,17 @@ export function expectNoVerdict(lab: HealthLab, refs: readonly string[], sinceMs
   const downs = lab.downs.filter((line) => refs.includes(line.rs));
   expect(verdicts, `unexpected verdicts; health.down log lines: ${JSON.stringify(downs)}`).toEqual([]);
 }
+
+/**
+ * expectNoLeakedSockets samples the driver's open sockets 20 times over two check intervals. The
+ * fewest must be no more than at start (HealthLab.socketBaseline): a leaked socket stays, one for
+ * every failed or timed-out attempt that leaked it. The most must stay within `maxInFlight` of
+ * it: what the lab's probes hold with one attempt each in flight (the scheduler never overlaps a
+ * probe's attempts).
+ */
+export async function expectNoLeakedSockets(lab: HealthLab, maxInFlight: number): Promise<void> {
+  const samples = await lab.sampleDriverSockets(20);
+  const seen = `driver sockets sampled: ${samples.join(' ')}, ${lab.socketBaseline} at start`;
+  expect(Math.min(...samples), seen).toBeLessThanOrEqual(lab.socketBaseline);
+  expect(Math.max(...samples), seen).toBeLessThanOrEqual(lab.socketBaseline + maxInFlight);
+}
