@@ -3,6 +3,10 @@
  * any number of connects in flight; the kernel runs the handshakes, and each readable event of
  * the epoll fd hands this module a whole batch of finished connects in one call.
  *
+ * Unbound sockets are reused from connect to connect (the addon keeps them unconnected between
+ * checks), and a socket stays in the network namespace it was opened in: use one prober per
+ * namespace, never one inside and outside withNetworkNamespace.
+ *
  * The hot path allocates nothing here: results arrive in a preallocated Int32Array, and the
  * caller's own attempt object is the waiter, found again by the id the addon assigned.
  */
@@ -17,9 +21,10 @@ export interface ConnectWaiter {
 const RESULT_PAIRS = 1024;
 
 /**
- * TcpProber starts non-blocking connects and reports each one's end to its waiter. Sockets are
- * closed by the addon as soon as a connect ends, an established one with a RST, so nothing is
- * left to release. An idle prober holds one epoll fd and does not keep the process alive.
+ * TcpProber starts non-blocking connects and reports each one's end to its waiter. The addon
+ * resets an established connection as soon as its connect ends, so nothing is left to release
+ * per connect. An idle prober holds its epoll fd and up to about as many unconnected sockets as
+ * were ever in flight at once (close() releases them all), and does not keep the process alive.
  */
 export class TcpProber {
   readonly #native: NativeTcpProber;
