@@ -34,11 +34,10 @@ import {
   NLM_F_DUMP,
   NLM_F_DUMP_INTR,
   NLM_F_REQUEST,
-  NLMSG_HDRLEN,
-  align4,
 } from './constants.js';
 import type { DumpView, DumpViewDecoder } from './dump-view.js';
-import { type NetlinkMessage, type NetlinkRequest, decodeAckOrError, decodeMessages, messageAt, messageStarts, writeMessage } from './message.js';
+import { frame, isPartOf, terminalEnd } from './framing.js';
+import { type NetlinkMessage, type NetlinkRequest, decodeAckOrError, decodeMessages, messageAt, messageStarts } from './message.js';
 import { NetlinkError } from './netlink-error.js';
 import { NetlinkParseError } from './parse-error.js';
 import type { DumpDecoder, DumpOutcome, NetlinkTransport, RequestOutcome } from './transport.js';
@@ -370,56 +369,6 @@ export class NativeNetlinkTransport implements NetlinkTransport {
     }
     return outcomes;
   }
-}
-
-/**
- * frame writes `messages` with sequence numbers from `first` into one buffer and cuts it into
- * chunks of at most `chunkBytes` on message boundaries (a lone larger message is a chunk).
- */
-function frame(messages: readonly NetlinkRequest[], first: number, chunkBytes: number): { data: Buffer; chunkEnds: number[] } {
-  let total = 0;
-  for (const message of messages) total += align4(NLMSG_HDRLEN + message.payload.length);
-  const data = Buffer.alloc(total);
-  const chunkEnds: number[] = [];
-  let at = 0;
-  let chunkStart = 0;
-  messages.forEach((message, index) => {
-    const end = writeMessage(data, at, message, first + index);
-    if (end - chunkStart > chunkBytes && at > chunkStart) {
-      chunkEnds.push(at);
-      chunkStart = at;
-    }
-    at = end;
-  });
-  chunkEnds.push(at);
-  return { data, chunkEnds };
-}
-
-/**
- * terminalEnd returns where the terminal message (NLMSG_DONE or NLMSG_ERROR) of `seq` ends,
- * reading headers from `start`; the end of `bytes` when there is none or the framing breaks
- * (decodeMessages then says how).
- */
-function terminalEnd(bytes: Buffer, start: number, seq: number): number {
-  let at = start;
-  while (bytes.length - at >= NLMSG_HDRLEN) {
-    const length = bytes.readUInt32LE(at);
-    if (length < NLMSG_HDRLEN || length > bytes.length - at) break;
-    const type = bytes.readUInt16LE(at + 4);
-    const terminal = bytes.readUInt32LE(at + 8) === seq && (type === NLMSG_DONE || type === NLMSG_ERROR);
-    at = Math.min(at + align4(length), bytes.length);
-    if (terminal) return at;
-  }
-  return bytes.length;
-}
-
-/**
- * isPartOf says whether the message at `at` is a data part of the dump `seq`, as collect()
- * would file it: its sequence number, and none of the control types collect() handles.
- */
-function isPartOf(bytes: Buffer, at: number, seq: number): boolean {
-  const type = bytes.readUInt16LE(at + 4);
-  return bytes.readUInt32LE(at + 8) === seq && type !== NLMSG_NOOP && type !== NLMSG_ERROR && type !== NLMSG_DONE && type !== NLMSG_OVERRUN;
 }
 
 /** interrupted says whether a dump's parts carry NLM_F_DUMP_INTR: the table changed meanwhile. */
