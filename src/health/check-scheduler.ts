@@ -14,7 +14,7 @@
  * election runs on its own thread, so this loop's work never sits in front of an advert; the
  * cadence benchmark measures the advert delay while 10,000 real servers are checked.
  */
-import type { MonotonicClock, ScheduledTimer } from '../election-runtime/monotonic-clock.js';
+import type { EventLoopClock, MonotonicClock, ScheduledTimer } from '../election-runtime/monotonic-clock.js';
 import { failed, type CheckOutcome, type CheckResult } from './check-result.js';
 import type { Checker } from './checker.js';
 import { initialHealth, nextHealth, type HealthState } from './hysteresis.js';
@@ -104,7 +104,8 @@ export interface SchedulerStats {
 
 /** CheckSchedulerOptions wire the scheduler to its clock, checker and listeners. */
 export interface CheckSchedulerOptions {
-  readonly clock: MonotonicClock;
+  /** clock: an EventLoopClock (systemMonotonicClock) also keeps a stall of this thread from timing checks out. */
+  readonly clock: MonotonicClock | EventLoopClock;
   readonly checker: Checker;
   /** maxConcurrent is HealthSettings.maxConcurrent, attempts in flight at once (setMaxConcurrent changes it on reload). */
   readonly maxConcurrent: MaxConcurrent;
@@ -282,7 +283,7 @@ export class CheckScheduler {
     entry.attempt = attempt;
     this.#inFlight += 1;
     const deadline = clock.schedule(check.timeoutMs, () => {
-      attempt.abort();
+      this.#expire(entry, attempt);
     });
     const settle = (outcome: CheckOutcome): void => {
       deadline.cancel();
@@ -295,6 +296,23 @@ export class CheckScheduler {
     // A checker resolves by contract; a bug that rejects must still free the slot, and says so.
     checker.check(entry.probe.target, attempt.signal).then(settle, (error: unknown) => {
       settle(failed('local', `checker failed unexpectedly: ${String(error)}`));
+    });
+  }
+
+  /**
+   * #expire aborts an attempt whose deadline passed. After a stall of this thread the deadline and
+   * the connect that completed in time are both pending, and libuv runs timers before it polls:
+   * aborting at once would fail a healthy real server for our own stall. On an EventLoopClock the
+   * abort waits until the I/O ready now has been read (monotonic-clock.ts afterPendingIo).
+   */
+  #expire(entry: ProbeEntry, attempt: AbortController): void {
+    const { clock } = this.#options;
+    if (!('afterPendingIo' in clock)) {
+      attempt.abort();
+      return;
+    }
+    clock.afterPendingIo(() => {
+      if (entry.attempt === attempt) attempt.abort();
     });
   }
 

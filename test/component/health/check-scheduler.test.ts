@@ -146,6 +146,63 @@ describe('CheckScheduler verdicts', () => {
   });
 });
 
+describe('CheckScheduler deadlines after a stall', () => {
+  /** StallingClock is a FakeClock with afterPendingIo: its callbacks wait until the test says the pending I/O was read. */
+  class StallingClock extends FakeClock {
+    readonly afterIo: (() => void)[] = [];
+    afterPendingIo(run: () => void): { cancel(): void } {
+      this.afterIo.push(run);
+      return { cancel: () => this.afterIo.splice(this.afterIo.indexOf(run), 1) };
+    }
+    readPendingIo(): void {
+      for (const run of this.afterIo.splice(0)) run();
+    }
+  }
+
+  function stalled() {
+    const clock = new StallingClock();
+    const answers: ((outcome: CheckOutcome) => void)[] = [];
+    const runs: CheckRun[] = [];
+    const checker: Checker = {
+      check: (_target, signal) =>
+        new Promise((resolve) => {
+          answers.push(resolve);
+          signal.addEventListener('abort', () => {
+            resolve(failed('timeout', 'aborted'));
+          });
+        }),
+    };
+    const scheduler = new CheckScheduler({ clock, checker, maxConcurrent: 4, random: () => 0, onVerdict: () => undefined, onRun: (run) => runs.push(run) });
+    scheduler.update([probe('10.0.0.1', { timeoutMs: 700 })]);
+    scheduler.start();
+    return { clock, answers, runs };
+  }
+
+  const flush = async (): Promise<void> => {
+    for (let i = 0; i < 3; i += 1) await Promise.resolve();
+  };
+
+  it('lets a connect that completed during the stall win over the deadline that fell due in it', async () => {
+    const { clock, answers, runs } = stalled();
+    clock.advance(1500); // the thread was away: the deadline (700 ms) is overdue when it runs
+    answers[0]?.(PASSED); // and the poll that follows the timers reads the completed connect
+    await flush();
+    clock.readPendingIo();
+    await flush();
+    expect(runs.map((run) => run.result.ok)).toEqual([true]);
+  });
+
+  it('still times the attempt out once the pending I/O held no answer', async () => {
+    const { clock, runs } = stalled();
+    clock.advance(700);
+    await flush();
+    expect(runs).toEqual([]);
+    clock.readPendingIo();
+    await flush();
+    expect(runs.map((run) => run.result)).toEqual([{ ok: false, reason: 'timeout', detail: 'aborted', latencyMs: 700 }]);
+  });
+});
+
 describe('CheckScheduler listener errors', () => {
   it('keeps running a probe whose onVerdict listener throws, and reports each throw once through onError', async () => {
     const clock = new FakeClock();
