@@ -225,11 +225,11 @@ Napi::Value TcpProber::Cancel(const Napi::CallbackInfo& info) {
 
 void TcpProber::Close(const Napi::CallbackInfo& /*info*/) { CloseAll(); }
 
-void TcpProber::Release(uint32_t id) {
+void TcpProber::Release(uint32_t id, bool reuseLater) {
   int fd = slots_[id - 1].fd;
   if (idOfFd_[fd] == id) idOfFd_[fd] = 0;
   slots_[id - 1].fd = -1;
-  freeIds_.push_back(id);
+  (reuseLater ? harvested_ : freeIds_).push_back(id);
   if (--inFlight_ == 0 && handle_ != nullptr) uv_unref(reinterpret_cast<uv_handle_t*>(handle_));
 }
 
@@ -306,7 +306,7 @@ void TcpProber::Harvest(int pollStatus) {
         if (err == 0 && (events_[i].events & EPOLLOUT) == 0) err = ECONNRESET;
       }
       // Reading SO_ERROR above cleared the error, so a failed socket is as reusable as a connected one.
-      Release(id);
+      Release(id, true);
       Recycle(fd, idleList);
       results_[2 * count] = static_cast<int32_t>(id);
       results_[2 * count + 1] = err;
@@ -323,6 +323,8 @@ void TcpProber::Harvest(int pollStatus) {
     // A throwing listener is a bug in JS: report it the way Node reports any uncaught error.
     napi_fatal_exception(env, thrown.Value());
   }
+  freeIds_.insert(freeIds_.end(), harvested_.begin(), harvested_.end());
+  harvested_.clear();
 }
 
 }  // namespace tandem

@@ -61,8 +61,11 @@ class TcpProber : public Napi::ObjectWrap<TcpProber> {
 
   static void OnReadable(uv_poll_t* handle, int status, int events);
   void Harvest(int pollStatus);
-  // Release returns id's slot to the free list and unrefs the loop when nothing is in flight.
-  void Release(uint32_t id);
+  // Release ends connect `id` and unrefs the loop when nothing is in flight. Its id goes back
+  // to the free list at once, or, with `reuseLater`, only after the batch's callback returned,
+  // so a waiter that starts a connect from its callback can never take an id still to be
+  // reported in the same batch.
+  void Release(uint32_t id, bool reuseLater = false);
   // OpenSocket makes a non-blocking socket of `family` and adds it to the epoll set.
   int OpenSocket(Napi::Env env, int family);
   // CloseSocket removes `fd` from the epoll set and closes it with SO_LINGER {1, 0}.
@@ -85,6 +88,8 @@ class TcpProber : public Napi::ObjectWrap<TcpProber> {
   // idle_[0] holds unconnected AF_INET sockets, idle_[1] AF_INET6 ones, all still in the epoll set.
   std::vector<int> idle_[2];
   std::vector<uint32_t> freeIds_;
+  // harvested_ are the ids of the batch being reported, freed after its callback.
+  std::vector<uint32_t> harvested_;
   uint32_t inFlight_ = 0;
   epoll_event events_[kEpollBatch];
 };

@@ -50,6 +50,32 @@ describe('TcpProber', () => {
     expect([...passed.errnos, ...refused.errnos]).toEqual([0, constants.errno.ECONNREFUSED]);
   });
 
+  it('tells each waiter once even when waiters start the next connects from their callback', async () => {
+    const listener = await listenTcp();
+    cleanups.push(listener.close);
+    const prober = openProber();
+    const total = 200;
+    let started = 0;
+    const waiters: Recorder[] = [];
+    // Each report starts another connect at once, inside the batch that carried it.
+    const start = (): void => {
+      if (started === total) return;
+      started += 1;
+      const waiter = new Recorder();
+      waiter.connectSettled = (errno) => {
+        waiter.errnos.push(errno);
+        start();
+      };
+      waiters.push(waiter);
+      prober.connect('127.0.0.1', listener.port, null, waiter);
+    };
+    for (let index = 0; index < 20; index++) start();
+    await eventually(() => {
+      expect(waiters.map((waiter) => waiter.errnos.length)).toEqual(Array.from({ length: total }, () => 1));
+    });
+    expect(waiters.flatMap((waiter) => waiter.errnos)).toEqual(Array.from({ length: total }, () => 0));
+  });
+
   it('connects over IPv6, from a source address', async () => {
     const server = createServer((socket) => socket.on('error', () => undefined)).listen(0, '::1');
     await once(server, 'listening');
