@@ -38,7 +38,7 @@ import {
   IP_VS_TUNNEL_ENCAP_FLAG_CSUM,
   IP_VS_TUNNEL_ENCAP_FLAG_REMCSUM,
 } from './constants.js';
-import { type AddressFamily, NF_INET_ADDR_LEN, formatInetAddress } from './inet-address.js';
+import { type AddressFamily, AddressSpellings, NF_INET_ADDR_LEN, formatInetAddress } from './inet-address.js';
 import { IpvsInputError } from './ipvs-error.js';
 import {
   DEFAULT_TUNNEL,
@@ -125,9 +125,15 @@ function checkCount(value: number, max: number, what: string): void {
  * place with no closure, map or sub-buffer: a read-back decodes tens of thousands of these,
  * and in the guest what they allocate is most of the read-back's time (bench/ipvs-table).
  * `serviceFamily` is used when the kernel predates IPVS_DEST_ATTR_ADDR_FAMILY (all servers
- * then share it).
+ * then share it). `addresses`, when given, spells the address from memory (a re-read table).
  */
-export function decodeRealServerRules(buf: Buffer, start: number, end: number, serviceFamily: AddressFamily): RealServer {
+export function decodeRealServerRules(
+  buf: Buffer,
+  start: number,
+  end: number,
+  serviceFamily: AddressFamily,
+  addresses?: AddressSpellings,
+): RealServer {
   let family = serviceFamily;
   let addressAt = -1;
   let port = -1;
@@ -184,7 +190,7 @@ export function decodeRealServerRules(buf: Buffer, start: number, end: number, s
   if (upperThreshold < 0) throw missing('IPVS_DEST_ATTR_U_THRESH');
   if (lowerThreshold < 0) throw missing('IPVS_DEST_ATTR_L_THRESH');
   const forward = keyOf(FORWARD_BY_BITS, forwardBits, 'forwarding method');
-  const address = formatInetAddress(buf, family, addressAt);
+  const address = addresses === undefined ? formatInetAddress(buf, family, addressAt) : addresses.spell(buf, family, addressAt);
   if (forward !== 'tunnel') return { address, port, forward, weight, upperThreshold, lowerThreshold };
   const tunnel = {
     type: keyOf(TUNNEL_TYPE_BY_NUMBER, tunnelType, 'tunnel type'),

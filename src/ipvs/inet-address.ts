@@ -130,3 +130,37 @@ export function canonicalAddress(text: string): string | undefined {
 export function addressFamily(text: string): AddressFamily | undefined {
   return writeInetAddress(Buffer.alloc(NF_INET_ADDR_LEN), 0, text);
 }
+
+/**
+ * AddressSpellings remembers how IPv4 addresses read from the kernel are spelled, so that a
+ * table re-read every 500 ms (the IPVS owner's reconcile) reuses its address strings instead
+ * of making one per real server each time: in a user-mode-linux guest, the garbage of 20,000
+ * strings a read is a good share of listRules() (bench/ipvs-table). It forgets everything
+ * once it holds `limit` addresses, so a churning table cannot grow it without bound. IPv6
+ * addresses are spelled afresh each time.
+ */
+export class AddressSpellings {
+  private readonly v4 = new Map<number, string>();
+  private readonly limit: number;
+
+  constructor(limit = 65_536) {
+    this.limit = limit;
+  }
+
+  /** size is how many IPv4 addresses it remembers. */
+  get size(): number {
+    return this.v4.size;
+  }
+
+  /** spell is formatInetAddress, from memory for an IPv4 address seen before. */
+  spell(bytes: Buffer, family: AddressFamily, offset: number): string {
+    if (family !== 4) return formatInetAddress(bytes, family, offset);
+    const key = bytes.readUInt32BE(offset);
+    const known = this.v4.get(key);
+    if (known !== undefined) return known;
+    if (this.v4.size >= this.limit) this.v4.clear();
+    const text = formatInetAddress(bytes, 4, offset);
+    this.v4.set(key, text);
+    return text;
+  }
+}

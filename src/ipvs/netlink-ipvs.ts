@@ -20,7 +20,7 @@ import { decodeInfo, decodeTimeouts } from './config-codec.js';
 import { IPVS_CMD_ATTR_DAEMON, IPVS_CMD_ATTR_DEST, IPVS_CMD_ATTR_SERVICE, IPVS_GENL_NAME } from './constants.js';
 import { decodeDaemon } from './daemon-codec.js';
 import { decodeRealServer, decodeRealServerRules } from './dest-codec.js';
-import type { AddressFamily } from './inet-address.js';
+import { type AddressFamily, AddressSpellings } from './inet-address.js';
 import type { IpvsAction, IpvsErrorContext } from './ipvs-error.js';
 import type { IpvsOperation, IpvsPort, OperationOutcome, SyncDaemonPort } from './ipvs-port.js';
 import type {
@@ -49,6 +49,8 @@ export class NetlinkIpvs implements IpvsPort, SyncDaemonPort {
   private readonly transport: NetlinkTransport;
   private readonly familyId: number;
   private sent = 0;
+  /** addresses keeps the real servers' address strings from one listRules() to the next. */
+  private readonly addresses = new AddressSpellings();
 
   /** Use open() unless the family id is already known (tests, or a shared resolution). */
   constructor(transport: NetlinkTransport, familyId: number) {
@@ -129,7 +131,7 @@ export class NetlinkIpvs implements IpvsPort, SyncDaemonPort {
         const found: RealServer[] = [];
         for (const at of partStarts) {
           this.forEachNestIn(bytes, at + NLMSG_HDRLEN, at + bytes.readUInt32LE(at), bytes.readUInt16LE(at + 4), IPVS_CMD_ATTR_DEST, (buf, start, end) =>
-            found.push(decodeRealServerRules(buf, start, end, family)),
+            found.push(decodeRealServerRules(buf, start, end, family, this.addresses)),
           );
         }
         return found;
