@@ -63,7 +63,7 @@ describe('health verdicts against real servers in namespaces', () => {
   });
 
   it('leaves no socket behind after the refused and timed-out attempts above', async () => {
-    // Two real servers, a tcp and an http probe each, one socket per attempt.
+    // Two real servers, a tcp and an http probe each, one socket per attempt (in flight, or kept by the tcp prober for reuse).
     await expectNoLeakedSockets(lab(), 2 * 2);
   });
 });

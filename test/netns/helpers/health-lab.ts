@@ -89,7 +89,6 @@ export class HealthLab {
   readonly #servers = new Map<RealServerName, { child: ChildProcess; lines: string[] }>();
   readonly #dir: string;
   #driver: ChildProcess | undefined;
-  #socketBaseline = 0;
   /** #driverExit says how the driver ended, once it has: no verdict can come after that. */
   #driverExit: string | undefined;
 
@@ -138,15 +137,6 @@ export class HealthLab {
     }
     await Promise.all((['rs1', 'rs2'] as const).map((name) => this.startServer(name)));
     await this.#startDriver();
-    // Every probe has run by the second interval, so whatever the checkers keep open for good
-    // (the addon's prober) is open by then; the fewest sockets seen is the driver's own.
-    await new Promise((resolve) => setTimeout(resolve, 2 * this.#options.checks.intervalMs));
-    this.#socketBaseline = Math.min(...(await this.sampleDriverSockets(10)));
-  }
-
-  /** socketBaseline is the fewest sockets the driver held while every real server was up, at start. */
-  get socketBaseline(): number {
-    return this.#socketBaseline;
   }
 
   /** checks is the timing every check of the lab runs with. */
@@ -231,15 +221,17 @@ export class HealthLab {
   }
 
   /**
-   * driverSockets counts the sockets the driver holds open now: its /proc/PID/fd links to
-   * socket:[inode] (`ip netns exec` execs the driver, so the child's pid is the driver's).
+   * driverSockets counts the sockets the driver's checks hold open now: its /proc/PID/fd links to
+   * socket:[inode] (`ip netns exec` execs the driver, so the child's pid is the driver's), less
+   * fds 0–2, the stdio socket pairs the lab gave it.
    */
   async driverSockets(): Promise<number> {
     const pid = this.#driver?.pid;
     if (pid === undefined) throw new Error('the health driver is not running');
     const fds = `/proc/${pid}/fd`;
+    const checkFds = (await readdir(fds)).filter((fd) => Number(fd) > 2);
     // An fd may close between readdir and readlink: it is then no longer open, so not counted.
-    const targets = await Promise.all((await readdir(fds)).map((fd) => readlink(join(fds, fd)).catch(() => '')));
+    const targets = await Promise.all(checkFds.map((fd) => readlink(join(fds, fd)).catch(() => '')));
     return targets.filter((target) => target.startsWith('socket:')).length;
   }
 
