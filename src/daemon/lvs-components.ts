@@ -27,9 +27,17 @@ import { SyncDaemonComponent } from './sync-daemon-component.js';
 /**
  * IpvsAccess is the kernel's IPVS as `tandem run` found it: usable (with the namespace's
  * net.ipv4.vs sync sysctls, which exist only with ip_vs), or missing with the reason.
+ * `tableReads` is the table on a second netlink socket for the IPVS owner's full-pass listings,
+ * so a verdict's weight change never queues behind a listing on the socket it writes on
+ * (ipvs-owner.ts); without it the owner lists on `kernel`.
  */
 export type IpvsAccess =
-  | { readonly available: true; readonly kernel: IpvsPort & SyncDaemonPort; readonly syncSysctls: IpvsSysctlPort }
+  | {
+      readonly available: true;
+      readonly kernel: IpvsPort & SyncDaemonPort;
+      readonly tableReads?: Pick<IpvsPort, 'listRules'> | undefined;
+      readonly syncSysctls: IpvsSysctlPort;
+    }
   | { readonly available: false; readonly error: Error };
 
 /** LvsPorts are what the LVS components run on. */
@@ -60,10 +68,10 @@ export function lvsComponents(config: Config, role: ElectionStateName, ports: Lv
     componentLogger(ports.log, 'ipvs').warn({ event: 'ipvs.unavailable', err: ports.ipvs.error }, 'no IPVS in this kernel; running without the IPVS table, health checks and sync daemons (the config has none)');
     return [];
   }
-  const { kernel, syncSysctls } = ports.ipvs;
+  const { kernel, tableReads, syncSysctls } = ports.ipvs;
   const ipvsOwner = new IpvsOwner(
     { virtualServers: config.virtualServers, ipvs: config.ipvs },
-    { ipvs: kernel, clock: ports.clock, log: componentLogger(ports.log, 'ipvs') },
+    { ipvs: kernel, tableReads, clock: ports.clock, log: componentLogger(ports.log, 'ipvs') },
     { tickIntervalMs: ports.ipvsTickIntervalMs ?? DEFAULT_TICK_INTERVAL_MS },
   );
   const syncOwner = new SyncDaemonOwner(

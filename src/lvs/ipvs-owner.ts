@@ -1,13 +1,23 @@
 /**
  * ipvs-owner: the one module that changes the kernel's IPVS table and global timeouts.
  *
- * Each pass lists the kernel's table, computes the desired one (desired-table.ts) from the
+ * Each full pass lists the kernel's table, computes the desired one (desired-table.ts) from the
  * config, the health verdicts and the operator's drains, diffs the two (reconcile.ts) and
  * applies the operations in one batch. A pass runs on every input change and on a tick
  * (DEFAULT_TICK_INTERVAL_MS), so drift such as `ipvsadm -C` or a real server deleted by hand is
  * repaired within one tick, and a refused operation is retried from a fresh listing on the next.
- * Passes are serialised; inputs that change while one runs are taken by the next, and asks that
- * arrive while a pass is queued share it.
+ * Passes run one at a time; asks that arrive while a pass is queued share it.
+ *
+ * A full pass lists the table outside the owner's write line (serial-passes.ts), on its own
+ * port when the daemon gives it one (`tableReads`, a second netlink socket: one socket carries
+ * one exchange at a time, so a weight change would otherwise still wait for the listing). Only
+ * its diff and batch take the write line. There it computes the desired table from the inputs
+ * as they are then, and diffs it against the listing patched with every operation the kernel
+ * accepted from this owner since the listing began (apply-to-rules.ts). So a verdict applied
+ * while the table was being read is neither undone by a desired table older than it nor done
+ * twice (EEXIST for a real server re-added in remove mode, ENOENT for one deleted again). When
+ * a batch fails outright while the listing runs, what the kernel holds is unknown, and the pass
+ * lists again inside the write line.
  *
  * A verdict or a drain takes a fast path instead (issue 5: p99 ≤ 10 ms from verdict to kernel).
  * Everything it can change (weights, quorum, the sorry server) belongs to one virtual service, so
@@ -17,9 +27,11 @@
  * operations were all accepted by the last pass, full or fast; a service it does not know (first
  * pass not run, an operation refused, a batch that threw) is read from the kernel on its own
  * (one GET_SERVICE and one GET_DEST dump), which is the "re-read after an error" of principle 6.
- * Fast passes queue in the same line as full ones, never between a full pass's listing and its
- * batch; verdicts that arrive while one is queued join it. The tick's full pass remains the
- * safety net: drift such as a weight edited by hand is found and counted there.
+ * Fast passes queue in the write line, so they never interleave with a full pass's batch, but
+ * they do not wait for its listing; verdicts that arrive while one is queued join it, and a
+ * full pass runs the queued ones first, so their changes are not taken for drift. The tick's
+ * full pass remains the safety net: drift such as a weight edited by hand is found and counted
+ * there.
  *
  * Drift is counted: operations needed by a pass when no input changed since the previous clean
  * pass mean the kernel moved under us. The table is programmed the same on both directors,
@@ -32,7 +44,8 @@ import type { Logger } from 'pino';
 import type { IpvsConfig, VirtualServer } from '../config/types.js';
 import type { MonotonicClock } from '../election-runtime/monotonic-clock.js';
 import type { IpvsOperation, IpvsPort, OperationOutcome } from '../ipvs/ipvs-port.js';
-import { realServerKey, serviceKey, type Timeouts } from '../ipvs/model.js';
+import { type IpvsRules, realServerKey, serviceKey, type Timeouts } from '../ipvs/model.js';
+import { applyToRules } from './apply-to-rules.js';
 import { ipvsServiceId, realServerRef } from './config-to-ipvs.js';
 import { type DesiredService, type Verdict, desiredService, desiredTable } from './desired-table.js';
 import { reconcile, reconcileService } from './reconcile.js';
@@ -44,9 +57,14 @@ export interface IpvsOwnerConfig {
   readonly ipvs: IpvsConfig;
 }
 
-/** IpvsOwnerPorts are the kernel table, the clock for the tick, and a logger bound to component "ipvs". */
+/**
+ * IpvsOwnerPorts are the kernel table, the clock for the tick, and a logger bound to component
+ * "ipvs". `tableReads` is the same table on a second netlink socket, for full passes' listings
+ * (see the file comment); without it they list on `ipvs`.
+ */
 export interface IpvsOwnerPorts {
   readonly ipvs: IpvsPort;
+  readonly tableReads?: Pick<IpvsPort, 'listRules'> | undefined;
   readonly clock: MonotonicClock;
   readonly log: Logger;
 }
@@ -78,6 +96,15 @@ export interface IpvsOwnerStats {
   errors: number;
 }
 
+/**
+ * ListingLog is what the owner changed while a full pass listed the table: the operations the
+ * kernel accepted, in order, and whether a batch failed outright (its effect unknown).
+ */
+interface ListingLog {
+  readonly accepted: IpvsOperation[];
+  unknown: boolean;
+}
+
 /** IpvsOwner keeps the kernel's IPVS table equal to config ⊕ health ⊕ drains; see the file comment. */
 export class IpvsOwner {
   readonly stats: IpvsOwnerStats = { passes: 0, fastPasses: 0, operations: 0, repairs: 0, refused: 0, errors: 0 };
@@ -93,6 +120,8 @@ export class IpvsOwner {
   /** #dirty holds the realServerRefs whose verdict or drain changed since the queued fast pass began. */
   readonly #dirty = new Set<string>();
   #fastQueued: Promise<void> | undefined;
+  /** #listingLog is what this owner changed since the running full pass began its listing; undefined while none lists. */
+  #listingLog: ListingLog | undefined;
   #quorum = new Map<string, boolean>();
   /** Services dropped from the config by a reload, deleted even without purgeUnmanaged. */
   readonly #retired = new Set<string>();
@@ -168,12 +197,14 @@ export class IpvsOwner {
   #fast(ref: string): Promise<void> {
     if (!this.#serviceOfRef.has(ref)) return this.#passes.settled();
     this.#dirty.add(ref);
-    this.#fastQueued ??= this.#passes.enqueue(() => this.#fastPass());
+    this.#fastQueued ??= this.#passes.exclusive(() => this.#fastPass());
     return this.#fastQueued;
   }
 
+  /** #fastPass applies the verdicts and drains of #dirty; it runs in the write line. */
   async #fastPass(): Promise<void> {
     this.#fastQueued = undefined;
+    if (this.#dirty.size === 0) return;
     const services = new Map<string, VirtualServer>();
     for (const ref of this.#dirty) {
       const vs = this.#serviceOfRef.get(ref);
@@ -191,13 +222,35 @@ export class IpvsOwner {
         wanted.set(key, service);
         operations.push(...reconcileService(service, this.#known.get(key) ?? (await this.#readService(vs))));
       }
-      const outcomes = operations.length === 0 ? [] : await this.#ports.ipvs.apply(operations);
+      const outcomes = await this.#apply(operations);
       if (this.#remember(wanted, operations, outcomes).size > 0) this.#lastPassClean = false;
       for (const label of this.#report(operations, outcomes, false)) this.#refusedBefore.add(label);
     } catch (error) {
       for (const key of services.keys()) this.#known.delete(key);
       this.#failed(error);
     }
+  }
+
+  /**
+   * #apply runs a batch (none when empty) and logs what the kernel accepted for a full pass
+   * that is listing; a batch that throws leaves that pass's listing of unknown worth.
+   */
+  async #apply(operations: readonly IpvsOperation[]): Promise<readonly OperationOutcome[]> {
+    if (operations.length === 0) return [];
+    let outcomes: readonly OperationOutcome[];
+    try {
+      outcomes = await this.#ports.ipvs.apply(operations);
+    } catch (error) {
+      if (this.#listingLog !== undefined) this.#listingLog.unknown = true;
+      throw error;
+    }
+    const log = this.#listingLog;
+    if (log !== undefined) {
+      operations.forEach((operation, index) => {
+        if (outcomes[index]?.ok === true) log.accepted.push(operation);
+      });
+    }
+    return outcomes;
   }
 
   /** #readService is one service's kernel entry, listed on its own, or undefined when the kernel has none. */
@@ -223,17 +276,38 @@ export class IpvsOwner {
     return refused;
   }
 
+  /** #pass lists the table outside the write line, then converges inside it; see the file comment. */
   async #pass(): Promise<void> {
-    const inputsChanged = this.#inputsChanged;
-    this.#inputsChanged = false;
     this.stats.passes++;
-    try {
-      await this.#converge(inputsChanged);
-      this.#errorBefore = undefined;
-    } catch (error) {
-      this.#known.clear();
-      this.#failed(error);
-    }
+    const log: ListingLog = { accepted: [], unknown: false };
+    this.#listingLog = log;
+    const listed = await this.#listRules().then(
+      (rules) => ({ rules }),
+      (error: unknown) => ({ error }),
+    );
+    await this.#passes.exclusive(async () => {
+      try {
+        // Verdicts queued behind this pass go first, so the diff does not take their changes for drift.
+        await this.#fastPass();
+        this.#listingLog = undefined;
+        const inputsChanged = this.#inputsChanged;
+        this.#inputsChanged = false;
+        await this.#applyTimeouts();
+        if ('error' in listed) throw listed.error;
+        const actual = log.unknown ? await this.#listRules() : applyToRules(listed.rules, log.accepted);
+        await this.#converge(actual, inputsChanged);
+        this.#errorBefore = undefined;
+      } catch (error) {
+        this.#listingLog = undefined;
+        this.#known.clear();
+        this.#failed(error);
+      }
+    });
+  }
+
+  // The rules-only read: reconciling never needs counters, and skipping them is most of a large table's read-back.
+  #listRules(): Promise<IpvsRules> {
+    return (this.#ports.tableReads ?? this.#ports.ipvs).listRules();
   }
 
   #failed(error: unknown): void {
@@ -244,8 +318,8 @@ export class IpvsOwner {
     this.#errorBefore = text;
   }
 
-  async #converge(inputsChanged: boolean): Promise<void> {
-    await this.#applyTimeouts();
+  /** #converge diffs the desired table against `actual` and applies the difference; it runs in the write line. */
+  async #converge(actual: IpvsRules, inputsChanged: boolean): Promise<void> {
     const { table, quorum } = desiredTable({
       virtualServers: this.#config.virtualServers,
       verdicts: this.#verdicts,
@@ -254,13 +328,11 @@ export class IpvsOwner {
     });
     this.#logQuorum(quorum);
     this.#quorum = new Map(quorum);
-    // The rules-only read: reconciling never needs counters, and skipping them is most of a large table's read-back.
-    const actual = await this.#ports.ipvs.listRules();
     const present = new Set(actual.services.map(serviceKey));
     for (const key of this.#retired) if (!present.has(key)) this.#retired.delete(key);
     const operations = reconcile(table, actual, { purgeUnmanaged: this.#config.ipvs.purgeUnmanaged, retired: this.#retired });
     const drift = !inputsChanged && this.#lastPassClean;
-    const outcomes = operations.length === 0 ? [] : await this.#ports.ipvs.apply(operations);
+    const outcomes = await this.#apply(operations);
     this.#known.clear();
     this.#lastPassClean = this.#remember(new Map(table.services.map((service) => [serviceKey(service), service])), operations, outcomes).size === 0;
     this.#refusedBefore = this.#report(operations, outcomes, drift);

@@ -59,4 +59,34 @@ describe('SerialPasses', () => {
     expect(passes).toBe(2);
     expect(clock.pending).toBe(0);
   });
+
+  it('runs write jobs while a pass reads, never two writes at once, and a failed one does not stop the line', async () => {
+    const log: string[] = [];
+    let release = (): void => undefined;
+    const serial: SerialPasses = new SerialPasses(
+      async () => {
+        log.push('pass reads');
+        await new Promise<void>((resolve) => (release = resolve));
+        await serial.exclusive(async () => {
+          log.push('pass writes');
+          await settle();
+          log.push('pass wrote');
+        });
+      },
+      new FakeClock(),
+      1000,
+    );
+    const pass = serial.request();
+    await settle();
+    await expect(serial.exclusive(() => Promise.reject(new Error('refused')))).rejects.toThrow('refused');
+    expect(await serial.exclusive(() => Promise.resolve('job during the read'))).toBe('job during the read');
+    release();
+    await settle();
+    const after = serial.exclusive(() => {
+      log.push('job after');
+      return Promise.resolve();
+    });
+    await Promise.all([pass, after, serial.settled()]);
+    expect(log).toEqual(['pass reads', 'pass writes', 'pass wrote', 'job after']);
+  });
 });
