@@ -49,7 +49,10 @@ class TcpAttempt implements ConnectWaiter {
   }
 }
 
-/** TcpChecker is a tcp checker that owns its prober; close() releases the prober's epoll fd. */
+/**
+ * TcpChecker is a tcp checker that owns its prober. close() releases the prober's epoll fd and
+ * sockets; checks still in flight then end when their signal aborts, with reason `timeout`.
+ */
 export interface TcpChecker extends Checker<CheckOf<'tcp'>> {
   close(): void;
 }

@@ -109,8 +109,9 @@ export interface NativeTcpProber {
 
 /**
  * TcpProberSettled receives `count` finished connects: pairs (id, errno) in the first
- * 2 × count entries of the results array, errno 0 for a completed handshake. Every socket is
- * already closed, an established one with a RST (SO_LINGER 0).
+ * 2 × count entries of the results array, errno 0 for a completed handshake. Every connection
+ * is already over, an established one reset with a RST, and its socket closed or kept
+ * unconnected for a later connect.
  */
 export type TcpProberSettled = (count: number) => void;
 
