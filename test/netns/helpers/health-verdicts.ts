@@ -45,7 +45,10 @@ export async function waitForVerdict(lab: HealthLab, ref: string, verdict: 'up' 
   const line = await pollUntil(() => {
     lab.assertDriverRunning();
     return lab.verdictsFor(ref).find((entry) => entry.atMs >= sinceMs && entry.verdict === verdict);
-  }, `${verdict} verdict for ${ref}`, timeoutMs);
+  }, `${verdict} verdict for ${ref}`, timeoutMs).catch((error: unknown) => {
+    // Say what did happen: a verdict before sinceMs, or a down for another reason (addon missing: local).
+    throw new Error(`${String(error)}; verdicts: ${JSON.stringify(lab.verdictsFor(ref))}; health.down: ${JSON.stringify(lab.downsFor(ref))}`);
+  });
   return line.atMs - sinceMs;
 }
 
