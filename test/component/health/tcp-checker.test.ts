@@ -161,6 +161,16 @@ describe('tcpChecker', () => {
     await expectFdsBack(checker, baselineFds);
   });
 
+  it('ends a check still in flight with timeout when its signal aborts after close()', async () => {
+    const blackhole = await unansweredTcpPort();
+    cleanups.push(blackhole.release);
+    const { checker, baselineFds } = openChecker();
+    const check = checkOf('tcp', blackhole.port, { timeoutMs: 200, intervalMs: 1000 });
+    const outcome = checker.check({ address: '127.0.0.1', check }, AbortSignal.timeout(check.timeoutMs));
+    await expectFdsBack(checker, baselineFds);
+    expect(await outcome).toEqual({ ok: false, reason: 'timeout', detail: 'no verdict within 200 ms' });
+  });
+
   it('fails with local for an address that is not numeric', async () => {
     const check = checkOf('tcp', 80);
     expect(await tcpChecker.check({ address: 'localhost', check }, AbortSignal.timeout(check.timeoutMs))).toMatchObject({ ok: false, reason: 'local' });
