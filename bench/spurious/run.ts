@@ -37,7 +37,8 @@ try {
   if (previous === undefined) delete process.env.NODE_OPTIONS;
   else process.env.NODE_OPTIONS = previous;
   const logged = (name: 'alpha' | 'beta'): Record<string, unknown>[] => lab.logs.get(name) ?? [];
-  await waitFor('alpha master and beta backup', () => lab.holdsVip('alpha') && logged('beta').some((line) => line.event === 'election.transition' && line.to === 'backup'), 60_000);
+  // Starting from source (tsx) while alloc-pressure.mjs already allocates takes minutes on a loaded host.
+  await waitFor('alpha master and beta backup', () => lab.holdsVip('alpha') && logged('beta').some((line) => line.event === 'election.transition' && line.to === 'backup'), 300_000);
   // Let both daemons finish compiling and warming up before counting.
   await new Promise((resolve) => setTimeout(resolve, 10_000));
   const from = { alpha: logged('alpha').length, beta: logged('beta').length };

@@ -91,6 +91,8 @@ export class VipOwner {
     const taking = !this.stats.holding;
     if (taking) this.#ports.log.info({ event: 'vip.hold', vips: this.#vips.map((v) => v.address) }, 'taking the VIPs');
     this.stats.holding = true;
+    // A converge still queued now carries out this hold: what it adds is no repair.
+    if (taking) this.#driftSuspected = false;
     const announcedFirst = taking && (await this.#takeAtOnce());
     await this.#reconcile();
     this.#startAnnouncing(announcedFirst ? 1 : 0);
@@ -229,12 +231,16 @@ export class VipOwner {
     return this.#running;
   }
 
-  async #converge(repairing: boolean): Promise<void> {
+  async #converge(driftSuspected: boolean): Promise<void> {
     try {
+      const holdingBefore = this.#holdingNow();
       const { placed } = await this.#place();
       const actual = await this.#ports.addresses.list();
-      // Read after the awaits: a hold() or release() may have changed it meanwhile.
-      const plan = planVips(placed, this.#holdingNow(), actual);
+      // Read after the awaits: a hold() or release() may have changed it meanwhile, and then
+      // the difference is that request being carried out, not the kernel drifting.
+      const holding = this.#holdingNow();
+      const repairing = driftSuspected && holding === holdingBefore;
+      const plan = planVips(placed, holding, actual);
       for (const vip of plan.add) {
         await this.#ports.addresses.add(vip);
         if (repairing) this.#repaired('vip.repair.add', vip);

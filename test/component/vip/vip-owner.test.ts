@@ -74,6 +74,16 @@ describe('VipOwner', () => {
     await t.owner.stop();
   });
 
+  it('a verify pass under way when hold() comes adds the VIPs as the hold, not as a repair', async () => {
+    const t = setup();
+    await t.owner.start();
+    t.clock.advance(1000); // the verify tick starts a converge, which awaits the link dump
+    await t.owner.hold();
+    expect(await t.held()).toEqual(['198.51.100.10/32', '2001:db8::10/128']);
+    expect(t.owner.stats).toMatchObject({ repairs: 0, errors: 0 });
+    await t.owner.stop();
+  });
+
   it('removes the VIPs on release and stops the pending second burst', async () => {
     const t = setup();
     await t.owner.start();
