@@ -282,7 +282,7 @@ void TcpProber::Harvest(int pollStatus) {
   // libuv stops a handle whose fd reported EPOLLERR; an epoll fd never does, but restart it
   // anyway so a spurious error cannot strand the connects in flight.
   if (pollStatus < 0 && handle_ != nullptr) uv_poll_start(handle_, UV_READABLE, OnReadable);
-  size_t limit = resultPairs_ < static_cast<size_t>(kMaxPerEvent) ? resultPairs_ : kMaxPerEvent;
+  size_t limit = resultPairs_;
   size_t count = 0;
   while (count < limit) {
     int room = static_cast<int>(limit - count < kEpollBatch ? limit - count : kEpollBatch);

@@ -39,9 +39,8 @@ class TcpProber : public Napi::ObjectWrap<TcpProber> {
   ~TcpProber() override;
 
  private:
-  // kMaxPerEvent bounds the completions handed to JS per readable event, so one burst cannot
-  // starve the loop; libuv polls level-triggered, so the rest fire on the next turn.
-  static constexpr int kMaxPerEvent = 1024;
+  // A readable event hands JS at most as many completions as `results` holds (the caller
+  // chooses the bound); libuv polls level-triggered, so the rest fire on the next turn.
   static constexpr int kEpollBatch = 256;
   // kMaxInFlight bounds the id table (ids are reused, so it is the peak number in flight).
   static constexpr uint32_t kMaxInFlight = 1u << 20;

@@ -135,7 +135,7 @@ export interface NativeBinding {
   PacketSocket: new (protocol: number, ifindex: number) => NativePacketSocket;
   /**
    * TcpProber makes a connect prober. `results` (an even length, ≥ 2) is overwritten with
-   * (id, errno) pairs just before each onSettled call; up to 1,024 pairs per call.
+   * (id, errno) pairs just before each onSettled call, as many per call as it holds.
    */
   TcpProber: new (results: Int32Array, onSettled: TcpProberSettled) => NativeTcpProber;
   /**
