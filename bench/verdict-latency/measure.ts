@@ -6,7 +6,7 @@
  * An IpvsOwner programs SERVICES tcp services with SERVERS real servers each, then receives
  * VERDICTS verdicts one at a time through IpvsOwner.setVerdict (what the daemon's health
  * component calls), each after a random pause of 0 to maxPauseMs, while its 500 ms tick keeps running full
- * passes. A verdict's latency is the time until the port's `apply` has returned an accepted
+ * passes (listing the table on `tableReads`, a second socket, when given one). A verdict's latency is the time until the port's `apply` has returned an accepted
  * outcome for the matching edit-real-server: on NetlinkIpvs that is the kernel's netlink
  * acknowledgement of the weight change.
  */
@@ -115,24 +115,26 @@ function watchListings(ipvs: IpvsPort): () => () => boolean {
 
 /**
  * measureVerdictLatency runs the measurement (see the file comment) on `ipvs`, which it programs
- * from empty; its apply and listRules are wrapped meanwhile and given back as they were.
+ * from empty, with the owner's full passes listing on `tableReads`; ipvs.apply and
+ * tableReads.listRules are wrapped meanwhile and given back as they were.
  */
-export async function measureVerdictLatency(ipvs: IpvsPort, size: TableSize): Promise<Measurement> {
-  const [apply, listRules] = [ipvs.apply.bind(ipvs), ipvs.listRules.bind(ipvs)];
+export async function measureVerdictLatency(ipvs: IpvsPort, size: TableSize, tableReads: IpvsPort = ipvs): Promise<Measurement> {
+  const [apply, listRules] = [ipvs.apply.bind(ipvs), tableReads.listRules.bind(tableReads)];
   try {
-    return await measure(ipvs, size);
+    return await measure(ipvs, tableReads, size);
   } finally {
-    Object.assign(ipvs, { apply, listRules });
+    Object.assign(ipvs, { apply });
+    Object.assign(tableReads, { listRules });
   }
 }
 
-async function measure(ipvs: IpvsPort, size: TableSize): Promise<Measurement> {
+async function measure(ipvs: IpvsPort, tableReads: IpvsPort, size: TableSize): Promise<Measurement> {
   const virtualServers = configFor(size);
   const edited = observeEdits(ipvs);
-  const markListings = watchListings(ipvs);
+  const markListings = watchListings(tableReads);
   const owner = new IpvsOwner(
     { virtualServers, ipvs: { timeouts: { tcpSeconds: 0, tcpFinSeconds: 0, udpSeconds: 0 }, purgeUnmanaged: false } },
-    { ipvs, clock: systemMonotonicClock(), log: pino({ level: 'silent' }) },
+    { ipvs, tableReads, clock: systemMonotonicClock(), log: pino({ level: 'silent' }) },
   );
   const started = performance.now();
   await owner.start();

@@ -7,7 +7,8 @@
  *     boots a user-mode-linux guest (the kernel tier's harness) and runs the measurement inside
  *     it on NetlinkIpvs, i.e. Linux's IPVS over netlink, RUNS times at each of 10 × 10, 100 × 10
  *     and 1000 × 20 real servers; each latency ends at the kernel's acknowledgement of the
- *     weight change. Prints every run, then per table the medians over the runs.
+ *     weight change. The owner's full passes list on a second netlink socket, as in the daemon
+ *     (ipvs-owner.ts). Prints every run, then per table the medians over the runs.
  *
  * Verdicts come one at a time, a random 0 to MAX_PAUSE_MS apart (measure.ts says what each
  * pause measures). In the guest this file runs again with
@@ -38,14 +39,17 @@ async function inGuest(verdicts: number, maxPauseMs: number, tables: readonly st
   const { NETLINK_GENERIC } = await import('../../src/netlink/constants.js');
   const { NetlinkIpvs } = await import('../../src/ipvs/netlink-ipvs.js');
   const transport = NativeNetlinkTransport.open(NETLINK_GENERIC, { timeoutMs: 120_000 });
+  const readTransport = NativeNetlinkTransport.open(NETLINK_GENERIC, { timeoutMs: 120_000 });
   try {
     const ipvs = await NetlinkIpvs.open(transport);
+    const tableReads = await NetlinkIpvs.open(readTransport);
     for (const table of tables) {
       await ipvs.flush();
-      console.log(JSON.stringify(await measureVerdictLatency(ipvs, parseTable(table, verdicts, maxPauseMs))));
+      console.log(JSON.stringify(await measureVerdictLatency(ipvs, parseTable(table, verdicts, maxPauseMs), tableReads)));
     }
     await ipvs.flush();
   } finally {
+    readTransport.close();
     transport.close();
   }
 }
