@@ -1,7 +1,8 @@
 /**
  * The IPVS owner's verdict fast path on the fake kernel: a verdict is one edit with no listing,
- * verdicts that arrive together share a batch, a refused edit makes the next fast pass re-read that service, and the tick still
- * finds drift.
+ * verdicts that arrive together share a batch, a refused edit makes the next fast pass re-read
+ * that service, and the tick still finds drift. ipvs-owner-listing.test.ts has the verdicts that
+ * arrive while a full pass lists the table.
  */
 import { describe, expect, it } from 'vitest';
 import { realServerRef } from '../../../src/lvs/config-to-ipvs.js';
