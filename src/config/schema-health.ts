@@ -116,10 +116,21 @@ export type HealthCheckInput = z.output<typeof healthCheckSchema>;
 /** HEALTH_CHECK_KINDS_WITHOUT_PORT are kinds that do not need a port to probe. */
 export const HEALTH_CHECK_KINDS_WITHOUT_PORT: readonly HealthCheckInput['kind'][] = ['exec'];
 
+/** maxConcurrentSchema is 'auto' or a whole number of probes in flight. */
+const maxConcurrentSchema = z.union([z.literal('auto'), z.int()]).superRefine((value, ctx) => {
+  if (value !== 'auto' && (value < 1 || value > 100_000)) {
+    report(ctx, 'out-of-range', `${value} is out of range 1..100000`, "Write 'auto', or a whole number of probes in flight from 1 to 100000.");
+  }
+});
+
 /** healthSchema holds settings for all checks together. */
 export const healthSchema = z
   .strictObject({
-    /** Caps probes in flight, so a large table does not open thousands of sockets at once. */
-    maxConcurrent: intIn(1, 10_000, 'probes in flight').default(64),
+    /**
+     * Caps probes in flight. 'auto' (the default) sizes the cap from the probe set so that no run
+     * waits for a slot even when every probe times out (autoMaxConcurrent in check-scheduler); a
+     * number caps sockets and processes at the cost of late runs when it is too small.
+     */
+    maxConcurrent: maxConcurrentSchema.default('auto'),
   })
   .prefault({});

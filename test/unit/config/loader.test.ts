@@ -43,7 +43,7 @@ describe('defaults', () => {
     expect(config.control.socketPath).toBe('/run/tandem/control.sock');
     expect(config.metrics.listen).toBe('127.0.0.1:9640');
     expect(config.log.level).toBe('info');
-    expect(config.health.maxConcurrent).toBe(64);
+    expect(config.health.maxConcurrent).toBe('auto');
   });
 });
 
