@@ -58,17 +58,17 @@ export interface TcpChecker extends Checker<CheckOf<'tcp'>> {
 }
 
 /**
- * createTcpChecker makes a tcp checker whose prober opens on the first check. A prober that
- * cannot open (the addon is not built, or no fd is left) fails that check with reason `local`,
- * and the next check tries again.
+ * createTcpChecker makes a tcp checker whose prober opens (`openProber`) on the first check. A
+ * prober that cannot open (the addon is not built, or no fd is left) fails that check with
+ * reason `local`, and the next check tries again.
  */
-export function createTcpChecker(): TcpChecker {
+export function createTcpChecker(openProber: () => TcpProber = () => new TcpProber()): TcpChecker {
   let prober: TcpProber | undefined;
   return {
     check(target, signal) {
       if (signal.aborted) return Promise.resolve(timedOut(target.check.timeoutMs));
       try {
-        prober ??= new TcpProber();
+        prober ??= openProber();
       } catch (error) {
         return Promise.resolve(failed('local', error instanceof Error ? error.message : String(error)));
       }

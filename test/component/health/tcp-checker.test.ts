@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTcpChecker, tcpChecker, type TcpChecker } from '../../../src/health/tcp-checker.js';
+import { TcpProber } from '../../../src/kernel/tcp-prober.js';
 import { checkOf } from '../../unit/health/check-fixtures.js';
 import { closedPort, eventually, listenTcp, portOf, unansweredTcpPort } from './loopback.js';
 import { openFds, tcpSocketsOnPort, type TcpSocketRow } from './socket-table.js';
@@ -169,6 +170,28 @@ describe('tcpChecker', () => {
     const outcome = checker.check({ address: '127.0.0.1', check }, AbortSignal.timeout(check.timeoutMs));
     await expectFdsBack(checker, baselineFds);
     expect(await outcome).toEqual({ ok: false, reason: 'timeout', detail: 'no verdict within 200 ms' });
+  });
+
+  it('fails with local, saying why, while its prober cannot open (the addon not built), and retries on the next check', async () => {
+    const listener = await listenTcp();
+    cleanups.push(listener.close);
+    let opens = 0;
+    const checker = createTcpChecker(() => {
+      opens += 1;
+      if (opens === 1) throw new Error("tandem's native addon is not built");
+      return new TcpProber();
+    });
+    cleanups.push(() => {
+      checker.close();
+    });
+    const check = checkOf('tcp', listener.port);
+    expect(await checker.check({ address: '127.0.0.1', check }, AbortSignal.timeout(check.timeoutMs))).toEqual({
+      ok: false,
+      reason: 'local',
+      detail: "tandem's native addon is not built",
+    });
+    expect(await checker.check({ address: '127.0.0.1', check }, AbortSignal.timeout(check.timeoutMs))).toEqual({ ok: true });
+    expect(opens).toBe(2);
   });
 
   it('fails with local for an address that is not numeric', async () => {
