@@ -53,10 +53,11 @@ export interface NativeNetlinkSocket {
    */
   exchangeInTurn(data: Buffer, chunkEnds: readonly number[], timeoutMs: number, into: Buffer): Promise<Buffer>;
   /**
-   * exchangeInRing does what exchangeInTurn does, with the same bytes in the result, through
+   * exchangeInRing does what exchangeInTurn does, with the same replies in the result, through
    * the socket's io_uring: per chunk (one dump request each) a send and two recvs chained, 64
    * chunks per io_uring_enter. A chunk whose replies did not come back whole in that chain is
-   * redone in turn; `ringDumps` counts those that did. Rejects with syscall "io_uring_setup"
+   * redone in turn (stray replies of earlier exchanges read meanwhile are dropped); `ringDumps`
+   * counts the chunks that needed no redo. Rejects with syscall "io_uring_setup"
    * (ENOSYS, EPERM, EOPNOTSUPP before Linux 5.17) when the ring cannot be set up, having sent
    * nothing, and otherwise as exchangeInTurn does.
    */
