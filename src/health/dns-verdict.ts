@@ -14,12 +14,16 @@ export type DnsCheck = CheckOf<'dns'>;
 
 /**
  * answersQuery says whether a response belongs to our query: same id, QR set, same question
- * (RFC 5452 §9.1). Anything else on the socket is ignored, not failed: it may be a late reply
- * to an earlier attempt.
+ * (RFC 5452 §9.1). An error reply (non-zero rcode) may carry no question at all: servers answer
+ * REFUSED, FORMERR or NOTIMP that way, and a check expecting such an rcode must see it rather
+ * than time out. Anything else on the socket is ignored, not failed: it may be a late reply to
+ * an earlier attempt.
  */
 export function answersQuery(response: DnsMessage, id: number, check: DnsCheck): boolean {
+  if (response.id !== id || !response.response) return false;
   const question = response.questions[0];
-  return response.id === id && response.response && question !== undefined && question.type === DNS_TYPES[check.queryType] && sameName(question.name, check.queryName);
+  if (question === undefined) return response.rcode !== 0;
+  return question.type === DNS_TYPES[check.queryType] && sameName(question.name, check.queryName);
 }
 
 /** normalToken makes one field comparable: an address in canonical form, a name lower-case without its trailing dot. */

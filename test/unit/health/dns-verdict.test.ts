@@ -29,8 +29,14 @@ describe('answersQuery', () => {
     expect(answersQuery(response(), 7, check)).toBe(true);
     expect(answersQuery(response(), 8, check)).toBe(false);
     expect(answersQuery(response({ response: false }), 7, check)).toBe(false);
-    expect(answersQuery(response({ questions: [] }), 7, check)).toBe(false);
     expect(answersQuery(response({ questions: [{ name: 'www.example.com', type: DNS_TYPES.AAAA, class: CLASS_IN }] }), 7, check)).toBe(false);
+  });
+
+  it('takes an error reply without a question (REFUSED, FORMERR), but not a NOERROR one', () => {
+    expect(answersQuery(response({ questions: [], rcode: 5 }), 7, check)).toBe(true);
+    expect(answersQuery(response({ questions: [], rcode: 1 }), 7, check)).toBe(true);
+    expect(answersQuery(response({ questions: [] }), 7, check)).toBe(false);
+    expect(answersQuery(response({ questions: [], rcode: 5 }), 8, check)).toBe(false);
   });
 });
 
