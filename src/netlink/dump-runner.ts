@@ -6,7 +6,7 @@
  * recv, 64 dumps to one io_uring_enter; native/src/netlink-uring.cc), else in turn
  * (exchangeInTurn: three system calls per dump). In a user-mode-linux guest system calls are
  * what a read-back of 1,000 IPVS services costs (bench/ipvs-table). Both resolve with the same
- * bytes: the addon redoes in turn any dump the ring did not read whole, so nothing here, and
+ * replies: the addon redoes in turn any dump the ring did not read whole, so nothing here, and
  * nothing that decodes the bytes, depends on which path ran.
  *
  * When io_uring cannot be set up (ENOSYS without CONFIG_IO_URING, EPERM under a seccomp
