@@ -1,8 +1,9 @@
 /**
  * run: verdict → IPVS weight change latency (measure.ts), on the fake kernel or the real one.
  *
- *   npx tsx bench/verdict-latency/run.ts [SERVICES=100] [SERVERS=10] [VERDICTS=2000] [MAX_PAUSE_MS=5]
- *     in process against FakeIpvs: tandem's own path, no kernel;
+ *   npx tsx bench/verdict-latency/run.ts [SERVICES=100] [SERVERS=10] [VERDICTS=2000] [MAX_PAUSE_MS=5] [LISTING_MS=0]
+ *     in process against FakeIpvs: tandem's own path, no kernel; LISTING_MS makes each of the
+ *     owner's full-pass listings take that much longer, as a large real table does;
  *   sudo npx tsx bench/verdict-latency/run.ts --guest [VERDICTS=500] [RUNS=3] [MAX_PAUSE_MS=5]
  *     boots a user-mode-linux guest (the kernel tier's harness) and runs the measurement inside
  *     it on NetlinkIpvs, i.e. Linux's IPVS over netlink, RUNS times at each of 10 × 10, 100 × 10
@@ -80,9 +81,16 @@ if (args[0] === '--in-guest') {
 } else if (args[0] === '--guest') {
   await onGuest(Number(args[1] ?? '500'), Number(args[2] ?? '3'), Number(args[3] ?? '5'));
 } else {
-  const [services = '100', servers = '10', verdicts = '2000', maxPauseMs = '5'] = args;
+  const [services = '100', servers = '10', verdicts = '2000', maxPauseMs = '5', listingMs = '0'] = args;
   const loadBefore = load();
-  const measurement = await measureVerdictLatency(new FakeIpvs(), parseTable(`${services}x${servers}`, Number(verdicts), Number(maxPauseMs)));
-  console.log(formatMeasurement(measurement, 'FakeIpvs in process'));
+  const kernel = new FakeIpvs();
+  const listRules = kernel.listRules.bind(kernel);
+  kernel.listRules = async () => {
+    const rules = await listRules();
+    await new Promise((resolve) => setTimeout(resolve, Number(listingMs)));
+    return rules;
+  };
+  const measurement = await measureVerdictLatency(kernel, parseTable(`${services}x${servers}`, Number(verdicts), Number(maxPauseMs)));
+  console.log(formatMeasurement(measurement, `FakeIpvs in process, listings ${listingMs} ms longer`));
   console.log(`host 1-minute load average: ${loadBefore} before, ${load()} after`);
 }
