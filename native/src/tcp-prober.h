@@ -17,7 +17,7 @@ namespace tandem {
 //   connect(address: string, port: number, sourceAddress: string | null): number
 //     socket(2) + optional bind(2) + connect(2). Returns an id > 0 while the connect is in
 //     flight (onSettled reports it later), or what connect(2) ended with at once: 0 (connected,
-//     already reset and closed) or a negative errno (libuv's convention). A failed socket,
+//     already reset) or a negative errno (libuv's convention). A failed socket,
 //     bind, epoll_ctl or an unparsable address throws a Node-style errno error.
 //   cancel(id: number): boolean
 //     Drops a connect still in flight (no report follows); false when `id` is not in flight.
