@@ -8,6 +8,7 @@
  * socket per check. There is no node:net fallback: without the addon the daemon cannot program
  * IPVS either, so a check then fails with reason `local` and says how to build it.
  */
+import { performance } from 'node:perf_hooks';
 import { getSystemErrorName } from 'node:util';
 import { timedOut } from './attempt.js';
 import { failed, PASSED, type CheckOutcome } from './check-result.js';
@@ -58,19 +59,37 @@ export interface TcpChecker extends Checker<CheckOf<'tcp'>> {
 }
 
 /**
- * createTcpChecker makes a tcp checker whose prober opens (`openProber`) on the first check. A
- * prober that cannot open (the addon is not built, or no fd is left) fails that check with
- * reason `local`, and the next check tries again.
+ * PROBER_RETRY_MS is how long a prober that could not open is left alone. Opening it again is a
+ * require() of the addon (file-system lookups, a dlopen of a half-written binary during a
+ * rebuild); at thousands of checks a second, trying on every check held the event loop for
+ * seconds. Every check in between fails at once with the remembered reason.
  */
-export function createTcpChecker(openProber: () => TcpProber = () => new TcpProber()): TcpChecker {
+const PROBER_RETRY_MS = 5_000;
+
+/**
+ * createTcpChecker makes a tcp checker whose prober opens (`openProber`) on the first check. A
+ * prober that cannot open (the addon is not built, or no fd is left) fails checks with reason
+ * `local`, and is tried again on the first check PROBER_RETRY_MS later on `nowMs` (monotonic).
+ */
+export function createTcpChecker(
+  openProber: () => TcpProber = () => new TcpProber(),
+  nowMs: () => number = () => performance.now(),
+): TcpChecker {
   let prober: TcpProber | undefined;
+  let openFailure: { outcome: CheckOutcome; retryAtMs: number } | undefined;
   return {
     check(target, signal) {
       if (signal.aborted) return Promise.resolve(timedOut(target.check.timeoutMs));
-      try {
-        prober ??= openProber();
-      } catch (error) {
-        return Promise.resolve(failed('local', error instanceof Error ? error.message : String(error)));
+      if (prober === undefined) {
+        if (openFailure !== undefined && nowMs() < openFailure.retryAtMs) return Promise.resolve(openFailure.outcome);
+        try {
+          prober = openProber();
+          openFailure = undefined;
+        } catch (error) {
+          const outcome = failed('local', error instanceof Error ? error.message : String(error));
+          openFailure = { outcome, retryAtMs: nowMs() + PROBER_RETRY_MS };
+          return Promise.resolve(outcome);
+        }
       }
       const opened = prober;
       return new Promise<CheckOutcome>((resolve) => {

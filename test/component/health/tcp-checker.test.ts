@@ -172,24 +172,30 @@ describe('tcpChecker', () => {
     expect(await outcome).toEqual({ ok: false, reason: 'timeout', detail: 'no verdict within 200 ms' });
   });
 
-  it('fails with local, saying why, while its prober cannot open (the addon not built), and retries on the next check', async () => {
+  it('fails with local, saying why, while its prober cannot open (the addon not built), and retries only after 5 s', async () => {
     const listener = await listenTcp();
     cleanups.push(listener.close);
     let opens = 0;
-    const checker = createTcpChecker(() => {
-      opens += 1;
-      if (opens === 1) throw new Error("tandem's native addon is not built");
-      return new TcpProber();
-    });
+    let nowMs = 1_000;
+    const checker = createTcpChecker(
+      () => {
+        opens += 1;
+        if (opens === 1) throw new Error("tandem's native addon is not built");
+        return new TcpProber();
+      },
+      () => nowMs,
+    );
     cleanups.push(() => {
       checker.close();
     });
     const check = checkOf('tcp', listener.port);
-    expect(await checker.check({ address: '127.0.0.1', check }, AbortSignal.timeout(check.timeoutMs))).toEqual({
-      ok: false,
-      reason: 'local',
-      detail: "tandem's native addon is not built",
-    });
+    const notBuilt = { ok: false, reason: 'local', detail: "tandem's native addon is not built" };
+    expect(await checker.check({ address: '127.0.0.1', check }, AbortSignal.timeout(check.timeoutMs))).toEqual(notBuilt);
+    // Within the retry interval the failure is remembered: no check loads the addon again.
+    nowMs += 4_999;
+    expect(await checker.check({ address: '127.0.0.1', check }, AbortSignal.timeout(check.timeoutMs))).toEqual(notBuilt);
+    expect(opens).toBe(1);
+    nowMs += 1;
     expect(await checker.check({ address: '127.0.0.1', check }, AbortSignal.timeout(check.timeoutMs))).toEqual({ ok: true });
     expect(opens).toBe(2);
   });
