@@ -16,7 +16,7 @@
  *   most that many slots can start per second;
  * - the advert delay (inter-arrival − advertIntervalMs) at the receiver, alone and during the
  *   checks (goal: max < 20 ms), and the election thread's own count of late timers;
- * - the event loop's delay, this process's CPU, the servers process's CPU, the whole machine's
+ * - the event loop's delay, this process's CPU, the TCP servers process's CPU, the whole machine's
  *   busy share, kernel listen drops, and the 1-minute load average before and after.
  */
 import { loadavg } from 'node:os';
@@ -106,7 +106,7 @@ async function run(config: Config, election: ElectionRuntime, servers: LoopbackS
   const loopDelay = monitorEventLoopDelay({ resolution: 10 });
   loopDelay.enable();
   const cpuBefore = process.cpuUsage();
-  const serversCpuBefore = processCpuSeconds(servers.pid);
+  const serversCpuBefore = processCpuSeconds(servers.tcpPid);
   const machineBefore = machineCpuTicks();
   const dropsBefore = listenDrops();
   const wallBefore = performance.now();
@@ -116,7 +116,7 @@ async function run(config: Config, election: ElectionRuntime, servers: LoopbackS
   scheduler.stop();
   const wallSeconds = (performance.now() - wallBefore) / 1000;
   const cpu = process.cpuUsage(cpuBefore);
-  const serversCpuSeconds = processCpuSeconds(servers.pid) - serversCpuBefore;
+  const serversCpuSeconds = processCpuSeconds(servers.tcpPid) - serversCpuBefore;
   const machineBusy = busyShare(machineBefore, machineCpuTicks());
   const drops = listenDrops() - dropsBefore;
   clearInterval(sampler);
@@ -142,7 +142,7 @@ async function run(config: Config, election: ElectionRuntime, servers: LoopbackS
   console.log(`check latency ms: p50 ${percentile(latencySorted, 50).toFixed(1)}  p99 ${percentile(latencySorted, 99).toFixed(1)}  max ${(latencySorted.at(-1) ?? 0).toFixed(1)}; mean in flight ${(inFlight.reduce((sum, n) => sum + n, 0) / inFlight.length).toFixed(1)}`);
   console.log(`Little's law: ${stats.maxConcurrent} slots / mean latency ${meanLatencyMs.toFixed(2)} ms = at most ${((1000 * stats.maxConcurrent) / meanLatencyMs).toFixed(0)} starts/s`);
   console.log(`event loop delay ms: p50 ${(loopDelay.percentile(50) / 1e6).toFixed(1)}  p99 ${(loopDelay.percentile(99) / 1e6).toFixed(1)}  max ${(loopDelay.max / 1e6).toFixed(1)} (histogram of ${loopDelay.count} 10 ms ticks, tick period included)`);
-  console.log(`CPU: this process ${cpuSeconds.toFixed(1)} s (${share(cpuSeconds)}), servers process ${serversCpuSeconds.toFixed(1)} s (${share(serversCpuSeconds)}), machine ${(100 * machineBusy).toFixed(0)} % busy; listen drops ${drops}`);
+  console.log(`CPU: this process ${cpuSeconds.toFixed(1)} s (${share(cpuSeconds)}), tcp servers (accept-loop.py) ${serversCpuSeconds.toFixed(1)} s (${share(serversCpuSeconds)}), machine ${(100 * machineBusy).toFixed(0)} % busy; listen drops ${drops}`);
   console.log(`failures: ${[...reasons].map(([reason, n]) => `${reason} ${n}`).join(', ') || 'none'}`);
   console.log(formatDelays(`adverts alone (${BASELINE_SECONDS} s)`, baseline, intervalMs));
   console.log(`${formatDelays('adverts during checks', loaded, intervalMs)} (goal max < 20 ms: ${worstAdvertDelay < 20 ? 'met' : 'NOT met'})`);

@@ -1,27 +1,23 @@
 /**
- * loopback-servers: the real servers the health benchmarks probe, run as a separate process so
- * their CPU time is not counted against the checker. Listens on 0.0.0.0, so every address of
- * 127/8 reaches it, and prints `{"tcpPort":N,"httpPort":N}` on one line when ready.
+ * loopback-servers: the plain HTTP real server the health benchmarks probe, run as a separate
+ * process so its CPU time is not counted against the checker. Listens on 0.0.0.0, so every
+ * address of 127/8 reaches it, and prints `{"httpPort":N}` on one line when ready. Its responses
+ * are real node:http ones. The TCP real server is accept-loop.py, which costs far less per
+ * connection than node:net's accept path (see CADENCE.md).
  *
- *   npx tsx bench/health/loopback-servers.ts   (started by throughput.ts and cadence.ts)
+ *   npx tsx bench/health/loopback-servers.ts   (started by servers-process.ts)
  */
 import { once } from 'node:events';
 import { createServer as createHttpServer } from 'node:http';
-import { createServer as createTcpServer, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 
 const BODY = Buffer.from('ok\n');
 
-// TCP: accept; the checker resets the connection, so just drop errors and let the socket go.
-const tcp = createTcpServer({ noDelay: true }, (socket) => {
-  socket.on('error', () => undefined);
-  socket.resume();
-});
 const http = createHttpServer({ keepAlive: false }, (_request, response) => {
   response.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': BODY.length }).end(BODY);
 });
 http.on('clientError', (_error, socket) => socket.destroy());
-tcp.listen({ port: 0, host: '0.0.0.0', backlog: 4096 });
 http.listen({ port: 0, host: '0.0.0.0', backlog: 4096 });
-await Promise.all([once(tcp, 'listening'), once(http, 'listening')]);
-const portOf = (address: AddressInfo | string | null): number => (typeof address === 'object' && address !== null ? address.port : 0);
-console.log(JSON.stringify({ tcpPort: portOf(tcp.address()), httpPort: portOf(http.address()) }));
+await once(http, 'listening');
+const address: AddressInfo | string | null = http.address();
+console.log(JSON.stringify({ httpPort: typeof address === 'object' && address !== null ? address.port : 0 }));

@@ -158,7 +158,7 @@ try {
     { name: 'node:http', count: httpCount, goal: null, attempt: bareRequest(servers.httpPort) },
   ].filter((kind) => kind.count > 0);
   const loadBefore = loadavg()[0] ?? 0;
-  console.log(`node ${process.version}, concurrency ${concurrency}, ${rounds} rounds, servers in pid ${servers.pid}, load average ${loadBefore.toFixed(2)}`);
+  console.log(`node ${process.version}, concurrency ${concurrency}, ${rounds} rounds, servers: tcp accept loop pid ${servers.tcpPid}, http pid ${servers.httpPid}, load average ${loadBefore.toFixed(2)}`);
   // Warm-up: JIT and socket paths.
   for (const kind of kinds) await measure(Math.min(2000, kind.count), kind.attempt);
   const results = new Map<string, number[]>(kinds.map((kind) => [kind.name, []]));
