@@ -23,8 +23,6 @@ export type AnnounceConfig = ElectionConfig['announce'];
 export type Vip = Config['vips'][number];
 /** SyncDaemonConfig drives the kernel's IPVS connection-sync daemon. */
 export type SyncDaemonConfig = NonNullable<Config['syncDaemon']>;
-/** SyncSysctlsConfig is the net.ipv4.vs sync sysctls tandem writes while it runs sync daemons. */
-export type SyncSysctlsConfig = NonNullable<SyncDaemonConfig['sysctls']>;
 /** IpvsConfig holds global IPVS settings (ipvsadm --set timeouts). */
 export type IpvsConfig = Config['ipvs'];
 /** HooksConfig holds the commands run on role changes. */
