@@ -107,10 +107,13 @@ TcpProber::TcpProber(const Napi::CallbackInfo& info)
   resultPairs_ = results.ElementLength() / 2;
   onSettled_ = Napi::Persistent(info[1].As<Napi::Function>());
 
+  // Look the loop up before opening anything: a constructor that throws never runs the
+  // destructor, so whatever is open by then must be released by hand.
+  uv_loop_t* loop = LoopOf(env);
   epollFd_ = epoll_create1(EPOLL_CLOEXEC);
   if (epollFd_ < 0) throw ErrnoError(env, errno, "epoll_create1");
   handle_ = new uv_poll_t;
-  int err = uv_poll_init(LoopOf(env), handle_, epollFd_);
+  int err = uv_poll_init(loop, handle_, epollFd_);
   if (err != 0) {
     delete handle_;
     handle_ = nullptr;
