@@ -8,6 +8,7 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { isErrnoException } from './native.js';
 
 /** IpvsSyncSysctl names one sysctl under net.ipv4.vs that tandem writes. */
 export type IpvsSyncSysctl = 'sync_threshold' | 'sync_refresh_period';
@@ -65,10 +66,9 @@ function hintFor(name: IpvsSyncSysctl, code: string): string {
   }
 }
 
-/** errnoName reads the errno name node's fs errors carry. */
+/** errnoName is the errno name a failed fs call carries (code), or EIO for anything else. */
 function errnoName(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  return typeof code === 'string' ? code : 'EIO';
+  return isErrnoException(error) ? error.code : 'EIO';
 }
 
 /** ProcIpvsSysctls is IpvsSysctlPort on /proc/sys (or another root, for tests). */
