@@ -8,13 +8,13 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { virtualServerSchema } from '../../src/config/schema-virtual-server.js';
 import { realServerRef } from '../../src/lvs/config-to-ipvs.js';
-import { IpvsOwner } from '../../src/lvs/ipvs-owner.js';
 import { SyncDaemonOwner } from '../../src/lvs/sync-daemon-owner.js';
 import type { GuestIpvsPort } from '../contract/ipvs-guest-port.js';
 import { FakeClock } from '../fakes/fake-clock.js';
 import { FakeIpvsSysctls } from '../fakes/fake-ipvs-sysctls.js';
 import { guestSkipReason, type Guest } from './harness/guest.js';
 import { startGuestIpvs, type GuestIpvs } from './harness/guest-ipvs.js';
+import { ipvsadmRealServers, ipvsadmSave, startGuestOwner } from './harness/guest-ipvs-owner.js';
 
 const skipReason = guestSkipReason();
 
@@ -28,7 +28,6 @@ const web = virtualServerSchema.parse({
     { address: '192.0.2.11', weight: 5 },
   ],
 });
-const ipvsConfig = { timeouts: { tcpSeconds: 0, tcpFinSeconds: 0, udpSeconds: 0 }, purgeUnmanaged: false };
 
 describe.skipIf(skipReason !== undefined)('guest kernel: lvs owners', () => {
   let guest: Guest;
@@ -46,20 +45,18 @@ describe.skipIf(skipReason !== undefined)('guest kernel: lvs owners', () => {
     await guestIpvs.stop();
   });
 
-  const saved = async (): Promise<string> => (await guest.run('ipvsadm-save -n')).stdout;
+  const rs11 = realServerRef(web, { address: '192.0.2.11', port: 80 });
 
   it('quiesces a failed real server to weight 0 in ipvsadm and restores it, and repairs ipvsadm -C', async () => {
-    const clock = new FakeClock();
-    const owner = new IpvsOwner({ virtualServers: [web], ipvs: ipvsConfig }, { ipvs: port, clock, log });
-    await owner.start();
-    expect(await saved()).toBe(
+    const { owner, clock } = await startGuestOwner(port, [web]);
+    expect(await ipvsadmSave(guest)).toBe(
       '-A -t 192.0.2.1:80 -s wrr\n-a -t 192.0.2.1:80 -r 192.0.2.10:80 -g -w 3\n-a -t 192.0.2.1:80 -r 192.0.2.11:80 -g -w 5\n',
     );
 
-    await owner.setVerdict(realServerRef(web, { address: '192.0.2.11', port: 80 }), 'down');
-    expect((await guest.run('ipvsadm -Ln')).stdout).toMatch(/192\.0\.2\.11:80\s+Route\s+0\s/);
-    await owner.setVerdict(realServerRef(web, { address: '192.0.2.11', port: 80 }), 'up');
-    expect((await guest.run('ipvsadm -Ln')).stdout).toMatch(/192\.0\.2\.11:80\s+Route\s+5\s/);
+    await owner.setVerdict(rs11, 'down');
+    expect(await ipvsadmRealServers(guest, ['-t', '192.0.2.1:80'])).toContain('192.0.2.11:80 Route 0');
+    await owner.setVerdict(rs11, 'up');
+    expect(await ipvsadmRealServers(guest, ['-t', '192.0.2.1:80'])).toContain('192.0.2.11:80 Route 5');
 
     expect((await guest.run('ipvsadm -C')).code).toBe(0);
     clock.advance(500);
@@ -67,7 +64,7 @@ describe.skipIf(skipReason !== undefined)('guest kernel: lvs owners', () => {
       expect(owner.stats.repairs).toBe(3);
     }, { timeout: 30_000, interval: 100 });
     await owner.stop();
-    expect(await saved()).toContain('-a -t 192.0.2.1:80 -r 192.0.2.11:80 -g -w 5');
+    expect(await ipvsadmSave(guest)).toContain('-a -t 192.0.2.1:80 -r 192.0.2.11:80 -g -w 5');
     await port.reset();
   });
 

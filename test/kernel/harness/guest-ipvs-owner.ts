@@ -14,7 +14,7 @@ import { FakeClock } from '../../fakes/fake-clock.js';
 import type { Guest } from './guest.js';
 
 /** GUEST_IPVS_CONFIG leaves the guest kernel's timeouts alone (all zero) and unmanaged services in place. */
-export const GUEST_IPVS_CONFIG = { timeouts: { tcpSeconds: 0, tcpFinSeconds: 0, udpSeconds: 0 }, purgeUnmanaged: false } as const;
+const GUEST_IPVS_CONFIG = { timeouts: { tcpSeconds: 0, tcpFinSeconds: 0, udpSeconds: 0 }, purgeUnmanaged: false } as const;
 
 /** GuestOwner is a started owner, the config it was given, and the clock its tick runs on. */
 export interface GuestOwner {
