@@ -74,6 +74,17 @@ function sleepIntervals(intervals: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, intervals * CHECKS.intervalMs));
 }
 
+/**
+ * answerAgain makes a silent real server answer on every service, mid-interval so the verdict's
+ * lower bound discriminates, and expects each service up in the verdict window widened by one timeout.
+ */
+async function answerAgain(name: RealServerName): Promise<void> {
+  await midInterval(lab());
+  const answeringAt = Date.now();
+  for (const service of SERVICE_NAMES) await ok(name, `mode ${service} answer`);
+  for (const service of SERVICE_NAMES) await expectVerdict(lab(), refs(name)[service], 'up', answeringAt, CHECKS.timeoutMs);
+}
+
 describe('udp and dns health verdicts against real servers in namespaces', () => {
   it('takes a killed real server down on its udp and dns services within interval × fall, refused by ICMP, and back within interval × rise', async () => {
     const downsBefore = downCounts('rs1');
@@ -184,10 +195,7 @@ describe('udp and dns health verdicts against real servers in namespaces', () =>
       await expectVerdict(lab(), refs('rs2')[service], 'down', silentAt, CHECKS.timeoutMs);
       await expectDownReason(lab(), refs('rs2')[service], downsBefore[service], 'timeout');
     }
-    await midInterval(lab());
-    const answeringAt = Date.now();
-    for (const service of SERVICE_NAMES) await ok('rs2', `mode ${service} answer`);
-    for (const service of SERVICE_NAMES) await expectVerdict(lab(), refs('rs2')[service], 'up', answeringAt, CHECKS.timeoutMs);
+    await answerAgain('rs2');
   });
 
   it('keeps a flapping real server that never answers `rise` probes in a row down, and brings it up once it does', async () => {
@@ -206,10 +214,7 @@ describe('udp and dns health verdicts against real servers in namespaces', () =>
     expect(statsAfter.dns.answered - statsBefore.dns.answered).toBe(flaps);
     expectNoVerdict(lab(), Object.values(refs('rs1')), flapAt);
 
-    await midInterval(lab());
-    const answeringAt = Date.now();
-    for (const service of SERVICE_NAMES) await ok('rs1', `mode ${service} answer`);
-    for (const service of SERVICE_NAMES) await expectVerdict(lab(), refs('rs1')[service], 'up', answeringAt, CHECKS.timeoutMs);
+    await answerAgain('rs1');
   });
 
   it('asks again over TCP when the UDP answer is truncated, and the real server stays up', async () => {
