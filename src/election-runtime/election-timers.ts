@@ -13,6 +13,14 @@
  * timers before it polls; an advert read in that poll re-arms masterDown, and the pending firing
  * is dropped as stale. Without this a backup became master and stepped down again within
  * milliseconds on a saturated host (bench/spurious, 10 ms adverts).
+ *
+ * The advert timer keeps its cadence: re-armed while its own firing is handled, it counts from
+ * the time it was due, not from the time it ran, so a late advert does not push every later one
+ * back (the peer's masterDown counts from each advert it hears). Node timers have millisecond
+ * resolution and run up to a millisecond late, so re-arming from the run time stretched 10 ms
+ * adverts to about 10.5 ms (bench/advert-cadence). A firing so late that the next due time has
+ * passed as well counts the next one from now: the advert just sent is the catch-up, so neither
+ * a burst of the missed ones nor two adverts back to back.
  */
 import type { TimerName } from '../election/types.js';
 import type { LoopDelayMonitor } from './loop-delay.js';
@@ -35,6 +43,9 @@ export interface TimerLatenessStats {
  */
 const READ_SOCKET_FIRST: ReadonlySet<TimerName> = new Set(['masterDown']);
 
+/** KEEP_CADENCE names the periodic timers that re-arm from their due time (see the file comment). */
+const KEEP_CADENCE: ReadonlySet<TimerName> = new Set(['advert']);
+
 interface ArmedTimer {
   readonly dueAtMs: number;
   /** scheduled is the clock timer, then, once due, the pending after-I/O callback. */
@@ -56,6 +67,8 @@ export class ElectionTimers {
   #fired = 0;
   #late = 0;
   #maxLateByMs = 0;
+  /** firing is the timer whose firing is being handled now, with the time it was due. */
+  #firing: { readonly timer: TimerName; readonly dueAtMs: number } | undefined;
 
   /** lateThresholdMs is the election's stallThresholdMs: later than that counts as a stall. */
   constructor(clock: EventLoopClock, loopDelay: LoopDelayMonitor, lateThresholdMs: number, onFired: TimerFiredHandler) {
@@ -69,11 +82,14 @@ export class ElectionTimers {
   arm(timer: TimerName, afterMs: number): void {
     this.cancel(timer);
     this.#foldLoopDelay();
-    const dueAtMs = this.#clock.nowMs + afterMs;
+    const nowMs = this.#clock.nowMs;
+    const firing = this.#firing;
+    const onCadenceMs = firing?.timer === timer && KEEP_CADENCE.has(timer) ? firing.dueAtMs + afterMs : Number.NEGATIVE_INFINITY;
+    const dueAtMs = onCadenceMs > nowMs ? onCadenceMs : nowMs + afterMs;
     const entry: ArmedTimer = {
       dueAtMs,
       blockedMs: 0,
-      scheduled: this.#clock.schedule(afterMs, () => {
+      scheduled: this.#clock.schedule(dueAtMs - nowMs, () => {
         if (!READ_SOCKET_FIRST.has(timer)) {
           this.#fire(timer, entry);
           return;
@@ -118,7 +134,12 @@ export class ElectionTimers {
     this.#fired += 1;
     if (lateByMs > this.#lateThresholdMs) this.#late += 1;
     this.#maxLateByMs = Math.max(this.#maxLateByMs, lateByMs);
-    this.#onFired(timer, lateByMs);
+    this.#firing = { timer, dueAtMs: entry.dueAtMs };
+    try {
+      this.#onFired(timer, lateByMs);
+    } finally {
+      this.#firing = undefined;
+    }
   }
 
   /** foldLoopDelay charges the loop block measured since the last fold to every armed timer. */

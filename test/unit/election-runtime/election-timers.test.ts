@@ -97,6 +97,35 @@ describe('ElectionTimers', () => {
     expect(timers.stats()).toEqual({ fired: 2, late: 2, maxLateByMs: 90 });
   });
 
+  it('the advert timer re-armed from its own firing keeps its cadence from the due time', () => {
+    const { fake, clock, fired } = setup({ sampler: false });
+    const timers: ElectionTimers = new ElectionTimers(clock, noLoopDelay, 25, (timer, lateByMs) => {
+      fired.push({ timer, atMs: fake.nowMs, lateByMs });
+      timers.arm(timer, 10);
+    });
+    timers.arm('advert', 10);
+    fake.advanceTo(5);
+    clock.block(8); // 5 → 13: the advert due at 10 runs at 13
+    fake.advanceTo(50);
+    expect(fired.map((firing) => firing.atMs)).toEqual([13, 20, 30, 40, 50]);
+    clock.block(25); // 50 → 75: the firing due at 60 runs at 75; 70 has passed, so the next counts from 75
+    fake.advanceTo(100);
+    expect(fired.map((firing) => firing.atMs).slice(5)).toEqual([75, 85, 95]);
+  });
+
+  it('masterDown re-armed from its own firing counts from now (a stall grace is a whole interval)', () => {
+    const { fake, clock, fired } = setup({ sampler: false });
+    const timers: ElectionTimers = new ElectionTimers(clock, noLoopDelay, 25, (timer, lateByMs) => {
+      fired.push({ timer, atMs: fake.nowMs, lateByMs });
+      if (fired.length === 1) timers.arm(timer, 10);
+    });
+    timers.arm('masterDown', 10);
+    fake.advanceTo(5);
+    clock.block(8);
+    fake.advanceTo(50);
+    expect(fired.map((firing) => firing.atMs)).toEqual([13, 23]);
+  });
+
   it('cancelAll disarms everything', () => {
     const { fake, timers, fired } = setup();
     timers.arm('advert', 10);
