@@ -149,4 +149,39 @@ describe('IpvsOwner full pass listing outside the write line', () => {
     expect(await weights(kernel)).toEqual({ '10.0.0.1': 1, '10.0.0.2': 2, '10.0.0.3': 3 });
     await owner.stop();
   });
+
+  it('follows a reload that lands while the tick lists, keeping the verdicts, and still repairs drift after it', async () => {
+    const vs = web();
+    const { kernel, clock, owner } = harness([vs]);
+    await owner.start();
+    await owner.setVerdict(realServerRef(vs, rs2), 'down');
+    const slow = slowListing(kernel);
+    clock.advance(500);
+    await settle();
+    const reloaded = web({
+      realServers: [
+        { address: '10.0.0.1', weight: 1 },
+        { address: '10.0.0.2', weight: 2 },
+        { address: '10.0.0.3', weight: 9 },
+      ],
+    });
+    const update = owner.update({ virtualServers: [reloaded], ipvs: ipvsConfig });
+    slow.release();
+    await settle();
+    slow.release();
+    await update;
+    expect(await weights(kernel)).toEqual({ '10.0.0.1': 1, '10.0.0.2': 0, '10.0.0.3': 9 });
+    // A weight edited by hand: the next tick puts back the reloaded table, verdict included.
+    await kernel.editRealServer(
+      { protocol: 'tcp', family: 4, address: '198.51.100.10', port: 80 },
+      { address: '10.0.0.3', port: 80, forward: 'route', weight: 4, upperThreshold: 0, lowerThreshold: 0 },
+    );
+    clock.advance(500);
+    await settle();
+    slow.release();
+    await settle();
+    expect(await weights(kernel)).toEqual({ '10.0.0.1': 1, '10.0.0.2': 0, '10.0.0.3': 9 });
+    expect(owner.stats).toMatchObject({ repairs: 1, refused: 0, errors: 0 });
+    await owner.stop();
+  });
 });
