@@ -51,7 +51,12 @@ const electionSchema = z.strictObject({
   // The upper bound is VRRPv3's 12-bit centisecond field (RFC 5798 §5.2.7), 40.95 s.
   advertIntervalMs: intIn(10, 40_950, 'RFC 5798 §5.2.7').default(50),
   preempt: z.boolean().default(true),
-  preemptDelayMs: intIn(0, 3_600_000, 'up to one hour').default(0),
+  /**
+   * A returning higher-priority node stays backup this long before it preempts: its health
+   * checks need rise × interval (4 s at the defaults) to pass, and the sync daemon's refresh
+   * (sync_refresh_period 1 s) must resend the connections opened while it was away.
+   */
+  preemptDelayMs: intIn(0, 3_600_000, 'up to one hour').default(5000),
   /** The shared key lives in this file, never in the YAML. */
   authKeyFile: absolutePath,
   /** A second accepted key, so the key can be rotated one node at a time. */

@@ -24,7 +24,7 @@ describe('defaults', () => {
   const config = load(minimal);
 
   it('fills election defaults', () => {
-    expect(config.election).toMatchObject({ advertIntervalMs: 50, preempt: true, preemptDelayMs: 0, transport: 'unicast', port: 5999, multicastGroup: null, authKeyFileNext: null });
+    expect(config.election).toMatchObject({ advertIntervalMs: 50, preempt: true, preemptDelayMs: 5000, transport: 'unicast', port: 5999, multicastGroup: null, authKeyFileNext: null });
     expect(config.election.announce).toEqual({ count: 5, intervalMs: 20, repeatAfterMs: 5000, refreshIntervalMs: 0 });
   });
 
