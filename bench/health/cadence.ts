@@ -16,7 +16,7 @@
  *   most that many slots can start per second;
  * - the advert delay (inter-arrival − advertIntervalMs) at the receiver, alone and during the
  *   checks (goal: max < 20 ms), and the election thread's own count of late timers;
- * - the event loop's delay, this process's CPU, the TCP servers process's CPU, the whole machine's
+ * - the event loop's delay and its longest stalls (on or off the CPU), this process's CPU, the TCP servers process's CPU, the whole machine's
  *   busy share, kernel listen drops, and the 1-minute load average before and after.
  */
 import { loadavg } from 'node:os';
@@ -30,7 +30,7 @@ import { checkerFor } from '../../src/health/checker-for.js';
 import { probesFor } from '../../src/health/probe-set.js';
 import { startAdvertPeer, type AdvertPeer } from './advert-peer.js';
 import { PEER_ADDRESS, writeBenchConfig } from './bench-config.js';
-import { busyShare, listenDrops, machineCpuTicks, processCpuSeconds } from './machine-load.js';
+import { busyShare, listenDrops, machineCpuTicks, processCpuSeconds, type CpuTicks } from './machine-load.js';
 import { startLoopbackServers, type LoopbackServers } from './servers-process.js';
 
 const [realServers = 10_000, seconds = 30] = process.argv.slice(2, 4).map(Number);
@@ -40,6 +40,47 @@ const maxConcurrentArgument: MaxConcurrent | undefined = process.argv[4] === und
 const BASELINE_SECONDS = 5;
 /** SAMPLE_MS is how often in-flight and queued runs are sampled. */
 const SAMPLE_MS = 100;
+
+/** WINDOW_SECONDS: the late share is also given per window of this length, to tell a start-up transient from the steady state. */
+const WINDOW_SECONDS = 5;
+
+/** lateSharePerWindow is the share of runs (by finish time) late by more than lateMs in each WINDOW_SECONDS window, as percentages. */
+function lateSharePerWindow(finishedAtMs: readonly number[], latenessMs: readonly number[], startMs: number, lateMs: number): string[] {
+  const windows: { runs: number; late: number }[] = [];
+  finishedAtMs.forEach((atMs, index) => {
+    const window = Math.floor((atMs - startMs) / (WINDOW_SECONDS * 1000));
+    const counts = (windows[window] ??= { runs: 0, late: 0 });
+    counts.runs += 1;
+    if ((latenessMs[index] ?? 0) > lateMs) counts.late += 1;
+  });
+  return Array.from({ length: windows.length }, (_, window) => windows[window]).map((counts) => (counts === undefined ? '-' : `${((100 * counts.late) / counts.runs).toFixed(1)}%`));
+}
+
+/** STALLS_REPORTED: how many of the longest gaps between samples to describe. */
+const STALLS_REPORTED = 3;
+
+/** Sample is one reading of the sampler: when it ran, and the CPU used so far. */
+interface Sample {
+  readonly atMs: number;
+  readonly cpuMs: number;
+  readonly serversCpuMs: number;
+  readonly machine: CpuTicks;
+}
+
+/**
+ * longestStalls describes the longest gaps between the sampler's SAMPLE_MS ticks: how much CPU
+ * this process and the servers used meanwhile, and how busy the machine was. A gap this process
+ * spent on the CPU is its own work (a backlog of timers and completions); a gap it spent off the
+ * CPU while the machine was busy is other processes' work (it was runnable, not run).
+ */
+function longestStalls(samples: readonly Sample[], count: number): string[] {
+  const gaps = samples.slice(1).map((after, index) => ({ before: samples[index] ?? after, after }));
+  gaps.sort((a, b) => b.after.atMs - b.before.atMs - (a.after.atMs - a.before.atMs));
+  return gaps.slice(0, count).map(({ before, after }) => {
+    const gapMs = after.atMs - before.atMs;
+    return `loop stall: ${gapMs.toFixed(0)} ms between samples at +${(before.atMs - (samples[0]?.atMs ?? 0)).toFixed(0)} ms; this process on CPU ${(after.cpuMs - before.cpuMs).toFixed(0)} ms, tcp servers ${(after.serversCpuMs - before.serversCpuMs).toFixed(0)} ms, machine ${(100 * busyShare(before.machine, after.machine)).toFixed(0)} % busy`;
+  });
+}
 
 /** percentile reads the p-th percentile of ascending values. */
 function percentile(sorted: readonly number[], p: number): number {
@@ -86,6 +127,7 @@ async function run(config: Config, election: ElectionRuntime, servers: LoopbackS
   const check = probes[0]?.target.check;
   if (check === undefined) throw new Error('no probes: REAL_SERVERS must be at least 1');
   const lateness: number[] = [];
+  const finishedAtMs: number[] = [];
   const queued: number[] = [];
   const latency: number[] = [];
   const reasons = new Map<string, number>();
@@ -96,13 +138,19 @@ async function run(config: Config, election: ElectionRuntime, servers: LoopbackS
     onVerdict: () => undefined,
     onRun: (run) => {
       lateness.push(run.latenessMs);
+      finishedAtMs.push(performance.now());
       queued.push(run.queuedMs);
       latency.push(run.result.latencyMs);
       if (!run.result.ok) reasons.set(run.result.reason, (reasons.get(run.result.reason) ?? 0) + 1);
     },
   });
   const inFlight: number[] = [];
-  const sampler = setInterval(() => inFlight.push(scheduler.stats().inFlight), SAMPLE_MS);
+  const samples: Sample[] = [];
+  const sampler = setInterval(() => {
+    inFlight.push(scheduler.stats().inFlight);
+    const cpu = process.cpuUsage();
+    samples.push({ atMs: performance.now(), cpuMs: (cpu.user + cpu.system) / 1000, serversCpuMs: 1000 * processCpuSeconds(servers.tcpPid), machine: machineCpuTicks() });
+  }, SAMPLE_MS);
   const loopDelay = monitorEventLoopDelay({ resolution: 10 });
   loopDelay.enable();
   const cpuBefore = process.cpuUsage();
@@ -127,7 +175,7 @@ async function run(config: Config, election: ElectionRuntime, servers: LoopbackS
   const stats = scheduler.stats();
   const lateMs = check.intervalMs * LATE_SHARE_OF_INTERVAL;
   const lateShare = (100 * stats.late) / stats.started;
-  const sortedLateness = ascending(lateness);
+  const sortedLateness = ascending([...lateness]);
   const lateByQueue = queued.filter((ms) => ms > lateMs).length;
   const meanLatencyMs = latency.reduce((sum, ms) => sum + ms, 0) / latency.length;
   const neededPerSecond = (1000 * probes.length) / check.intervalMs;
@@ -143,6 +191,8 @@ async function run(config: Config, election: ElectionRuntime, servers: LoopbackS
   console.log(`Little's law: ${stats.maxConcurrent} slots / mean latency ${meanLatencyMs.toFixed(2)} ms = at most ${((1000 * stats.maxConcurrent) / meanLatencyMs).toFixed(0)} starts/s`);
   console.log(`event loop delay ms: p50 ${(loopDelay.percentile(50) / 1e6).toFixed(1)}  p99 ${(loopDelay.percentile(99) / 1e6).toFixed(1)}  max ${(loopDelay.max / 1e6).toFixed(1)} (histogram of ${loopDelay.count} 10 ms ticks, tick period included)`);
   console.log(`CPU: this process ${cpuSeconds.toFixed(1)} s (${share(cpuSeconds)}), tcp servers (accept-loop.py) ${serversCpuSeconds.toFixed(1)} s (${share(serversCpuSeconds)}), machine ${(100 * machineBusy).toFixed(0)} % busy; listen drops ${drops}`);
+  console.log(`late share per ${WINDOW_SECONDS} s window: ${lateSharePerWindow(finishedAtMs, lateness, wallBefore, lateMs).join(' ')}`);
+  for (const stall of longestStalls(samples, STALLS_REPORTED)) console.log(stall);
   console.log(`failures: ${[...reasons].map(([reason, n]) => `${reason} ${n}`).join(', ') || 'none'}`);
   console.log(formatDelays(`adverts alone (${BASELINE_SECONDS} s)`, baseline, intervalMs));
   console.log(`${formatDelays('adverts during checks', loaded, intervalMs)} (goal max < 20 ms: ${worstAdvertDelay < 20 ? 'met' : 'NOT met'})`);
