@@ -44,8 +44,9 @@ import type { Logger } from 'pino';
 import type { IpvsConfig, VirtualServer } from '../config/types.js';
 import type { MonotonicClock } from '../election-runtime/monotonic-clock.js';
 import type { IpvsOperation, IpvsPort, OperationOutcome } from '../ipvs/ipvs-port.js';
-import { type IpvsRules, realServerKey, serviceKey, type Timeouts } from '../ipvs/model.js';
+import { type IpvsRules, serviceKey, type Timeouts } from '../ipvs/model.js';
 import { applyToRules } from './apply-to-rules.js';
+import { reportBatch } from './ipvs-batch-report.js';
 import { ipvsServiceId, realServerRef } from './config-to-ipvs.js';
 import { type DesiredService, type DesiredTable, type Verdict, desiredService, desiredTable } from './desired-table.js';
 import { reconcile, reconcileService } from './reconcile.js';
@@ -76,9 +77,6 @@ export interface IpvsOwnerOptions {
 
 /** DEFAULT_TICK_INTERVAL_MS re-reads the table twice a second, so drift is repaired within the issue's 1 s. */
 export const DEFAULT_TICK_INTERVAL_MS = 500;
-
-/** DETAILED_LOG_LIMIT is the most operations a pass logs one line each at info (or warn for repairs). */
-const DETAILED_LOG_LIMIT = 20;
 
 /** IpvsOwnerStats are counters for status and metrics. */
 export interface IpvsOwnerStats {
@@ -358,42 +356,9 @@ export class IpvsOwner {
     return { services: [...this.#desired.values()] };
   }
 
-  /** #report logs and counts a batch's outcomes, and returns the labels of the refused operations. */
+  /** #report logs and counts a batch's outcomes (ipvs-batch-report.ts), and returns the labels of the refused operations. */
   #report(operations: readonly IpvsOperation[], outcomes: readonly OperationOutcome[], drift: boolean): Set<string> {
-    // A whole table at start or after a flush would be thousands of lines: one summary, details at debug.
-    const detailed = operations.length <= DETAILED_LOG_LIMIT;
-    const refusedNow = new Set<string>();
-    operations.forEach((operation, index) => {
-      this.#record(operation, outcomes[index], drift, detailed, refusedNow);
-    });
-    if (!detailed) {
-      const refused = outcomes.filter((outcome) => !outcome.ok).length;
-      this.#ports.log.info({ event: 'ipvs.applied', operations: operations.length, refused, drift }, 'IPVS table changed');
-    }
-    return refusedNow;
-  }
-
-  #record(operation: IpvsOperation, outcome: OperationOutcome | undefined, drift: boolean, detailed: boolean, refusedNow: Set<string>): void {
-    const fields = {
-      vs: serviceKey(operation.service),
-      ...('realServer' in operation ? { rs: realServerKey(operation.realServer) } : {}),
-      ...(operation.kind === 'add-real-server' || operation.kind === 'edit-real-server' ? { weight: operation.realServer.weight } : {}),
-    };
-    if (outcome === undefined || !outcome.ok) {
-      this.stats.refused++;
-      const label = `${operation.kind} ${fields.vs} ${fields.rs ?? ''}`;
-      refusedNow.add(label);
-      const level = this.#refusedBefore.has(label) ? 'debug' : 'error';
-      this.#ports.log[level]({ ...fields, event: `ipvs.${operation.kind}.refused`, err: outcome?.error }, 'the kernel refused an IPVS change; retrying on the next tick');
-      return;
-    }
-    this.stats.operations++;
-    if (drift) {
-      this.stats.repairs++;
-      this.#ports.log[detailed ? 'warn' : 'debug']({ ...fields, event: 'ipvs.repair', operation: operation.kind }, 'the IPVS table drifted from the config; repaired');
-    } else {
-      this.#ports.log[detailed ? 'info' : 'debug']({ ...fields, event: `ipvs.${operation.kind}` }, 'IPVS table changed');
-    }
+    return reportBatch(operations, outcomes, drift, { log: this.#ports.log, stats: this.stats, refusedBefore: this.#refusedBefore });
   }
 
   #logQuorum(next: ReadonlyMap<string, boolean>): void {
