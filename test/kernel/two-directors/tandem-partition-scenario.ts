@@ -18,13 +18,11 @@
  * Both guests' sysctls are put back to the kernel's defaults before and after: tandem does not
  * restore what it wrote (docs/config.md), so a run would otherwise inherit the previous one's.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { normalizeSysctlValue } from '../../../src/kernel/ipvs-sysctl.js';
 import { establishedEntries, sh, waitForEntries } from './ipvsadm-directors.js';
-import { VIP, type CohortCount, type Director, type TwoDirectorLab } from './lab.js';
-import { hasService, holdsVip, startTandem, until, writeLabConfig, type LabConfigOptions, type TandemProcess } from './tandem-directors.js';
-import { START_TIMEOUT_MS, tandemLog, takeover } from './tandem-scenario.js';
+import type { CohortCount, Director, TwoDirectorLab } from './lab.js';
+import { hasService, holdsVip, startTandem, until, writeLabConfig, type LabConfigOptions } from './tandem-directors.js';
+import { START_TIMEOUT_MS, takeover, withTandemRun } from './tandem-scenario.js';
 
 /** PREEMPT_DELAY_MS holds the returning alpha as backup: a few refresh periods and two 2 s sync flushes. */
 export const PREEMPT_DELAY_MS = 6_000;
@@ -64,24 +62,16 @@ const sleep = (ms: number): Promise<void> => new Promise((resolveSleep) => setTi
 async function syncSysctlsOf(director: Director): Promise<string> {
   const out = await sh(director, 'sysctl -n net.ipv4.vs.sync_threshold net.ipv4.vs.sync_refresh_period');
   const [threshold = '', refresh = ''] = out.trim().split('\n');
-  return `${threshold.trim().split(/\s+/).join(' ')} / ${refresh.trim()}`;
+  return `${normalizeSysctlValue(threshold)} / ${normalizeSysctlValue(refresh)}`;
 }
 
 /** runPartitionScenario runs the scenario on VIP:port with `count` connections per cohort. */
 export async function runPartitionScenario(lab: TwoDirectorLab, port: number, count: number, options: PartitionOptions): Promise<PartitionResult> {
   const { syncSysctls, progress = () => undefined } = options;
-  const started = performance.now();
-  const step = (what: string): void => {
-    progress(`${((performance.now() - started) / 1000).toFixed(1)} s ${what}`);
-  };
   const [alpha, beta] = lab.directors;
   const pre = `partition-${port}-pre`;
   const mid = `partition-${port}-mid`;
-  const dir = await mkdtemp(join(tmpdir(), 'tandem-partition-'));
-  const running: TandemProcess[] = [];
-  const logs = async (): Promise<string> =>
-    (await Promise.all(running.map(async (p) => `--- ${p.logFile}\n${(await tandemLog(p)).slice(-4000)}`))).join('\n');
-  try {
+  return withTandemRun(lab, progress, KERNEL_DEFAULTS, async ({ dir, running, startedMs, step, logs }) => {
     // ipvsadm loads ip_vs, without which the sysctls do not exist yet.
     await Promise.all(lab.directors.map((d) => sh(d, `ipvsadm -Ln >/dev/null && ${KERNEL_DEFAULTS}`)));
     const configFile = await writeLabConfig(dir, { port, mode: 'both', preemptDelayMs: PREEMPT_DELAY_MS, syncSysctls });
@@ -140,12 +130,7 @@ export async function runPartitionScenario(lab: TwoDirectorLab, port: number, co
       dwellRounds,
       failover: { pre: afterFailover[pre]!, takeoverMs: failoverMs },
       failback: { pre: afterFailback[pre]!, mid: afterFailback[mid]!, takeoverMs: failbackMs },
-      durationMs: performance.now() - started,
+      durationMs: performance.now() - startedMs,
     };
-  } finally {
-    for (const p of running) await p.kill('KILL').catch(() => undefined);
-    await Promise.allSettled(running.map((p) => p.exited));
-    await Promise.all(lab.directors.map((d) => sh(d, `ip link set eth0 up; ip addr del ${VIP}/32 dev eth0 2>/dev/null; ${KERNEL_DEFAULTS}; true`)));
-    await rm(dir, { recursive: true, force: true });
-  }
+  });
 }

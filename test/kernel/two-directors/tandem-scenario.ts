@@ -4,8 +4,8 @@
  *   kill       alpha's tandem is killed (SIGKILL); beta's takes over; alpha's is started again
  *              and preempts. Alpha's kernel keeps its sync daemons running meanwhile.
  *   link-down  alpha's eth0 goes down; beta takes over (and alpha's tandem goes to fault); eth0
- *              comes back and alpha preempts. Alpha's kernel hears no sync traffic meanwhile. The host only opens and probes connections and watches the
- * guests' kernels. A probe counts only once the client's ARP entry for the VIP names the
+ *              comes back and alpha preempts. Alpha's kernel hears no sync traffic meanwhile.
+ * The host only opens and probes connections and watches the guests' kernels. A probe counts only once the client's ARP entry for the VIP names the
  * director that took over, so the old director's still-working kernel cannot answer for it.
  */
 import { execFile } from 'node:child_process';
@@ -74,6 +74,53 @@ export async function takeover(lab: TwoDirectorLab, winner: Director, loser: Dir
   }
 }
 
+/** TandemRun is what a scenario keeps while its tandems run (see withTandemRun). */
+export interface TandemRun {
+  /** dir holds the run's config file; it is removed afterwards. */
+  readonly dir: string;
+  /** running lists every tandem started, so that the run can kill what is left and show their logs. */
+  readonly running: TandemProcess[];
+  /** startedMs is performance.now() when the run began. */
+  readonly startedMs: number;
+  /** step reports progress with the seconds since the run began. */
+  readonly step: (what: string) => void;
+  /** logs are the tails of every started tandem's log, for an error message. */
+  readonly logs: () => Promise<string>;
+}
+
+/**
+ * withTandemRun runs `body` with a fresh TandemRun, then, whatever happened, kills the tandems
+ * still running, puts both directors' eth0 up and drops the VIP (a tandem killed hard leaves
+ * it: the next scenario starts from none), runs `resetCommand` on both, and removes the dir.
+ */
+export async function withTandemRun<T>(
+  lab: TwoDirectorLab,
+  progress: (step: string) => void,
+  resetCommand: string,
+  body: (run: TandemRun) => Promise<T>,
+): Promise<T> {
+  const startedMs = performance.now();
+  const running: TandemProcess[] = [];
+  const dir = await mkdtemp(join(tmpdir(), 'tandem-two-directors-'));
+  const run: TandemRun = {
+    dir,
+    running,
+    startedMs,
+    step: (what) => {
+      progress(`${((performance.now() - startedMs) / 1000).toFixed(1)} s ${what}`);
+    },
+    logs: async () => (await Promise.all(running.map(async (p) => `--- ${p.logFile}\n${(await tandemLog(p)).slice(-4000)}`))).join('\n'),
+  };
+  try {
+    return await body(run);
+  } finally {
+    for (const p of running) await p.kill('KILL').catch(() => undefined);
+    await Promise.allSettled(running.map((p) => p.exited));
+    await Promise.all(lab.directors.map((d) => sh(d, `ip link set eth0 up; ip addr del ${VIP}/32 dev eth0 2>/dev/null; ${resetCommand}; true`)));
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 /** runTandemScenario runs the scenario on VIP:port with `mode` (undefined: the config default). */
 export async function runTandemScenario(
   lab: TwoDirectorLab,
@@ -83,18 +130,10 @@ export async function runTandemScenario(
   options: TandemScenarioOptions = {},
 ): Promise<TandemScenarioResult> {
   const { failure = 'kill', progress = () => undefined } = options;
-  const started = performance.now();
-  const step = (what: string): void => {
-    progress(`${((performance.now() - started) / 1000).toFixed(1)} s ${what}`);
-  };
   const [alpha, beta] = lab.directors;
   const pre = `tandem-${port}-pre`;
   const mid = `tandem-${port}-mid`;
-  const dir = await mkdtemp(join(tmpdir(), 'tandem-two-directors-'));
-  const running: TandemProcess[] = [];
-  const logs = async (): Promise<string> =>
-    (await Promise.all(running.map(async (p) => `--- ${p.logFile}\n${(await tandemLog(p)).slice(-4000)}`))).join('\n');
-  try {
+  return withTandemRun(lab, progress, ':', async ({ dir, running, startedMs, step, logs }) => {
     const configFile = await writeLabConfig(dir, { port, mode });
     const alphaFirst = startTandem(alpha, configFile);
     const betaTandem = startTandem(beta, configFile);
@@ -146,13 +185,7 @@ export async function runTandemScenario(
       midOnAlpha: Math.max(0, alphaBefore - count),
       failover: { pre: afterFailover[pre]!, takeoverMs: failoverMs },
       failback: { pre: afterFailback[pre]!, mid: afterFailback[mid]!, takeoverMs: failbackMs },
-      durationMs: performance.now() - started,
+      durationMs: performance.now() - startedMs,
     };
-  } finally {
-    for (const p of running) await p.kill('KILL').catch(() => undefined);
-    await Promise.allSettled(running.map((p) => p.exited));
-    // A tandem killed hard leaves its VIP: the next scenario starts from none.
-    await Promise.all(lab.directors.map((d) => sh(d, `ip link set eth0 up; ip addr del ${VIP}/32 dev eth0 2>/dev/null; true`)));
-    await rm(dir, { recursive: true, force: true });
-  }
+  });
 }
