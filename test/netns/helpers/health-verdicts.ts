@@ -21,9 +21,9 @@ import { HealthLab, type DownLine, type HealthLabOptions } from './health-lab.js
 import { pollUntil } from './poll-until.js';
 
 /** SLACK_MS covers process scheduling on the loaded machine, beyond the one interval of the window. */
-export const SLACK_MS = 150;
+const SLACK_MS = 150;
 /** EARLY_MS is how long before the change a run that the change still decides may have started. */
-export const EARLY_MS = 25;
+const EARLY_MS = 25;
 
 /** useHealthLab registers a suite's hooks (a lab before all, destroyed after all) and returns the accessor tests call for it. */
 export function useHealthLab(options: HealthLabOptions): () => HealthLab {
