@@ -52,13 +52,13 @@ export async function macOf(director: Director): Promise<string> {
 }
 
 /** clientSeesVipAt says whether the client's neighbour entry for the VIP is `mac`. */
-export async function clientSeesVipAt(lab: TwoDirectorLab, mac: string): Promise<boolean> {
+async function clientSeesVipAt(lab: TwoDirectorLab, mac: string): Promise<boolean> {
   const { stdout } = await execFileAsync('ip', ['-n', lab.clientNetns, 'neigh', 'show', VIP]);
   return stdout.includes(`lladdr ${mac}`);
 }
 
 /** tandemLog is a director's log for an error message. */
-export async function tandemLog(process_: TandemProcess): Promise<string> {
+async function tandemLog(process_: TandemProcess): Promise<string> {
   return readFile(process_.logFile, 'utf8').catch(() => '(no log)');
 }
 
