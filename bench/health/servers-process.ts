@@ -24,8 +24,9 @@ interface Child {
   readonly ready: Record<string, number>;
 }
 
+/** startChild runs a server; its stdin stays open while we live (accept-loop.py exits when it closes). */
 async function startChild(command: string, args: readonly string[]): Promise<Child> {
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'inherit'] });
   const [line] = (await Promise.race([once(child.stdout, 'data'), once(child, 'exit').then(() => Promise.reject(new Error(`${command} ${args.join(' ')} exited before it was ready`)))])) as [Buffer];
   return { process: child, ready: JSON.parse(line.toString()) as Record<string, number> };
 }
