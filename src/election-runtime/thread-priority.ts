@@ -27,6 +27,7 @@
 import { readFileSync, readlinkSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
 import { isErrnoException, loadNative } from '../kernel/native.js';
+import { missingNodeFlags } from './node-flags.js';
 
 /** SCHED_OTHER, SCHED_RR and SCHED_RESET_ON_FORK are the policy numbers of <linux/sched.h>. */
 export const SCHED_OTHER = 0;
@@ -67,22 +68,29 @@ export interface ThreadPriority {
   readonly nice: number | null;
   /** refused lists why each refused part of the request was refused; empty when all was granted. */
   readonly refused: readonly string[];
+  /**
+   * missingNodeFlags lists the node options of bin/tandem.js's `#!` line this process was started
+   * without (null: unknown). Without --single-threaded-gc the thread's collections wait for
+   * normal-priority GC helper threads, and its priority no longer keeps adverts on time (node-flags.ts).
+   */
+  readonly missingNodeFlags: readonly string[] | null;
 }
 
 /** setCurrentThreadPriority asks for `request` for the calling thread; it never throws. */
 export function setCurrentThreadPriority(request: ThreadSchedulingRequest): ThreadPriority {
   const threadId = currentThreadId();
+  const missing = missingNodeFlags(process.execArgv);
   const refused: string[] = [];
   if (request.realtimePriority !== null) {
     const realtime = trySetRealtime(request.realtimePriority);
-    if (realtime === null) return { threadId, policy: 'SCHED_RR', realtimePriority: request.realtimePriority, nice: niceOf(threadId), refused };
+    if (realtime === null) return { threadId, policy: 'SCHED_RR', realtimePriority: request.realtimePriority, nice: niceOf(threadId), refused, missingNodeFlags: missing };
     refused.push(realtime);
   }
   if (request.nice !== null) {
     const niceRefused = trySetNice(threadId, request.nice);
     if (niceRefused !== null) refused.push(niceRefused);
   }
-  return { threadId, policy: 'SCHED_OTHER', realtimePriority: 0, nice: niceOf(threadId), refused };
+  return { threadId, policy: 'SCHED_OTHER', realtimePriority: 0, nice: niceOf(threadId), refused, missingNodeFlags: missing };
 }
 
 /** trySetRealtime switches the calling thread to SCHED_RR; null when granted, else the reason. */

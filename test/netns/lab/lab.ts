@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { launcherNodeFlags } from '../../../src/election-runtime/node-flags.js';
 import { TestNamespace, vethPair } from '../helpers/netns.js';
 
 /** VIP is the floating address the lab's directors share. */
@@ -110,9 +111,12 @@ export class Lab {
     return child;
   }
 
-  /** startDaemon runs `tandem run --node NAME` from source in the director's namespace. */
+  /**
+   * startDaemon runs `tandem run --node NAME` from source in the director's namespace, with the
+   * node options bin/tandem.js's `#!` line gives the installed daemon (node-flags.ts).
+   */
   startDaemon(name: DirectorName): ChildProcess {
-    const child = this.#exec(name, ['node', '--import', 'tsx', join(here, 'tandem-from-source.ts'), 'run', '--config', this.configFile, '--node', name]);
+    const child = this.#exec(name, ['node', ...launcherNodeFlags(), '--import', 'tsx', join(here, 'tandem-from-source.ts'), 'run', '--config', this.configFile, '--node', name]);
     const lines: Record<string, unknown>[] = [];
     this.logs.set(name, lines);
     const stdout = child.stdout;
