@@ -1,7 +1,9 @@
 /**
  * run: `tandem run --config FILE [--node NAME]`, the daemon. It opens the real kernel ports
- * (one NETLINK_ROUTE socket for addresses and links, one packet socket for GARP/NA, one
- * NETLINK_GENERIC socket for IPVS and its sync daemons), starts the Daemon, and maps signals: SIGTERM and SIGINT stop it in order, SIGHUP reloads the config.
+ * (one NETLINK_ROUTE socket for addresses and links, one packet socket for GARP/NA, two
+ * NETLINK_GENERIC sockets for IPVS: writes and sync daemons on one, the IPVS owner's table reads
+ * on the other), starts the Daemon, and maps signals: SIGTERM and SIGINT stop it in order,
+ * SIGHUP reloads the config.
  * The exit status is 0 after a clean stop and 1 when start-up or the election failed.
  */
 import { hostname } from 'node:os';
@@ -45,6 +47,10 @@ export async function runDaemon(options: RunOptions): Promise<number> {
       opened.push(packets);
       const generic = NativeNetlinkTransport.open(NETLINK_GENERIC);
       opened.push(generic);
+      // A second socket for the IPVS owner's full-pass listings: one socket runs one exchange at
+      // a time, so a verdict's weight change on `generic` never waits behind a table read.
+      const genericReads = NativeNetlinkTransport.open(NETLINK_GENERIC);
+      opened.push(genericReads);
       daemon = await Daemon.start(
         { configFile: options.config, node: options.node, hostname: hostname(), watchdogIntervalMs: notify.watchdogIntervalMs },
         {
@@ -52,7 +58,7 @@ export async function runDaemon(options: RunOptions): Promise<number> {
           links: new RtnetlinkLinks(route),
           announcer: new Announcer(packets),
           notify,
-          ipvs: await openIpvs(generic),
+          ipvs: await openIpvs(generic, genericReads),
           clock: systemMonotonicClock(),
           log,
         },
@@ -74,12 +80,13 @@ export async function runDaemon(options: RunOptions): Promise<number> {
 }
 
 /**
- * openIpvs resolves the IPVS family. Its absence (no ip_vs module) is not an error yet: the
+ * openIpvs resolves the IPVS family on both sockets (writes, and the owner's table reads). Its absence (no ip_vs module) is not an error yet: the
  * daemon decides, because a director without virtual servers or a sync daemon can run without it.
  */
-async function openIpvs(transport: NativeNetlinkTransport): Promise<IpvsAccess> {
+async function openIpvs(transport: NativeNetlinkTransport, readTransport: NativeNetlinkTransport): Promise<IpvsAccess> {
   try {
-    return { available: true, kernel: await NetlinkIpvs.open(transport), syncSysctls: new ProcIpvsSysctls() };
+    const kernel = await NetlinkIpvs.open(transport);
+    return { available: true, kernel, tableReads: await NetlinkIpvs.open(readTransport), syncSysctls: new ProcIpvsSysctls() };
   } catch (error) {
     if (error instanceof GenericFamilyMissingError) return { available: false, error };
     throw error;
