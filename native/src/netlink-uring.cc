@@ -178,9 +178,17 @@ int DumpRing::Run(int fd, const uint8_t* bytes, const size_t* starts, const size
 }
 
 void DumpRing::Abandon() {
-  // Closing the ring cancels what is left in it; the scratch memory is deliberately leaked,
-  // since a cancelled recv may not be done with it yet.
+  // The kernel tears the ring down, cancelling what is left in it, only once its file is
+  // released, and each mmap holds the file as the fd does: unmapping here, not in the
+  // destructor, keeps a request still pending (a send or recv on the netlink socket) from
+  // living on until the socket's next exchangeInRing, or for good once DumpRunner stops using
+  // the ring, and reading replies meant for later exchanges. The scratch memory is
+  // deliberately leaked, since a cancelled recv may not be done with it yet.
   scratch_.release();
+  if (sqes_ != nullptr) munmap(sqes_, sqesBytes_);
+  sqes_ = nullptr;
+  if (rings_ != nullptr) munmap(rings_, ringsBytes_);
+  rings_ = nullptr;
   if (ringFd_ >= 0) close(ringFd_);
   ringFd_ = -1;
 }

@@ -55,9 +55,7 @@ class DumpRing {
 
   int ringFd_ = -1;
   void* rings_ = nullptr;
-  size_t ringsBytes_ = 0;
-  void* cqRings_ = nullptr;  // == rings_ with IORING_FEAT_SINGLE_MMAP
-  size_t cqRingsBytes_ = 0;
+  size_t ringsBytes_ = 0;  // SQ and CQ rings in one mmap (IORING_FEAT_SINGLE_MMAP, required)
   void* sqes_ = nullptr;
   size_t sqesBytes_ = 0;
   // Pointers into the mmapped rings (io_uring_setup(2) describes the offsets).
