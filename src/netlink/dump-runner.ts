@@ -11,7 +11,11 @@
  *
  * When io_uring cannot be set up (ENOSYS without CONFIG_IO_URING, EPERM under a seccomp
  * filter or kernel.io_uring_disabled, EOPNOTSUPP on a kernel older than 5.17), the runner
- * says so once in `paths.ringUnavailable` and uses exchangeInTurn from then on.
+ * says so once in `paths.ringUnavailable` and uses exchangeInTurn from then on. So it does
+ * after a ring fails once set up (io_uring_enter: completions stopped for the timeout), though
+ * that exchange is rejected, since its dumps were sent: the addon abandons such a ring and
+ * leaks its 4 MiB of receive pages (a cancelled recv may still write there), and whatever
+ * stalled it (a kernel that waits on a recv it was told not to) would stall every later one.
  */
 import { type ErrnoException, type NativeNetlinkSocket, isErrnoException } from '../kernel/native.js';
 
@@ -79,9 +83,10 @@ export class DumpRunner {
         this.inTurnDumps += chunkEnds.length - ringDumps;
         return bytes;
       } catch (error) {
-        // Only a ring that cannot be set up falls back: nothing was sent then.
-        if (!isErrnoException(error) || error.syscall !== 'io_uring_setup') throw error;
+        if (!isErrnoException(error) || !error.syscall.startsWith('io_uring_')) throw error;
         this.ringUnavailable = error;
+        // A ring that failed once set up had sent dumps already: only setup failures are retried in turn.
+        if (error.syscall !== 'io_uring_setup') throw error;
       }
     }
     const bytes = await this.socket.exchangeInTurn(data, chunkEnds, timeoutMs, into);

@@ -451,13 +451,17 @@ describe('NativeNetlinkTransport dumpMany (fake socket)', () => {
     expect(transport.dumpPaths).toEqual({ ring: 2, inTurn: 1 });
   });
 
-  it('rejects a ring that fails once set up (a timeout in io_uring_enter) without falling back', async () => {
-    const { socket } = fakeSocket(() => [], ({ message }) => parts(message.seq), () => {
+  it('rejects a ring that fails once set up (a timeout in io_uring_enter) without redoing it, then keeps to in-turn exchanges', async () => {
+    const { socket, dumps } = fakeSocket(() => [], ({ message }) => parts(message.seq, message.payload.toString()), () => {
       throw errnoError('ETIMEDOUT', 110, 'io_uring_enter');
     });
     const transport = new NativeNetlinkTransport(socket);
     await expect(transport.dumpMany([dumpOf('a')], texts)).rejects.toMatchObject({ code: 'TANDEM_NETLINK_TIMEOUT' });
-    expect(transport.dumpPaths).toEqual({ ring: 0, inTurn: 0 });
+    expect(transport.dumpPaths).toMatchObject({ ring: 0, inTurn: 0 });
+    expect(dumps).toHaveLength(1);
+    // The abandoned ring leaked its pages: a second one (and a second leak) is not tried.
+    expect((await transport.dumpMany([dumpOf('b')], texts)).map(bodies)).toEqual([['b']]);
+    expect(transport.dumpPaths).toMatchObject({ ring: 0, inTurn: 1, ringUnavailable: { code: 'ETIMEDOUT', syscall: 'io_uring_enter' } });
   });
 
   it('keeps to in-turn exchanges when told not to use io_uring', async () => {
