@@ -42,6 +42,12 @@ export function intIn(min: number, max: number, source: string) {
   });
 }
 
+/**
+ * INT32_MAX bounds a value the kernel stores as a signed int: real server thresholds and
+ * weights, and sync_threshold's two values (an int vector sysctl).
+ */
+export const INT32_MAX = 2 ** 31 - 1;
+
 /** port is a TCP/UDP port, 1..65535. */
 export const port = intIn(1, 65535, 'a UDP/TCP port');
 

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { checkVirtualServer } from './check-virtual-server.js';
 import { resolveVirtualServer } from './resolve-virtual-server.js';
 import { healthCheckSchema, orNull } from './schema-health.js';
-import { intIn, ipAddress, keyword, port } from './schema-primitives.js';
+import { INT32_MAX, intIn, ipAddress, keyword, port } from './schema-primitives.js';
 
 /** SCHEDULERS are the IPVS schedulers (ipvsadm(8) -s; mh, fo, ovf and twos need newer kernels). */
 export const SCHEDULERS = ['rr', 'wrr', 'lc', 'wlc', 'lblc', 'lblcr', 'dh', 'sh', 'sed', 'nq', 'mh', 'fo', 'ovf', 'twos'] as const;
@@ -21,9 +21,6 @@ export const SCHEDULER_FLAGS = ['sh-fallback', 'sh-port', 'mh-fallback', 'mh-por
 
 /** FORWARD_METHODS are ipvsadm's -g (route, the default), -i (tunnel) and -m (masquerade). */
 export const FORWARD_METHODS = ['route', 'tunnel', 'masquerade'] as const;
-
-/** INT32_MAX bounds kernel values stored as a signed int (thresholds, weights in the kernel). */
-const INT32_MAX = 2 ** 31 - 1;
 
 /** realServerSchema is a real server as written; `port: null` means "the service's port". */
 export const realServerSchema = z.strictObject({

@@ -8,6 +8,7 @@ import { healthSchema, orNull } from './schema-health.js';
 import {
   absolutePath,
   interfaceName,
+  INT32_MAX,
   intIn,
   ipAddress,
   ipPrefix,
@@ -73,9 +74,6 @@ const electionSchema = z.strictObject({
 export const vipSchema = z
   .strictObject({ address: ipPrefix, interface: interfaceName })
   .transform(({ address, interface: name }) => ({ ...address, interface: name }));
-
-/** INT32_MAX bounds sync_threshold's two values: the kernel stores them as an int vector. */
-const INT32_MAX = 2_147_483_647;
 
 /**
  * syncSysctlsSchema is when a master daemon sends a connection: net.ipv4.vs.sync_threshold
