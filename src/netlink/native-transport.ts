@@ -98,9 +98,9 @@ interface DumpEntry {
   readonly index: number;
 }
 
-/** DumpRead is one dump as read: its parts (as message objects or in place), or its refusal. */
-type DumpRead<P> =
-  | { readonly ok: true; readonly parts: P; readonly interrupted: boolean }
+/** DumpRead is one dump as read: its parts in place, or its refusal. */
+type DumpRead =
+  | { readonly ok: true; readonly parts: DumpView; readonly interrupted: boolean }
   | { readonly ok: false; readonly errno: number; readonly extendedMessage?: string };
 
 /** NativeNetlinkTransport is a NetlinkTransport over one addon netlink socket. */
@@ -189,7 +189,10 @@ export class NativeNetlinkTransport implements NetlinkTransport {
    * TANDEM_NETLINK_DUMP_INTERRUPTED.
    */
   dumpMany<T>(requests: readonly NetlinkRequest[], decode: DumpDecoder<T>): Promise<readonly DumpOutcome<T>[]> {
-    return this.runDumps(requests, (received, first, entries) => this.outcomesOf(received, first, entries), decode);
+    // The parts become message objects one dump at a time, as decode takes them: a read-back's
+    // parts then die young instead of all living until the last dump is decoded, which in a
+    // slow guest costs the garbage collector dearly.
+    return this.dumpManyInPlace(requests, ({ bytes, partStarts }, index) => decode(partStarts.map((at) => messageAt(bytes, at)), index));
   }
 
   /**
@@ -197,7 +200,7 @@ export class NativeNetlinkTransport implements NetlinkTransport {
    * (see NetlinkTransport.dumpManyInPlace): no message object or Buffer view per part.
    */
   dumpManyInPlace<T>(requests: readonly NetlinkRequest[], decode: DumpViewDecoder<T>): Promise<readonly DumpOutcome<T>[]> {
-    return this.runDumps(requests, (received, first, entries) => this.viewsOf(received, first, entries), decode);
+    return this.runDumps(requests, decode);
   }
 
   /** close releases the socket; queued and later calls reject with TANDEM_NETLINK_CLOSED. */
@@ -218,15 +221,11 @@ export class NativeNetlinkTransport implements NetlinkTransport {
   }
 
   /**
-   * runDumps runs the dumps in turn and decodes each, as `read` delivers its parts, before the
+   * runDumps runs the dumps in turn and decodes each, as viewsOf delivers its parts, before the
    * next attempt reuses the receive buffer. A dump refused with EBUSY (one left running by an
    * earlier, timed-out call) or marked NLM_F_DUMP_INTR is run once more.
    */
-  private runDumps<P, T>(
-    requests: readonly NetlinkRequest[],
-    read: (received: Buffer, first: number, entries: readonly DumpEntry[]) => Iterable<DumpEntry & { outcome: DumpRead<P> }>,
-    decode: (parts: P, index: number) => T,
-  ): Promise<readonly DumpOutcome<T>[]> {
+  private runDumps<T>(requests: readonly NetlinkRequest[], decode: DumpViewDecoder<T>): Promise<readonly DumpOutcome<T>[]> {
     return this.serialise(async () => {
       if (requests.some((request) => (request.flags & NLM_F_DUMP) !== NLM_F_DUMP)) {
         throw new NetlinkTransportError('TANDEM_NETLINK_NOT_A_DUMP', 'dumpMany takes dump requests (NLM_F_DUMP) only; use batch() for the others');
@@ -236,7 +235,7 @@ export class NativeNetlinkTransport implements NetlinkTransport {
       for (let attempt = 1; pending.length > 0; attempt++) {
         const again: DumpEntry[] = [];
         const { received, first } = await this.dumpInTurn(pending);
-        for (const { request, index, outcome } of read(received, first, pending)) {
+        for (const { request, index, outcome } of this.viewsOf(received, first, pending)) {
           const retry = (!outcome.ok && outcome.errno === EBUSY) || (outcome.ok && outcome.interrupted);
           if (retry && attempt === 1) again.push({ request, index });
           else if (outcome.ok && outcome.interrupted) throw dumpInterrupted(`dump ${index + 1} of ${requests.length}`);
@@ -288,27 +287,11 @@ export class NativeNetlinkTransport implements NetlinkTransport {
   }
 
   /**
-   * outcomesOf pairs each dump (sequence numbers from `first`) with its outcome, framing one
-   * dump's parts at a time: a read-back's parts then die young instead of all living until the
-   * last dump is decoded, which in a slow guest costs the garbage collector dearly.
+   * viewsOf pairs each dump (sequence numbers from `first`) with its outcome, framing one
+   * dump's parts at a time and leaving them in place: only its other messages (the terminal
+   * one, stray ones) become objects, for collect() to judge as it does for request().
    */
-  private *outcomesOf(received: Buffer, first: number, entries: readonly DumpEntry[]): Generator<DumpEntry & { outcome: DumpRead<readonly NetlinkMessage[]> }> {
-    let at = 0;
-    for (const [k, entry] of entries.entries()) {
-      const end = terminalEnd(received, at, first + k);
-      const [outcome] = this.collect(decodeMessages(received.subarray(at, end)), first + k, 1);
-      if (outcome === undefined) throw new NetlinkParseError(`dump ${k + 1} of ${entries.length} ended without NLMSG_DONE`, at);
-      yield { ...entry, outcome: outcome.ok ? { ok: true, parts: outcome.replies, interrupted: interrupted(outcome) } : outcome };
-      at = end;
-    }
-    if (at < received.length) this.stale += decodeMessages(received.subarray(at)).length;
-  }
-
-  /**
-   * viewsOf is outcomesOf with each dump's parts left in place: only its other messages (the
-   * terminal one, stray ones) become objects, for collect() to judge as it does for dumpMany.
-   */
-  private *viewsOf(received: Buffer, first: number, entries: readonly DumpEntry[]): Generator<DumpEntry & { outcome: DumpRead<DumpView> }> {
+  private *viewsOf(received: Buffer, first: number, entries: readonly DumpEntry[]): Generator<DumpEntry & { outcome: DumpRead }> {
     let at = 0;
     for (const [k, entry] of entries.entries()) {
       const seq = first + k;
