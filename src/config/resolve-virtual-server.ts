@@ -3,6 +3,7 @@
  * itself: its name, its family, its real servers' ports and their inherited health check.
  */
 import { familyOf, maxPrefixLength, netmaskToPrefixLength, type AddressFamily } from './addresses.js';
+import { formatHostPort } from '../net/host-port.js';
 import type { HealthCheckInput } from './schema-health.js';
 import type { RealServerInput, VirtualServerInput } from './schema-virtual-server.js';
 import type { HealthCheck, RealServer, VirtualServer } from './types.js';
@@ -20,8 +21,7 @@ export function servicePort(vs: VirtualServerInput): number {
 /** serviceId names a service the way logs and ipvsadm -L show it: tcp/198.51.100.10:80, fwmark/7. */
 export function serviceId(vs: VirtualServerInput): string {
   if (vs.protocol === 'fwmark') return vs.family === 'inet6' ? `fwmark/${vs.fwmark}/inet6` : `fwmark/${vs.fwmark}`;
-  const host = familyOf(vs.address) === 'inet6' ? `[${vs.address}]` : vs.address;
-  return `${vs.protocol}/${host}:${vs.port}`;
+  return `${vs.protocol}/${formatHostPort(vs.address, vs.port)}`;
 }
 
 /** effectiveHealthCheck is a real server's own check when it has a key for one, else the service's. */

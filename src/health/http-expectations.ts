@@ -4,6 +4,7 @@
  */
 import { isIP } from 'node:net';
 import type { StatusRange } from '../config/types.js';
+import { bracketHost, formatHostPort } from '../net/host-port.js';
 import type { CheckOf } from './checker.js';
 
 /** HttpCheck is an http or https check. */
@@ -22,8 +23,7 @@ const DEFAULT_PORTS = { http: 80, https: 443 } as const;
  */
 export function hostHeader(check: HttpCheck, address: string): string {
   if (check.host !== null) return check.host;
-  const literal = isIP(address) === 6 ? `[${address}]` : address;
-  return check.port === DEFAULT_PORTS[check.kind] ? literal : `${literal}:${check.port}`;
+  return check.port === DEFAULT_PORTS[check.kind] ? bracketHost(address) : formatHostPort(address, check.port);
 }
 
 /**

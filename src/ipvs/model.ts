@@ -2,6 +2,7 @@
  * model: the IPVS table as tandem sees it, in ipvsadm(8) words. Values only; the codecs turn them
  * into netlink attributes and back, and the fake kernel stores them as they are.
  */
+import { formatHostPort } from '../net/host-port.js';
 import { type AddressFamily, canonicalAddress } from './inet-address.js';
 
 export type { AddressFamily } from './inet-address.js';
@@ -193,8 +194,7 @@ export const ZERO_STATS: Stats = {
 
 /** hostPort writes an address and port as ipvsadm does: 192.0.2.1:80, [2001:db8::1]:80. */
 function hostPort(address: string, port: number): string {
-  const canonical = canonicalAddress(address) ?? address;
-  return canonical.includes(':') ? `[${canonical}]:${port}` : `${canonical}:${port}`;
+  return formatHostPort(canonicalAddress(address) ?? address, port);
 }
 
 /** serviceKey is a service's identity as one string: tcp:192.0.2.1:80, tcp:[2001:db8::1]:80, fwmark:4:42. */
