@@ -51,6 +51,7 @@ import { ipvsServiceId, realServerRef } from './config-to-ipvs.js';
 import { type DesiredService, type DesiredTable, type Verdict, desiredService, desiredTable } from './desired-table.js';
 import { reconcile, reconcileService } from './reconcile.js';
 import { SerialPasses } from './serial-passes.js';
+import { type TableDiff, diffTable, replan } from './table-diff.js';
 
 /** IpvsOwnerConfig is the part of the config the owner follows; a reload passes a new one. */
 export interface IpvsOwnerConfig {
@@ -103,6 +104,19 @@ interface ListingLog {
   unknown: boolean;
 }
 
+/**
+ * EarlyDiff is a full pass's diff worked out before it took the write line: valid only while
+ * the config and the desired table's map are the same objects, patched for `touched` (the
+ * services fast passes recomputed since) and for the operations accepted after `acceptedBefore`.
+ */
+interface EarlyDiff {
+  readonly config: IpvsOwnerConfig;
+  readonly desired: Map<string, DesiredService>;
+  readonly diff: TableDiff;
+  readonly acceptedBefore: number;
+  readonly touched: Set<string>;
+}
+
 /** IpvsOwner keeps the kernel's IPVS table equal to config ⊕ health ⊕ drains; see the file comment. */
 export class IpvsOwner {
   readonly stats: IpvsOwnerStats = { passes: 0, fastPasses: 0, operations: 0, repairs: 0, refused: 0, errors: 0 };
@@ -122,6 +136,8 @@ export class IpvsOwner {
   #desired: Map<string, DesiredService> | undefined;
   /** #listingLog is what this owner changed since the running full pass began its listing; undefined while none lists. */
   #listingLog: ListingLog | undefined;
+  /** #touched collects the serviceKeys fast passes recompute while a full pass diffs outside the write line. */
+  #touched: Set<string> | undefined;
   #quorum = new Map<string, boolean>();
   /** Services dropped from the config by a reload, deleted even without purgeUnmanaged. */
   readonly #retired = new Set<string>();
@@ -222,6 +238,7 @@ export class IpvsOwner {
         this.#quorum.set(key, hasQuorum);
         wanted.set(key, service);
         this.#desired?.set(key, service);
+        this.#touched?.add(key);
         operations.push(...reconcileService(service, this.#known.get(key) ?? (await this.#readService(vs))));
       }
       const outcomes = await this.#apply(operations);
@@ -280,7 +297,7 @@ export class IpvsOwner {
     return refused;
   }
 
-  /** #pass lists the table outside the write line, then converges inside it; see the file comment. */
+  /** #pass lists the table and diffs it outside the write line, then converges inside it; see the file comment. */
   async #pass(): Promise<void> {
     this.stats.passes++;
     const log: ListingLog = { accepted: [], unknown: false };
@@ -289,24 +306,45 @@ export class IpvsOwner {
       (rules) => ({ rules }),
       (error: unknown) => ({ error }),
     );
+    const early = 'error' in listed ? undefined : await this.#diffEarly(listed.rules, log);
     await this.#passes.exclusive(async () => {
       try {
         // Verdicts queued behind this pass go first, so the diff does not take their changes for drift.
         await this.#fastPass();
         this.#listingLog = undefined;
+        this.#touched = undefined;
         const inputsChanged = this.#inputsChanged;
         this.#inputsChanged = false;
         await this.#applyTimeouts();
         if ('error' in listed) throw listed.error;
         const actual = log.unknown ? await this.#listRules() : applyToRules(listed.rules, log.accepted);
-        await this.#converge(actual, inputsChanged);
+        await this.#converge(actual, inputsChanged, log.unknown ? undefined : early, log.accepted);
         this.#errorBefore = undefined;
       } catch (error) {
         this.#listingLog = undefined;
+        this.#touched = undefined;
         this.#known.clear();
         this.#failed(error);
       }
     });
+  }
+
+  /**
+   * #diffEarly diffs the desired table against the listing patched with what was accepted so
+   * far, yielding the event loop between chunks (table-diff.ts), so a verdict that arrives
+   * meanwhile takes the write line before this pass does instead of waiting for its diff.
+   */
+  async #diffEarly(rules: IpvsRules, log: ListingLog): Promise<EarlyDiff | undefined> {
+    if (log.unknown) return undefined;
+    const table = this.#desiredTable();
+    const desired = this.#desired;
+    if (desired === undefined) return undefined;
+    const touched = new Set<string>();
+    this.#touched = touched;
+    const acceptedBefore = log.accepted.length;
+    const options = { purgeUnmanaged: this.#config.ipvs.purgeUnmanaged, retired: new Set(this.#retired) };
+    const diff = await diffTable(table, applyToRules(rules, log.accepted), options, yieldLoop);
+    return { config: this.#config, desired, diff, acceptedBefore, touched };
   }
 
   // The rules-only read: reconciling never needs counters, and skipping them is most of a large table's read-back.
@@ -322,12 +360,22 @@ export class IpvsOwner {
     this.#errorBefore = text;
   }
 
-  /** #converge diffs the desired table against `actual` and applies the difference; it runs in the write line. */
-  async #converge(actual: IpvsRules, inputsChanged: boolean): Promise<void> {
+  /**
+   * #converge diffs the desired table against `actual` and applies the difference; it runs in
+   * the write line. With a still valid `early` diff it re-plans only the services changed since
+   * (fast passes, operations accepted after it began); otherwise it diffs the whole table.
+   */
+  async #converge(actual: IpvsRules, inputsChanged: boolean, early: EarlyDiff | undefined, accepted: readonly IpvsOperation[]): Promise<void> {
     const table = this.#desiredTable();
     const present = new Set(actual.services.map(serviceKey));
     for (const key of this.#retired) if (!present.has(key)) this.#retired.delete(key);
-    const operations = reconcile(table, actual, { purgeUnmanaged: this.#config.ipvs.purgeUnmanaged, retired: this.#retired });
+    let operations: IpvsOperation[];
+    if (early !== undefined && early.config === this.#config && early.desired === this.#desired) {
+      for (const operation of accepted.slice(early.acceptedBefore)) early.touched.add(serviceKey(operation.service));
+      operations = replan(early.diff, early.touched, early.desired, new Map(actual.services.map((service) => [serviceKey(service), service])));
+    } else {
+      operations = reconcile(table, actual, { purgeUnmanaged: this.#config.ipvs.purgeUnmanaged, retired: this.#retired });
+    }
     const drift = !inputsChanged && this.#lastPassClean;
     const outcomes = await this.#apply(operations);
     this.#known.clear();
@@ -396,4 +444,9 @@ function serviceOfRef(virtualServers: readonly VirtualServer[]): ReadonlyMap<str
   const byRef = new Map<string, VirtualServer>();
   for (const vs of virtualServers) for (const rs of vs.realServers) byRef.set(realServerRef(vs, rs), vs);
   return byRef;
+}
+
+/** yieldLoop lets the event loop run what is waiting (a verdict, a netlink reply) before the caller goes on. */
+function yieldLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }

@@ -34,6 +34,15 @@ export interface ReconcileOptions {
 /** reconcile lists the operations that make `actual` equal `desired`; see the file comment. */
 export function reconcile(desired: DesiredTable, actual: DesiredTable, options: ReconcileOptions): IpvsOperation[] {
   const actualByKey = new Map(actual.services.map((service) => [serviceKey(service), service]));
+  const plans = desired.services.map((wanted) => planService(wanted, actualByKey.get(serviceKey(wanted))));
+  return orderOperations(plans, removedServices(desired, actual, options));
+}
+
+/**
+ * removedServices lists the delete-service operations for the kernel services `desired` lacks
+ * that `options` allow deleting (the file comment's second phase).
+ */
+export function removedServices(desired: DesiredTable, actual: DesiredTable, options: ReconcileOptions): IpvsOperation[] {
   const desiredKeys = new Set(desired.services.map((service) => serviceKey(service)));
   const removeServices: IpvsOperation[] = [];
   for (const service of actual.services) {
@@ -42,8 +51,20 @@ export function reconcile(desired: DesiredTable, actual: DesiredTable, options: 
       removeServices.push({ kind: 'delete-service', service: serviceId(service) });
     }
   }
-  const plans = desired.services.map((wanted) => planService(wanted, actualByKey.get(serviceKey(wanted))));
-  return [...plans.flatMap((plan) => plan.removeServers), ...removeServices, ...plans.flatMap((plan) => plan.putService), ...plans.flatMap((plan) => plan.putServers)];
+  return removeServices;
+}
+
+/** orderOperations puts per-service plans and the removed services in the file comment's four phases. */
+export function orderOperations(plans: Iterable<ServicePlan>, removeServices: readonly IpvsOperation[]): IpvsOperation[] {
+  const removeServers: IpvsOperation[] = [];
+  const putService: IpvsOperation[] = [];
+  const putServers: IpvsOperation[] = [];
+  for (const plan of plans) {
+    removeServers.push(...plan.removeServers);
+    putService.push(...plan.putService);
+    putServers.push(...plan.putServers);
+  }
+  return [...removeServers, ...removeServices, ...putService, ...putServers];
 }
 
 /**
@@ -58,13 +79,14 @@ export function reconcileService(desired: DesiredService, actual: DesiredService
 }
 
 /** ServicePlan is one service's operations, by the phase of the file comment they belong to. */
-interface ServicePlan {
+export interface ServicePlan {
   readonly removeServers: readonly IpvsOperation[];
   readonly putService: readonly IpvsOperation[];
   readonly putServers: readonly IpvsOperation[];
 }
 
-function planService(wanted: DesiredService, present: DesiredService | undefined): ServicePlan {
+/** planService is the operations that make one service's kernel entry (`present`, or undefined when none) equal `wanted`. */
+export function planService(wanted: DesiredService, present: DesiredService | undefined): ServicePlan {
   const id = serviceId(wanted);
   const { realServers, ...settings } = wanted;
   const putService: IpvsOperation[] = [];
