@@ -216,7 +216,7 @@ export class NetlinkIpvs implements IpvsPort, SyncDaemonPort {
    */
   private async withRealServers<S extends VirtualServiceId, R>(
     services: readonly S[],
-    dump: DumpRunner<R[]>,
+    dump: RealServerDumps<R[]>,
   ): Promise<{ services: (S & { realServers: R[] })[] }> {
     const encoder = this.encoder(services.length);
     const dumps = await this.dumpEach(services, (service) => encoder.dumpRealServers(service), realServersLabel, (requests, itemAt) =>
@@ -316,8 +316,8 @@ export class NetlinkIpvs implements IpvsPort, SyncDaemonPort {
 /** NestVisitor is told where a nest's payload lies: buf[start, end). */
 type NestVisitor = (buf: Buffer, start: number, end: number) => void;
 
-/** DumpRunner runs the GET_DEST dumps and decodes each; `familyAt` is dump `index`'s service family. */
-type DumpRunner<R> = (requests: readonly NetlinkRequest[], familyAt: (index: number) => AddressFamily) => Promise<readonly DumpOutcome<R>[]>;
+/** RealServerDumps runs the GET_DEST dumps and decodes each; `familyAt` is dump `index`'s service family. */
+type RealServerDumps<R> = (requests: readonly NetlinkRequest[], familyAt: (index: number) => AddressFamily) => Promise<readonly DumpOutcome<R>[]>;
 
 function realServersLabel(service: VirtualServiceId): OperationLabel {
   return { action: 'list real servers', object: serviceKey(service), context: {} };
