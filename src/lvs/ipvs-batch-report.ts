@@ -5,7 +5,7 @@
  * line at error, but a refusal that the previous pass logged too drops to debug, so a kernel
  * that keeps refusing the same change every tick does not fill the log. A batch larger than
  * DETAILED_LOG_LIMIT (the whole table at start or after `ipvsadm -C`) is one summary line at
- * info, its operations at debug.
+ * info, its operations at debug. A service's quorum lost or regained is one warn line.
  */
 import type { Logger } from 'pino';
 import type { IpvsOperation, OperationOutcome } from '../ipvs/ipvs-port.js';
@@ -60,4 +60,14 @@ function recordOperation(operation: IpvsOperation, outcome: OperationOutcome | u
     log[detailed ? 'info' : 'debug']({ ...fields, event: `ipvs.${operation.kind}` }, 'IPVS table changed');
   }
   return undefined;
+}
+
+/** reportQuorum logs each service whose quorum in `next` differs from `before` (a service new to `before` is not a change). */
+export function reportQuorum(log: Logger, before: ReadonlyMap<string, boolean>, next: ReadonlyMap<string, boolean>): void {
+  for (const [vs, hasQuorum] of next) {
+    const was = before.get(vs);
+    if (was === undefined || was === hasQuorum) continue;
+    const event = hasQuorum ? 'ipvs.quorum.gained' : 'ipvs.quorum.lost';
+    log.warn({ vs, event }, hasQuorum ? 'quorum regained' : 'quorum lost; the sorry server, if any, takes new connections');
+  }
 }

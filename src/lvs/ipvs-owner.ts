@@ -10,23 +10,22 @@
  *
  * A full pass lists the table outside the owner's write line (serial-passes.ts), on its own
  * port when the daemon gives it one (`tableReads`, a second netlink socket: one socket carries
- * one exchange at a time, so a weight change would otherwise still wait for the listing). Only
- * its diff and batch take the write line. There it computes the desired table from the inputs
- * as they are then, and diffs it against the listing patched with every operation the kernel
- * accepted from this owner since the listing began (apply-to-rules.ts). So a verdict applied
- * while the table was being read is neither undone by a desired table older than it nor done
- * twice (EEXIST for a real server re-added in remove mode, ENOENT for one deleted again). When
- * a batch fails outright while the listing runs, what the kernel holds is unknown, and the pass
- * lists again inside the write line.
+ * one exchange at a time, so a weight change would otherwise still wait for the listing). It diffs
+ * there too, yielding the event loop between chunks of services (table-diff.ts), against the
+ * listing patched with every operation the kernel accepted from this owner since the listing
+ * began (apply-to-rules.ts). Only its batch and a little re-planning take the write line: there
+ * it re-plans the services fast passes recomputed or operations changed since it diffed. So a
+ * verdict applied while the table was read or diffed is neither undone by a desired entry older
+ * than it nor done twice (EEXIST for a real server re-added in remove mode, ENOENT for one
+ * deleted again). A reload or a failed fast pass meanwhile makes it diff the whole table in the
+ * line; a batch that failed outright while it listed makes what the kernel holds unknown, and
+ * it lists again in the line.
  *
  * A verdict or a drain takes a fast path instead (issue 5: p99 ≤ 10 ms from verdict to kernel).
  * Everything it can change (weights, quorum, the sorry server) belongs to one virtual service, so
  * a fast pass recomputes only the services whose real servers changed (desiredService), diffs
  * each against what the owner knows the kernel holds for it (reconcileService) and applies the
- * few operations in one batch. What the owner knows is the desired entry of each service whose
- * operations were all accepted by the last pass, full or fast; a service it does not know (first
- * pass not run, an operation refused, a batch that threw) is read from the kernel on its own
- * (one GET_SERVICE and one GET_DEST dump), which is the "re-read after an error" of principle 6.
+ * few operations in one batch (known-services.ts says what the owner knows and when it reads).
  * Fast passes queue in the write line, so they never interleave with a full pass's batch, but
  * they do not wait for its listing; verdicts that arrive while one is queued join it, and a
  * full pass runs the queued ones first, so their changes are not taken for drift. The tick's
@@ -44,9 +43,11 @@ import type { Logger } from 'pino';
 import type { IpvsConfig, VirtualServer } from '../config/types.js';
 import type { MonotonicClock } from '../election-runtime/monotonic-clock.js';
 import type { IpvsOperation, IpvsPort, OperationOutcome } from '../ipvs/ipvs-port.js';
-import { type IpvsRules, serviceKey, type Timeouts } from '../ipvs/model.js';
+import { type IpvsRules, serviceKey } from '../ipvs/model.js';
 import { applyToRules } from './apply-to-rules.js';
-import { reportBatch } from './ipvs-batch-report.js';
+import { reportBatch, reportQuorum } from './ipvs-batch-report.js';
+import { IpvsTimeouts } from './ipvs-timeouts.js';
+import { KnownServices } from './known-services.js';
 import { ipvsServiceId, realServerRef } from './config-to-ipvs.js';
 import { type DesiredService, type DesiredTable, type Verdict, desiredService, desiredTable } from './desired-table.js';
 import { reconcile, reconcileService } from './reconcile.js';
@@ -96,25 +97,21 @@ export interface IpvsOwnerStats {
 }
 
 /**
- * ListingLog is what the owner changed while a full pass listed the table: the operations the
- * kernel accepted, in order, and whether a batch failed outright (its effect unknown).
+ * ListingLog is what the owner changed while a full pass listed and diffed the table: the
+ * operations the kernel accepted, in order, whether a batch failed outright (its effect
+ * unknown), and the services fast passes recomputed (the pass re-plans them).
  */
 interface ListingLog {
   readonly accepted: IpvsOperation[];
   unknown: boolean;
+  readonly touched: Set<string>;
 }
 
-/**
- * EarlyDiff is a full pass's diff worked out before it took the write line: valid only while
- * the config and the desired table's map are the same objects, patched for `touched` (the
- * services fast passes recomputed since) and for the operations accepted after `acceptedBefore`.
- */
+/** EarlyDiff is a full pass's diff taken outside the write line, valid while the config and the desired table's map are these objects. */
 interface EarlyDiff {
   readonly config: IpvsOwnerConfig;
   readonly desired: Map<string, DesiredService>;
   readonly diff: TableDiff;
-  readonly acceptedBefore: number;
-  readonly touched: Set<string>;
 }
 
 /** IpvsOwner keeps the kernel's IPVS table equal to config ⊕ health ⊕ drains; see the file comment. */
@@ -127,8 +124,8 @@ export class IpvsOwner {
   readonly #drains = new Set<string>();
   /** #serviceOfRef maps each configured realServerRef to its virtual server, for the fast path. */
   #serviceOfRef: ReadonlyMap<string, VirtualServer>;
-  /** #known is each service's kernel entry as of the last pass that had all its operations accepted, by serviceKey. */
-  #known = new Map<string, DesiredService>();
+  /** #known is what the owner knows the kernel holds, for fast passes (known-services.ts). */
+  readonly #known: KnownServices;
   /** #dirty holds the realServerRefs whose verdict or drain changed since the queued fast pass began. */
   readonly #dirty = new Set<string>();
   #fastQueued: Promise<void> | undefined;
@@ -136,12 +133,10 @@ export class IpvsOwner {
   #desired: Map<string, DesiredService> | undefined;
   /** #listingLog is what this owner changed since the running full pass began its listing; undefined while none lists. */
   #listingLog: ListingLog | undefined;
-  /** #touched collects the serviceKeys fast passes recompute while a full pass diffs outside the write line. */
-  #touched: Set<string> | undefined;
   #quorum = new Map<string, boolean>();
   /** Services dropped from the config by a reload, deleted even without purgeUnmanaged. */
   readonly #retired = new Set<string>();
-  #timeoutsSet: Timeouts | undefined;
+  readonly #timeouts: IpvsTimeouts;
   #inputsChanged = true;
   #lastPassClean = false;
   /** Refusals and the error of the previous pass: a repeat every tick is logged at debug, not error. */
@@ -152,6 +147,8 @@ export class IpvsOwner {
     this.#config = config;
     this.#serviceOfRef = serviceOfRef(config.virtualServers);
     this.#ports = ports;
+    this.#timeouts = new IpvsTimeouts(ports.ipvs, ports.log);
+    this.#known = new KnownServices(ports.ipvs);
     this.#passes = new SerialPasses(() => this.#pass(), ports.clock, options.tickIntervalMs);
   }
 
@@ -234,20 +231,20 @@ export class IpvsOwner {
     try {
       for (const [key, vs] of services) {
         const { service, hasQuorum } = desiredService(vs, { verdicts: this.#verdicts, drains: this.#drains, quorum: this.#quorum });
-        this.#logQuorum(new Map([[key, hasQuorum]]));
+        reportQuorum(this.#ports.log, this.#quorum, new Map([[key, hasQuorum]]));
         this.#quorum.set(key, hasQuorum);
         wanted.set(key, service);
         this.#desired?.set(key, service);
-        this.#touched?.add(key);
-        operations.push(...reconcileService(service, this.#known.get(key) ?? (await this.#readService(vs))));
+        this.#listingLog?.touched.add(key);
+        operations.push(...reconcileService(service, await this.#known.entry(key, vs)));
       }
       const outcomes = await this.#apply(operations);
-      if (this.#remember(wanted, operations, outcomes).size > 0) this.#lastPassClean = false;
+      if (this.#known.remember(wanted, operations, outcomes).size > 0) this.#lastPassClean = false;
       for (const label of this.#report(operations, outcomes, false)) this.#refusedBefore.add(label);
     } catch (error) {
       // Services after the one that threw were not recomputed.
       this.#desired = undefined;
-      for (const key of services.keys()) this.#known.delete(key);
+      this.#known.forget(services.keys());
       this.#failed(error);
     }
   }
@@ -274,33 +271,10 @@ export class IpvsOwner {
     return outcomes;
   }
 
-  /** #readService is one service's kernel entry, listed on its own, or undefined when the kernel has none. */
-  async #readService(vs: VirtualServer): Promise<DesiredService | undefined> {
-    const id = ipvsServiceId(vs);
-    const service = await this.#ports.ipvs.getVirtualService(id);
-    return service === undefined ? undefined : { ...service, realServers: await this.#ports.ipvs.listRealServers(id) };
-  }
-
-  /**
-   * #remember records `wanted` as known for every service whose operations were all accepted,
-   * forgets the others so the next pass re-reads them, and returns the forgotten keys.
-   */
-  #remember(wanted: ReadonlyMap<string, DesiredService>, operations: readonly IpvsOperation[], outcomes: readonly OperationOutcome[]): Set<string> {
-    const refused = new Set<string>();
-    operations.forEach((operation, index) => {
-      if (outcomes[index]?.ok !== true) refused.add(serviceKey(operation.service));
-    });
-    for (const [key, service] of wanted) {
-      if (refused.has(key)) this.#known.delete(key);
-      else this.#known.set(key, service);
-    }
-    return refused;
-  }
-
   /** #pass lists the table and diffs it outside the write line, then converges inside it; see the file comment. */
   async #pass(): Promise<void> {
     this.stats.passes++;
-    const log: ListingLog = { accepted: [], unknown: false };
+    const log: ListingLog = { accepted: [], unknown: false, touched: new Set() };
     this.#listingLog = log;
     const listed = await this.#listRules().then(
       (rules) => ({ rules }),
@@ -312,18 +286,17 @@ export class IpvsOwner {
         // Verdicts queued behind this pass go first, so the diff does not take their changes for drift.
         await this.#fastPass();
         this.#listingLog = undefined;
-        this.#touched = undefined;
         const inputsChanged = this.#inputsChanged;
         this.#inputsChanged = false;
-        await this.#applyTimeouts();
+        // The table matters more than the timeouts: a refusal is counted, and the pass goes on.
+        if (!(await this.#timeouts.apply(this.#config.ipvs.timeouts))) this.stats.errors++;
         if ('error' in listed) throw listed.error;
         const actual = log.unknown ? await this.#listRules() : applyToRules(listed.rules, log.accepted);
-        await this.#converge(actual, inputsChanged, log.unknown ? undefined : early, log.accepted);
+        await this.#converge(actual, inputsChanged, log.unknown ? undefined : early, log);
         this.#errorBefore = undefined;
       } catch (error) {
         this.#listingLog = undefined;
-        this.#touched = undefined;
-        this.#known.clear();
+        this.#known.forget();
         this.#failed(error);
       }
     });
@@ -339,12 +312,9 @@ export class IpvsOwner {
     const table = this.#desiredTable();
     const desired = this.#desired;
     if (desired === undefined) return undefined;
-    const touched = new Set<string>();
-    this.#touched = touched;
-    const acceptedBefore = log.accepted.length;
     const options = { purgeUnmanaged: this.#config.ipvs.purgeUnmanaged, retired: new Set(this.#retired) };
     const diff = await diffTable(table, applyToRules(rules, log.accepted), options, yieldLoop);
-    return { config: this.#config, desired, diff, acceptedBefore, touched };
+    return { config: this.#config, desired, diff };
   }
 
   // The rules-only read: reconciling never needs counters, and skipping them is most of a large table's read-back.
@@ -365,21 +335,22 @@ export class IpvsOwner {
    * the write line. With a still valid `early` diff it re-plans only the services changed since
    * (fast passes, operations accepted after it began); otherwise it diffs the whole table.
    */
-  async #converge(actual: IpvsRules, inputsChanged: boolean, early: EarlyDiff | undefined, accepted: readonly IpvsOperation[]): Promise<void> {
+  async #converge(actual: IpvsRules, inputsChanged: boolean, early: EarlyDiff | undefined, log: ListingLog): Promise<void> {
     const table = this.#desiredTable();
     const present = new Set(actual.services.map(serviceKey));
     for (const key of this.#retired) if (!present.has(key)) this.#retired.delete(key);
     let operations: IpvsOperation[];
     if (early !== undefined && early.config === this.#config && early.desired === this.#desired) {
-      for (const operation of accepted.slice(early.acceptedBefore)) early.touched.add(serviceKey(operation.service));
-      operations = replan(early.diff, early.touched, early.desired, new Map(actual.services.map((service) => [serviceKey(service), service])));
+      // A fast pass begun before the listing may have had its operations accepted after the diff: re-plan their services too.
+      for (const operation of log.accepted) log.touched.add(serviceKey(operation.service));
+      operations = replan(early.diff, log.touched, early.desired, new Map(actual.services.map((service) => [serviceKey(service), service])));
     } else {
       operations = reconcile(table, actual, { purgeUnmanaged: this.#config.ipvs.purgeUnmanaged, retired: this.#retired });
     }
     const drift = !inputsChanged && this.#lastPassClean;
     const outcomes = await this.#apply(operations);
-    this.#known.clear();
-    this.#lastPassClean = this.#remember(new Map(table.services.map((service) => [serviceKey(service), service])), operations, outcomes).size === 0;
+    this.#known.forget();
+    this.#lastPassClean = this.#known.remember(new Map(table.services.map((service) => [serviceKey(service), service])), operations, outcomes).size === 0;
     this.#refusedBefore = this.#report(operations, outcomes, drift);
   }
 
@@ -397,7 +368,7 @@ export class IpvsOwner {
         drains: this.#drains,
         quorum: this.#quorum,
       });
-      this.#logQuorum(quorum);
+      reportQuorum(this.#ports.log, this.#quorum, quorum);
       this.#quorum = new Map(quorum);
       this.#desired = new Map(table.services.map((service) => [serviceKey(service), service]));
     }
@@ -407,35 +378,6 @@ export class IpvsOwner {
   /** #report logs and counts a batch's outcomes (ipvs-batch-report.ts), and returns the labels of the refused operations. */
   #report(operations: readonly IpvsOperation[], outcomes: readonly OperationOutcome[], drift: boolean): Set<string> {
     return reportBatch(operations, outcomes, drift, { log: this.#ports.log, stats: this.stats, refusedBefore: this.#refusedBefore });
-  }
-
-  #logQuorum(next: ReadonlyMap<string, boolean>): void {
-    for (const [vs, hasQuorum] of next) {
-      const before = this.#quorum.get(vs);
-      if (before === undefined || before === hasQuorum) continue;
-      const event = hasQuorum ? 'ipvs.quorum.gained' : 'ipvs.quorum.lost';
-      this.#ports.log.warn({ vs, event }, hasQuorum ? 'quorum regained' : 'quorum lost; the sorry server, if any, takes new connections');
-    }
-  }
-
-  /** #applyTimeouts sets ipvs.timeouts when they differ from what this owner last set (at start, after a reload). */
-  async #applyTimeouts(): Promise<void> {
-    const wanted = this.#config.ipvs.timeouts;
-    const last = this.#timeoutsSet;
-    if (last !== undefined && last.tcpSeconds === wanted.tcpSeconds && last.tcpFinSeconds === wanted.tcpFinSeconds && last.udpSeconds === wanted.udpSeconds) return;
-    // All zero means "leave the kernel's values" (ipvsadm --set 0 0 0 changes nothing), so send nothing.
-    if (wanted.tcpSeconds !== 0 || wanted.tcpFinSeconds !== 0 || wanted.udpSeconds !== 0) {
-      try {
-        await this.#ports.ipvs.setTimeouts(wanted);
-      } catch (error) {
-        // The table matters more than the timeouts: program it anyway, and retry these next pass.
-        this.stats.errors++;
-        this.#ports.log.error({ event: 'ipvs.timeouts.error', err: error }, 'could not set the IPVS timeouts; retrying on the next tick');
-        return;
-      }
-      this.#ports.log.info({ event: 'ipvs.timeouts', ...wanted }, 'IPVS timeouts set');
-    }
-    this.#timeoutsSet = wanted;
   }
 }
 
