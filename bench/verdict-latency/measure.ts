@@ -47,7 +47,7 @@ export interface Measurement extends TableSize {
 }
 
 /** configFor builds SERVICES tcp services on 198.51.100.1 ports 1.. with SERVERS masquerade real servers each. */
-function configFor({ services, servers }: TableSize): readonly VirtualServer[] {
+export function configFor({ services, servers }: Pick<TableSize, 'services' | 'servers'>): readonly VirtualServer[] {
   const doc = {
     nodes: [
       { name: 'alpha', priority: 200, addresses: ['192.0.2.11'] },
