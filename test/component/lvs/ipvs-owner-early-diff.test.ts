@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { IpvsOperation } from '../../../src/ipvs/ipvs-port.js';
 import { realServerRef } from '../../../src/lvs/config-to-ipvs.js';
 import { web } from '../../unit/lvs/virtual-server-fixture.js';
-import { harness, settle, weights } from './ipvs-owner-harness.js';
+import { harness, ipvsConfig, settle, weights } from './ipvs-owner-harness.js';
 
 const service = { protocol: 'tcp', family: 4, address: '198.51.100.10', port: 80 } as const;
 
@@ -69,6 +69,37 @@ describe('IpvsOwner full pass diff outside the write line', () => {
     expect(batches.map(describeBatch)).toEqual(['edit-real-server 10.0.0.1', 'add-real-server 10.0.0.2']);
     expect(batches[1]?.[0]?.service).toMatchObject({ address: '198.51.100.11' });
     expect(owner.stats).toMatchObject({ repairs: 1, refused: 0, errors: 0 });
+    await owner.stop();
+  });
+
+  it('follows a reload that lands while it diffs, keeping the verdict, with nothing refused', async () => {
+    const vs = web();
+    const { kernel, clock, owner } = harness([vs]);
+    await owner.start();
+    await owner.setVerdict(realServerRef(vs, { address: '10.0.0.2', port: 80 }), 'down');
+    const reloaded = web({
+      realServers: [
+        { address: '10.0.0.2', weight: 2 },
+        { address: '10.0.0.3', weight: 9 },
+      ],
+    });
+    const listRules = kernel.listRules.bind(kernel);
+    let update: Promise<void> | undefined;
+    kernel.listRules = async () => {
+      const rules = await listRules();
+      if (update === undefined) {
+        setImmediate(() => {
+          update = owner.update({ virtualServers: [reloaded], ipvs: ipvsConfig });
+        });
+      }
+      return rules;
+    };
+    clock.advance(500);
+    await settle();
+    await update;
+    await settle();
+    expect(await weights(kernel)).toEqual({ '10.0.0.2': 0, '10.0.0.3': 9 });
+    expect(owner.stats).toMatchObject({ refused: 0, errors: 0 });
     await owner.stop();
   });
 });
