@@ -364,8 +364,10 @@ export class Daemon {
   #logThreadPriority(priority: ThreadPriority | null): void {
     if (priority === null) return;
     const fields = { event: 'election.thread-priority', ...priority };
-    if (priority.refused.length === 0) this.#electionLog.info(fields, `election thread ${priority.threadId ?? '?'} runs ${priority.policy} ${priority.realtimePriority}`);
-    else this.#electionLog.warn(fields, `election thread runs ${priority.policy} nice ${priority.nice ?? '?'}: ${priority.refused.join('; ')}`);
+    const missingFlags = priority.missingNodeFlags ?? [];
+    const flagsWarning = missingFlags.length === 0 ? '' : `; node was started without ${missingFlags.join(' ')} (start it through bin/tandem.js), so collections may stall the election thread`;
+    if (priority.refused.length === 0 && flagsWarning === '') this.#electionLog.info(fields, `election thread ${priority.threadId ?? '?'} runs ${priority.policy} ${priority.realtimePriority}`);
+    else this.#electionLog.warn(fields, `election thread runs ${priority.policy} ${priority.realtimePriority} nice ${priority.nice ?? '?'}${priority.refused.length === 0 ? '' : `: ${priority.refused.join('; ')}`}${flagsWarning}`);
   }
 
   /** #followRole hands a transition to every component that follows the role; each orders its own kernel calls. */

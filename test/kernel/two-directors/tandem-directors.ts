@@ -11,6 +11,7 @@
  */
 import { chmod, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { launcherNodeFlags } from '../../../src/election-runtime/node-flags.js';
 import { REPO_ROOT, type RunResult } from '../harness/guest.js';
 import { DIRECTOR_ADDRESSES, REAL_SERVER, VIP, type Director } from './lab.js';
 import { SYNCID, sh, type SyncMode } from './ipvsadm-directors.js';
@@ -93,14 +94,14 @@ export interface TandemProcess {
 
 let runs = 0;
 
-/** startTandem runs `tandem run --node NAME` in the director's guest, its log in the guest's shareDir. */
+/** startTandem runs `tandem run --node NAME` in the director's guest with bin/tandem.js's node flags, its log in the guest's shareDir. */
 export function startTandem(director: Director, configFile: string): TandemProcess {
   const base = join(director.guest.shareDir, `${director.name}-${++runs}`);
   const logFile = `${base}.log`;
   const pidFile = `${base}.pid`;
   const tandem = join(REPO_ROOT, 'bin/tandem.js');
   const exited = director.guest.run(
-    `echo $BASHPID > ${pidFile}; exec ${process.execPath} ${tandem} run --config ${configFile} --node ${director.name} > ${logFile} 2>&1`,
+    `echo $BASHPID > ${pidFile}; exec ${process.execPath} ${launcherNodeFlags().join(' ')} ${tandem} run --config ${configFile} --node ${director.name} > ${logFile} 2>&1`,
     { timeoutMs: 900_000 },
   );
   // Waited for by the scenario; a guest stopped first must not become an unhandled rejection.
