@@ -12,7 +12,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { DATAGRAM_SERVER, REAL_SERVERS, REAL_SERVERS6, type RealServerName } from './helpers/health-lab.js';
-import { expectDownReason, expectNoLeakedSockets, expectNoVerdict, expectVerdict, midInterval, useHealthLab, waitForVerdict } from './helpers/health-verdicts.js';
+import { expectDownReason, expectNoLeakedSockets, expectNoVerdict, expectVerdict, midInterval, useHealthLab, verdictMark, waitForVerdict } from './helpers/health-verdicts.js';
 
 // A longer interval than the TCP/HTTP suite's: a DNS answer is a user-space round trip through
 // a busy machine, and 150 ms keeps a slow answer from counting as a timeout.
@@ -175,7 +175,7 @@ describe('udp and dns health verdicts against real servers in namespaces', () =>
   });
 
   it('keeps udp and dns up through fewer than `fall` dropped probes, and times them out when the silence lasts', async () => {
-    const flapAt = Date.now();
+    const flapMark = verdictMark(lab());
     const statsBefore = await statsOf('rs2');
     await playPattern('rs2', 'd'.repeat(CHECKS.fall - 1));
     await sleepIntervals(CHECKS.fall);
@@ -185,7 +185,7 @@ describe('udp and dns health verdicts against real servers in namespaces', () =>
     expect(statsAfter.dns.dropped - statsBefore.dns.dropped).toBe(CHECKS.fall - 1);
     expect(statsAfter.echo.answered).toBeGreaterThan(statsBefore.echo.answered);
     expect(statsAfter.dns.answered).toBeGreaterThan(statsBefore.dns.answered);
-    expectNoVerdict(lab(), Object.values(refs('rs2')), flapAt);
+    expectNoVerdict(lab(), Object.values(refs('rs2')), flapMark);
 
     const downsBefore = downCounts('rs2');
     await midInterval(lab());
@@ -199,11 +199,15 @@ describe('udp and dns health verdicts against real servers in namespaces', () =>
   });
 
   it('keeps a flapping real server that never answers `rise` probes in a row down, and brings it up once it does', async () => {
+    const silentMark = verdictMark(lab());
     const silentAt = Date.now();
     for (const service of SERVICE_NAMES) await ok('rs1', `mode ${service} drop`);
     for (const service of SERVICE_NAMES) await waitForVerdict(lab(), refs('rs1')[service], 'down', silentAt);
+    // One down each and nothing else since the silence; from here on no verdict at all.
+    const sinceSilent = lab().verdicts.slice(silentMark);
+    for (const ref of Object.values(refs('rs1'))) expect(sinceSilent.filter((line) => line.rs === ref).map((line) => line.verdict), ref).toEqual(['down']);
 
-    const flapAt = Date.now();
+    const flapMark = verdictMark(lab());
     const statsBefore = await statsOf('rs1');
     // Answer, drop, answer, drop…: every other probe succeeds, never two in a row (rise = 2).
     const flaps = 4;
@@ -212,13 +216,13 @@ describe('udp and dns health verdicts against real servers in namespaces', () =>
     const statsAfter = await statsOf('rs1');
     expect(statsAfter.echo.answered - statsBefore.echo.answered).toBe(flaps);
     expect(statsAfter.dns.answered - statsBefore.dns.answered).toBe(flaps);
-    expectNoVerdict(lab(), Object.values(refs('rs1')), flapAt);
+    expectNoVerdict(lab(), Object.values(refs('rs1')), flapMark);
 
     await answerAgain('rs1');
   });
 
   it('asks again over TCP when the UDP answer is truncated, and the real server stays up', async () => {
-    const truncatedAt = Date.now();
+    const truncatedMark = verdictMark(lab());
     const statsBefore = await statsOf('rs2');
     await ok('rs2', 'truncate on');
     await sleepIntervals(CHECKS.fall + 1);
@@ -226,7 +230,7 @@ describe('udp and dns health verdicts against real servers in namespaces', () =>
     const statsAfter = await statsOf('rs2');
     // Every run in those fall + 1 intervals had to finish over TCP; a few may be lost to a loaded machine.
     expect(statsAfter.dns.tcp - statsBefore.dns.tcp).toBeGreaterThanOrEqual(CHECKS.fall - 1);
-    expectNoVerdict(lab(), [refs('rs2').dns], truncatedAt);
+    expectNoVerdict(lab(), [refs('rs2').dns], truncatedMark);
   });
 
   it('leaves no socket behind after the refused, timed-out, wrong and truncated attempts above', async () => {

@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { TCP_HTTP_SERVER } from './helpers/health-lab.js';
-import { expectNoLeakedSockets, expectNoVerdict, expectVerdict, midInterval, useHealthLab } from './helpers/health-verdicts.js';
+import { expectNoLeakedSockets, expectNoVerdict, expectVerdict, midInterval, useHealthLab, verdictMark } from './helpers/health-verdicts.js';
 
 const CHECKS = { intervalMs: 200, timeoutMs: 100, rise: 2, fall: 3 };
 
@@ -34,13 +34,13 @@ describe('health verdicts against real servers in namespaces', () => {
   });
 
   it('keeps a real server up through a flap shorter than `fall` runs, and takes it down when the outage lasts', async () => {
-    const flapAt = Date.now();
+    const flapMark = verdictMark(lab());
     // Closed for 1.5 intervals: at most two runs fail, one short of fall = 3.
     await lab().setListening('rs2', false);
     await new Promise((resolve) => setTimeout(resolve, 1.5 * CHECKS.intervalMs));
     await lab().setListening('rs2', true);
     await new Promise((resolve) => setTimeout(resolve, 3 * CHECKS.intervalMs));
-    expectNoVerdict(lab(), [lab().ref('rs2', 80), lab().ref('rs2', 8080)], flapAt);
+    expectNoVerdict(lab(), [lab().ref('rs2', 80), lab().ref('rs2', 8080)], flapMark);
 
     const closedAt = Date.now();
     await lab().setListening('rs2', false);

@@ -80,9 +80,21 @@ export async function expectDownReason(lab: HealthLab, ref: string, downsBefore:
   return down;
 }
 
-/** expectNoVerdict asserts that none of `refs` had a verdict handed over at or after `sinceMs`; a failure shows why they went down. */
-export function expectNoVerdict(lab: HealthLab, refs: readonly string[], sinceMs = 0): void {
-  const verdicts = lab.verdicts.filter((line) => refs.includes(line.rs) && line.atMs >= sinceMs);
+/**
+ * verdictMark is how many verdict lines the lab has received so far, for expectNoVerdict. A mark,
+ * not a Date.now(): a verdict's atMs is the driver's Date.now() at the millisecond it was handed
+ * over, and a test that waits for a verdict and then reads the time often reads that same
+ * millisecond, so "at or after the time" would count the verdict it just waited for as a new one.
+ * Lines arrive in the order the driver printed them (one pipe), so every line after the mark was
+ * handed over after everything the test had seen.
+ */
+export function verdictMark(lab: HealthLab): number {
+  return lab.verdicts.length;
+}
+
+/** expectNoVerdict asserts that none of `refs` had a verdict among the lines received after `sinceMark` (verdictMark; 0: ever); a failure shows why they went down. */
+export function expectNoVerdict(lab: HealthLab, refs: readonly string[], sinceMark = 0): void {
+  const verdicts = lab.verdicts.slice(sinceMark).filter((line) => refs.includes(line.rs));
   const downs = lab.downs.filter((line) => refs.includes(line.rs));
   expect(verdicts, `unexpected verdicts; health.down log lines: ${JSON.stringify(downs)}`).toEqual([]);
 }
