@@ -29,6 +29,7 @@ import {
   NoticeLog,
   startAdvertCapture,
 } from '../../test/component/election-runtime/runtime-harness.js';
+import { percentile } from '../order-statistics.js';
 
 const secondsPerCase = Number(process.argv[2] ?? 10);
 const threadScheduling = schedulingFor(process.argv[3] ?? 'rr');
@@ -85,10 +86,6 @@ function hogs(): ChildProcess[] {
 
 async function sleep(ms: number): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-function percentile(sorted: readonly number[], fraction: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(fraction * sorted.length) - 1))] ?? Number.NaN;
 }
 
 interface Row {

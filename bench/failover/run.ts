@@ -18,6 +18,7 @@
 import { execFileSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { DIRECTORS, killAndWait, Lab, waitFor, type DirectorName } from '../../test/netns/lab/lab.js';
+import { percentile } from '../order-statistics.js';
 
 const PROBE_INTERVAL_MS = 5;
 /** A restarted alpha (run from source) needs a few seconds to warm up before it preempts. */
@@ -33,17 +34,12 @@ interface Answer {
   readonly from: string;
 }
 
-/** percentile picks the nearest-rank percentile of sorted figures. */
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? Number.NaN;
-}
-
 /** summary prints min, median, p90, max, and p99 once there are enough trials for it to differ from max. */
 function summary(label: string, figures: readonly number[]): string {
   const sorted = [...figures].sort((a, b) => a - b);
   const f = (x: number): string => x.toFixed(1).padStart(8);
-  const p99 = sorted.length >= 100 ? `  p99 ${f(percentile(sorted, 99))} ms` : '';
-  return `${label.padEnd(20)} n=${String(sorted.length).padStart(3)} min ${f(sorted[0] ?? Number.NaN)} ms  median ${f(percentile(sorted, 50))} ms  p90 ${f(percentile(sorted, 90))} ms  max ${f(sorted.at(-1) ?? Number.NaN)} ms${p99}`;
+  const p99 = sorted.length >= 100 ? `  p99 ${f(percentile(sorted, 0.99))} ms` : '';
+  return `${label.padEnd(20)} n=${String(sorted.length).padStart(3)} min ${f(sorted[0] ?? Number.NaN)} ms  median ${f(percentile(sorted, 0.5))} ms  p90 ${f(percentile(sorted, 0.9))} ms  max ${f(sorted.at(-1) ?? Number.NaN)} ms${p99}`;
 }
 
 const lab = await Lab.create({ advertIntervalMs, preemptDelayMs: PREEMPT_DELAY_MS });
@@ -141,7 +137,7 @@ try {
   await lab.destroy();
 }
 const sortedLoads = [...loads].sort((a, b) => a - b);
-process.stdout.write(`failover: advert ${advertIntervalMs} ms, probe every ${PROBE_INTERVAL_MS} ms, 1-min load average min ${sortedLoads[0]?.toFixed(2) ?? '?'} median ${percentile(sortedLoads, 50).toFixed(2)} max ${sortedLoads.at(-1)?.toFixed(2) ?? '?'}\n`);
+process.stdout.write(`failover: advert ${advertIntervalMs} ms, probe every ${PROBE_INTERVAL_MS} ms, 1-min load average min ${sortedLoads[0]?.toFixed(2) ?? '?'} median ${percentile(sortedLoads, 0.5).toFixed(2)} max ${sortedLoads.at(-1)?.toFixed(2) ?? '?'}\n`);
 process.stdout.write('takeover: fault -> first client TCP connect answered by the new master\n');
 for (const fault of FAULTS) process.stdout.write(`${summary(fault, takeover[fault])}\n`);
 process.stdout.write('outage: longest stretch without any answer, fault -> takeover\n');

@@ -32,6 +32,7 @@ import { startAdvertPeer, type AdvertPeer } from './advert-peer.js';
 import { PEER_ADDRESS, writeBenchConfig } from './bench-config.js';
 import { busyShare, listenDrops, machineCpuTicks, processCpuSeconds, type CpuTicks } from './machine-load.js';
 import { startLoopbackServers, type LoopbackServers } from './servers-process.js';
+import { percentile } from '../order-statistics.js';
 
 const [realServers = 10_000, seconds = 30] = process.argv.slice(2, 4).map(Number);
 /** maxConcurrentArgument: a number or 'auto' (check-scheduler.ts autoMaxConcurrent); absent, the config's default. */
@@ -82,10 +83,6 @@ function longestStalls(samples: readonly Sample[], count: number): string[] {
   });
 }
 
-/** percentile reads the p-th percentile of ascending values. */
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? Number.NaN;
-}
 
 function ascending(values: number[]): number[] {
   return values.sort((a, b) => a - b);
@@ -102,7 +99,7 @@ function advertDelays(arrivalsMs: readonly number[], intervalMs: number): number
 
 function formatDelays(label: string, delays: readonly number[], intervalMs: number): string {
   const stuck = delays.filter((delay) => delay >= 2 * intervalMs).length;
-  return `${label}: ${delays.length} gaps, delay beyond ${intervalMs} ms: p50 ${percentile(delays, 50).toFixed(2)}  p99 ${percentile(delays, 99).toFixed(2)}  max ${(delays.at(-1) ?? Number.NaN).toFixed(2)} ms; gaps ≥ 3 intervals ${stuck}`;
+  return `${label}: ${delays.length} gaps, delay beyond ${intervalMs} ms: p50 ${percentile(delays, 0.5).toFixed(2)}  p99 ${percentile(delays, 0.99).toFixed(2)}  max ${(delays.at(-1) ?? Number.NaN).toFixed(2)} ms; gaps ≥ 3 intervals ${stuck}`;
 }
 
 async function waitForMaster(election: ElectionRuntime, timeoutMs: number): Promise<void> {
@@ -186,8 +183,8 @@ async function run(config: Config, election: ElectionRuntime, servers: LoopbackS
   console.log(`node ${process.version}; ${probes.length} real servers, tcp every ${check.intervalMs} ms ± ${check.jitterPercent} %, timeout ${check.timeoutMs} ms, maxConcurrent ${maxConcurrentArgument ?? config.health.maxConcurrent} (${stats.maxConcurrent}), ${wallSeconds.toFixed(1)} s; load average (1 min) ${loadAverageBefore.toFixed(2)} before, ${(loadavg()[0] ?? Number.NaN).toFixed(2)} after`);
   console.log(`runs started ${stats.started}, finished ${lateness.length} (${(lateness.length / wallSeconds).toFixed(0)}/s of ${neededPerSecond.toFixed(0)}/s needed), skipped intervals ${stats.skipped}`);
   console.log(`late by > ${lateMs} ms: ${stats.late} = ${lateShare.toFixed(2)} % (goal < 5 %: ${lateShare < 5 ? 'met' : 'NOT met'}); ${lateByQueue} of them waited > ${lateMs} ms for a slot; ${stats.waited} runs waited at all`);
-  console.log(`lateness ms: p50 ${percentile(sortedLateness, 50).toFixed(1)}  p90 ${percentile(sortedLateness, 90).toFixed(1)}  p99 ${percentile(sortedLateness, 99).toFixed(1)}  max ${stats.maxLatenessMs.toFixed(1)}`);
-  console.log(`check latency ms: p50 ${percentile(latencySorted, 50).toFixed(1)}  p99 ${percentile(latencySorted, 99).toFixed(1)}  max ${(latencySorted.at(-1) ?? 0).toFixed(1)}; mean in flight ${(inFlight.reduce((sum, n) => sum + n, 0) / inFlight.length).toFixed(1)}`);
+  console.log(`lateness ms: p50 ${percentile(sortedLateness, 0.5).toFixed(1)}  p90 ${percentile(sortedLateness, 0.9).toFixed(1)}  p99 ${percentile(sortedLateness, 0.99).toFixed(1)}  max ${stats.maxLatenessMs.toFixed(1)}`);
+  console.log(`check latency ms: p50 ${percentile(latencySorted, 0.5).toFixed(1)}  p99 ${percentile(latencySorted, 0.99).toFixed(1)}  max ${(latencySorted.at(-1) ?? 0).toFixed(1)}; mean in flight ${(inFlight.reduce((sum, n) => sum + n, 0) / inFlight.length).toFixed(1)}`);
   console.log(`Little's law: ${stats.maxConcurrent} slots / mean latency ${meanLatencyMs.toFixed(2)} ms = at most ${((1000 * stats.maxConcurrent) / meanLatencyMs).toFixed(0)} starts/s`);
   console.log(`event loop delay ms: p50 ${(loopDelay.percentile(50) / 1e6).toFixed(1)}  p99 ${(loopDelay.percentile(99) / 1e6).toFixed(1)}  max ${(loopDelay.max / 1e6).toFixed(1)} (histogram of ${loopDelay.count} 10 ms ticks, tick period included)`);
   console.log(`CPU: this process ${cpuSeconds.toFixed(1)} s (${share(cpuSeconds)}), tcp servers (accept-loop.py) ${serversCpuSeconds.toFixed(1)} s (${share(serversCpuSeconds)}), machine ${(100 * machineBusy).toFixed(0)} % busy; listen drops ${drops}`);

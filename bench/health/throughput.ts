@@ -27,6 +27,7 @@ import type { HealthCheck } from '../../src/config/types.js';
 import { checkerFor } from '../../src/health/checker-for.js';
 import { checkOf } from '../../test/unit/health/check-fixtures.js';
 import { startLoopbackServers } from './servers-process.js';
+import { median } from '../order-statistics.js';
 
 const [tcpCount = 20_000, httpCount = 10_000, concurrency = 64, rounds = 5] = process.argv.slice(2).map(Number);
 
@@ -131,12 +132,6 @@ function report(name: string, figures: Figures): void {
     `${name.padEnd(10)} ${String(figures.checks).padStart(6)} checks  user ${figures.userSeconds.toFixed(2)} + sys ${figures.systemSeconds.toFixed(2)} CPU-s  ` +
       `${figures.wallSeconds.toFixed(2)} wall-s  ${Math.round(perCpuSecond(figures)).toLocaleString('en')} checks/CPU-s  failures: ${failed}  listen overflows: ${figures.listenOverflows}`,
   );
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
 }
 
 /** Kind is one line of the benchmark: its attempt, how many per round and its goal, if any. */

@@ -6,6 +6,7 @@
  *   sudo npm run build:ts && sudo npx tsx bench/ipvs-table/run.ts [SERVICES] [SERVERS] [RUNS]
  */
 import { startGuest } from '../../test/kernel/harness/guest.js';
+import { median } from '../order-statistics.js';
 
 interface RunFigures {
   readonly buildMs: number;
@@ -35,11 +36,6 @@ interface RunFigures {
   readonly ipvsadmStartMs: number;
   /** nodeStartMs: an empty `node -e ''`, the start cost tandem's figures leave out. */
   readonly nodeStartMs: number;
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
 }
 
 const [services = '1000', servers = '20', runs = '3'] = process.argv.slice(2);

@@ -19,6 +19,7 @@ import type { IpvsPort } from '../../src/ipvs/ipvs-port.js';
 import { serviceKey } from '../../src/ipvs/model.js';
 import { ipvsServiceId, realServerRef } from '../../src/lvs/config-to-ipvs.js';
 import { IpvsOwner, type IpvsOwnerStats } from '../../src/lvs/ipvs-owner.js';
+import { median, percentile } from '../order-statistics.js';
 
 /** TableSize is one measured table: SERVICES × SERVERS real servers, VERDICTS verdicts 0 to maxPauseMs apart. */
 export interface TableSize {
@@ -166,10 +167,6 @@ async function measure(ipvs: IpvsPort, tableReads: IpvsPort, size: TableSize): P
   return { ...size, latenciesMs, metFullPass, verdictsMs, startMs, stats: { ...owner.stats } };
 }
 
-function percentile(sorted: readonly number[], fraction: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))] ?? Number.NaN;
-}
-
 /** Figures are one set of latencies' order statistics, in ms. */
 interface Figures {
   readonly min: number;
@@ -200,11 +197,6 @@ const FIGURE_HEADER = ['min', 'p50', 'p90', 'p99', 'max'].map((h) => h.padStart(
 function row(label: string, latenciesMs: readonly number[]): string {
   const f = figuresOf(latenciesMs);
   return `${label.padEnd(28)}${[f.min, f.p50, f.p90, f.p99, f.max].map(ms).join('')}${String(latenciesMs.length).padStart(10)}`;
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
 }
 
 /**
