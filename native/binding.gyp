@@ -6,6 +6,7 @@
         "src/addon.cc",
         "src/datagram-poller.cc",
         "src/errno-error.cc",
+        "src/event-loop.cc",
         "src/interfaces.cc",
         "src/netlink-exchange.cc",
         "src/netlink-socket.cc",

@@ -5,20 +5,9 @@
 #include <cerrno>
 
 #include "errno-error.h"
+#include "event-loop.h"
 
 namespace tandem {
-
-namespace {
-
-uv_loop_t* LoopOf(Napi::Env env) {
-  uv_loop_t* loop = nullptr;
-  if (napi_get_uv_event_loop(env, &loop) != napi_ok || loop == nullptr) {
-    throw Napi::Error::New(env, "DatagramPoller: no libuv loop for this environment");
-  }
-  return loop;
-}
-
-}  // namespace
 
 DatagramPoller::DatagramPoller(Napi::Env env, int fd, Napi::Function callback)
     : env_(env),
@@ -27,7 +16,7 @@ DatagramPoller::DatagramPoller(Napi::Env env, int fd, Napi::Function callback)
       callback_(Napi::Persistent(callback)),
       context_(env, "tandem:datagram-poller"),
       buffer_(kBufferBytes) {
-  int err = uv_poll_init(LoopOf(env), handle_, fd);
+  int err = uv_poll_init(EventLoopOf(env, "DatagramPoller"), handle_, fd);
   if (err != 0) {
     delete handle_;
     handle_ = nullptr;

@@ -26,6 +26,7 @@
 #include <cstring>
 
 #include "errno-error.h"
+#include "event-loop.h"
 
 namespace tandem {
 
@@ -74,13 +75,6 @@ void ResetAndClose(int fd) {
   close(fd);
 }
 
-uv_loop_t* LoopOf(Napi::Env env) {
-  uv_loop_t* loop = nullptr;
-  if (napi_get_uv_event_loop(env, &loop) != napi_ok || loop == nullptr) {
-    throw Napi::Error::New(env, "TcpProber: no libuv loop for this environment");
-  }
-  return loop;
-}
 
 }  // namespace
 
@@ -109,7 +103,7 @@ TcpProber::TcpProber(const Napi::CallbackInfo& info)
 
   // Look the loop up before opening anything: a constructor that throws never runs the
   // destructor, so whatever is open by then must be released by hand.
-  uv_loop_t* loop = LoopOf(env);
+  uv_loop_t* loop = EventLoopOf(env, "TcpProber");
   epollFd_ = epoll_create1(EPOLL_CLOEXEC);
   if (epollFd_ < 0) throw ErrnoError(env, errno, "epoll_create1");
   handle_ = new uv_poll_t;
