@@ -14,6 +14,7 @@
  */
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { isIP } from 'node:net';
+import { formatHostPort } from '../net/host-port.js';
 
 /** UdpEndpoint is one address and port. */
 export interface UdpEndpoint {
@@ -278,5 +279,5 @@ function closeSocket(socket: Socket): Promise<void> {
  * the own-endpoint set that received datagrams are checked against.
  */
 function formatEndpoint(endpoint: UdpEndpoint): string {
-  return isIP(endpoint.address) === 6 ? `[${endpoint.address}]:${endpoint.port}` : `${endpoint.address}:${endpoint.port}`;
+  return formatHostPort(endpoint.address, endpoint.port);
 }
