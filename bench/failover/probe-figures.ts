@@ -1,0 +1,68 @@
+/**
+ * probe-figures: the client-visible figures bench/failover computes from probe attempts, pure
+ * (times in, numbers out) so that run.ts only gathers them. See README.md "Figures" for what each
+ * means and why the longest gap has a floor at the probe period.
+ */
+
+/** ProbeAttempt is one connect of fine-probe.mjs: answered by a director (`from`) or failed (`error`). */
+export interface ProbeAttempt {
+  readonly sentMs: number;
+  readonly doneMs: number;
+  readonly from?: string;
+  readonly error?: string;
+}
+
+/** Answer is a connect answered by a director, at the time its name and FIN arrived. */
+export interface Answer {
+  readonly atMs: number;
+  readonly from: string;
+}
+
+/** answersOf turns the answered attempts into answers, in the order they arrived. */
+export function answersOf(attempts: readonly ProbeAttempt[]): Answer[] {
+  return attempts
+    .flatMap((attempt) => (attempt.from === undefined ? [] : [{ atMs: attempt.doneMs, from: attempt.from }]))
+    .sort((a, b) => a.atMs - b.atMs);
+}
+
+/** failedAttempts are the attempts sent in [fromMs, untilMs) that no director answered. */
+export function failedAttempts(attempts: readonly ProbeAttempt[], fromMs: number, untilMs: number): ProbeAttempt[] {
+  return attempts.filter((attempt) => attempt.error !== undefined && attempt.sentMs >= fromMs && attempt.sentMs < untilMs);
+}
+
+/**
+ * outageMs is the client-visible outage among the attempts sent in [fromMs, untilMs): for each
+ * run of consecutive failed attempts (in send order), the time from the first one's send to the
+ * answer of the first attempt sent after it that succeeded, summed over the runs. 0 when none
+ * failed; Infinity when a failure was never followed by an answered attempt.
+ */
+export function outageMs(attempts: readonly ProbeAttempt[], fromMs: number, untilMs: number): number {
+  const bySend = [...attempts].sort((a, b) => a.sentMs - b.sentMs);
+  let total = 0;
+  let runStartMs: number | undefined;
+  for (const attempt of bySend) {
+    if (attempt.error !== undefined) {
+      if (runStartMs === undefined && attempt.sentMs >= fromMs && attempt.sentMs < untilMs) runStartMs = attempt.sentMs;
+    } else if (runStartMs !== undefined) {
+      total += attempt.doneMs - runStartMs;
+      runStartMs = undefined;
+    }
+  }
+  return runStartMs === undefined ? total : Number.POSITIVE_INFINITY;
+}
+
+/**
+ * longestGapMs is the longest time without any answer between `fromMs` and `untilMs`: from
+ * `fromMs` to the first answer after it, between answers, up to the last answer at or before
+ * `untilMs`. Even with no fault it is at least the probe period.
+ */
+export function longestGapMs(answers: readonly Answer[], fromMs: number, untilMs: number): number {
+  let last = fromMs;
+  let gap = 0;
+  for (const answer of answers) {
+    if (answer.atMs <= fromMs || answer.atMs > untilMs) continue;
+    gap = Math.max(gap, answer.atMs - last);
+    last = answer.atMs;
+  }
+  return gap;
+}
