@@ -4,6 +4,7 @@
  * `finish` makes "exactly one outcome, then release everything" hold by construction.
  */
 import { failed, type CheckOutcome } from './check-result.js';
+import type { AttemptSignal } from './checker.js';
 import { failureFromError } from './socket-failure.js';
 
 /** Finish ends an attempt with its outcome; later calls are ignored. */
@@ -23,7 +24,7 @@ export function timedOut(timeoutMs: number): CheckOutcome {
  * so no socket or child outlives the attempt. A synchronous throw from `start` (Node rejects some
  * bad options eagerly) becomes a failure outcome too.
  */
-export function runAttempt(signal: AbortSignal, onAbort: () => CheckOutcome, start: (finish: Finish) => Release): Promise<CheckOutcome> {
+export function runAttempt(signal: AttemptSignal, onAbort: () => CheckOutcome, start: (finish: Finish) => Release): Promise<CheckOutcome> {
   return new Promise<CheckOutcome>((resolve) => {
     if (signal.aborted) {
       resolve(onAbort());

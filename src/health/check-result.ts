@@ -6,7 +6,7 @@
 
 /**
  * FailureReason names why an attempt failed, in the words an operator greps logs for:
- * - timeout: no verdict before timeoutMs (the attempt's AbortSignal fired);
+ * - timeout: no verdict before timeoutMs (the attempt's signal aborted);
  * - refused / reset / unreachable: the network said no (RST, ICMP port or host unreachable);
  * - local: this host could not make the attempt (source address not ours, too many sockets);
  * - protocol: the peer answered with bytes that are not the protocol (bad HTTP, unparsable DNS);

@@ -7,16 +7,19 @@
  * with the part of it spent queueing for a slot, so a late run says whether the concurrency bound
  * or a busy event loop made it late.
  * Clock and timers are injected: tests drive the scheduler with a fake clock and a fake checker.
- * Per run the scheduler allocates one AbortController, two timers (due time, deadline) and the
- * checker's promise, on Node's own timers: a heap that carried every probe on one timer measured
- * no less CPU per run (about 33 µs all told, 10,000 probes every 2 s, a checker that answers at
- * once, A/B against this code), so the per-run timers stay. The
- * election runs on its own thread, so this loop's work never sits in front of an advert; the
+ * Per run the scheduler allocates one ScheduledRun (the attempt's signal, attempt-abort.ts), one
+ * due timer and the checker's promise. Deadlines are not a timer each: one DeadlineSweep
+ * (deadline-sweep.ts) fires about once per timeoutMs for all of them. An AbortController and a
+ * deadline timer per run cost more user time than a whole TCP check (bench/health/README.md).
+ * The election runs on its own thread, so this loop's work never sits in front of an advert; the
  * cadence benchmark measures the advert delay while 10,000 real servers are checked.
  */
 import type { EventLoopClock, MonotonicClock, ScheduledTimer } from '../election-runtime/monotonic-clock.js';
+import { AttemptAbort } from './attempt-abort.js';
 import { failed, type CheckOutcome, type CheckResult } from './check-result.js';
 import type { Checker } from './checker.js';
+import { DeadlineSweep } from './deadline-sweep.js';
+import { Fifo } from './fifo.js';
 import { initialHealth, nextHealth, type HealthState } from './hysteresis.js';
 import type { Probe, RealServerRef } from './probe-set.js';
 
@@ -129,9 +132,27 @@ interface ProbeEntry {
   dueAtMs: number;
   timer: ScheduledTimer | null;
   /** attempt is the run in flight; a result from any other (aborted, detached) attempt is dropped. */
-  attempt: AbortController | null;
+  attempt: ScheduledRun | null;
   /** queuedAtMs is when the entry joined the queue for a slot, null while it is not queued. */
   queuedAtMs: number | null;
+}
+
+/** ScheduledRun is one attempt: its signal, and what its CheckRun will report. */
+class ScheduledRun extends AttemptAbort {
+  constructor(
+    readonly entry: ProbeEntry,
+    readonly startedAtMs: number,
+    readonly deadlineMs: number,
+    readonly latenessMs: number,
+    readonly queuedMs: number,
+  ) {
+    super();
+  }
+}
+
+/** isLive says whether `run` is still its probe's attempt in flight. */
+function isLive(run: ScheduledRun): boolean {
+  return run.entry.attempt === run;
 }
 
 /** CheckScheduler owns the probes' timers and in-flight attempts. */
@@ -142,9 +163,9 @@ export class CheckScheduler {
   /** #maxConcurrent is the bound in force: the setting, or what 'auto' makes of the current probes. */
   #maxConcurrent: number;
   readonly #entries = new Map<string, ProbeEntry>();
-  /** #queue holds due entries waiting for a slot, oldest first; #queueHead avoids O(n) shifts. */
-  #queue: ProbeEntry[] = [];
-  #queueHead = 0;
+  /** #queue holds due entries waiting for a slot, oldest first. */
+  readonly #queue = new Fifo<ProbeEntry>();
+  readonly #deadlines: DeadlineSweep<ScheduledRun>;
   #inFlight = 0;
   #running = false;
   #started = 0;
@@ -159,6 +180,7 @@ export class CheckScheduler {
     this.#maxConcurrentSetting = options.maxConcurrent;
     this.#maxConcurrent = options.maxConcurrent === 'auto' ? AUTO_MAX_CONCURRENT_FLOOR : options.maxConcurrent;
     this.#random = options.random ?? Math.random;
+    this.#deadlines = new DeadlineSweep({ clock: options.clock, isLive, expire: (runs) => { this.#expire(runs); } });
   }
 
   /** setMaxConcurrent follows a reloaded health.maxConcurrent; a raise starts queued runs at once, a cut lets runs in flight finish. */
@@ -212,8 +234,8 @@ export class CheckScheduler {
   stop(): void {
     this.#running = false;
     for (const entry of this.#entries.values()) this.#halt(entry);
-    this.#queue = [];
-    this.#queueHead = 0;
+    this.#queue.clear();
+    this.#deadlines.clear();
   }
 
   /** verdicts lists every probe's current verdict (initialState until rise/fall says otherwise). */
@@ -230,7 +252,7 @@ export class CheckScheduler {
       skipped: this.#skipped,
       maxLatenessMs: this.#maxLatenessMs,
       inFlight: this.#inFlight,
-      queued: this.#queue.length - this.#queueHead,
+      queued: this.#queue.size,
       maxConcurrent: this.#maxConcurrent,
     };
   }
@@ -279,44 +301,49 @@ export class CheckScheduler {
     this.#started += 1;
     if (latenessMs > check.intervalMs * LATE_SHARE_OF_INTERVAL) this.#late += 1;
     if (latenessMs > this.#maxLatenessMs) this.#maxLatenessMs = latenessMs;
-    const attempt = new AbortController();
-    entry.attempt = attempt;
+    const run = new ScheduledRun(entry, startedAtMs, startedAtMs + check.timeoutMs, latenessMs, queuedMs);
+    entry.attempt = run;
     this.#inFlight += 1;
-    const deadline = clock.schedule(check.timeoutMs, () => {
-      this.#expire(entry, attempt);
-    });
-    const settle = (outcome: CheckOutcome): void => {
-      deadline.cancel();
-      if (entry.attempt !== attempt) return;
-      entry.attempt = null;
-      this.#inFlight -= 1;
-      this.#finished(entry, { ...outcome, latencyMs: clock.nowMs - startedAtMs }, latenessMs, queuedMs);
-      this.#drainQueue();
-    };
+    this.#deadlines.add(run, check.timeoutMs);
     // A checker resolves by contract; a bug that rejects must still free the slot, and says so.
-    checker.check(entry.probe.target, attempt.signal).then(settle, (error: unknown) => {
-      settle(failed('local', `checker failed unexpectedly: ${String(error)}`));
-    });
+    checker.check(entry.probe.target, run).then(
+      (outcome) => {
+        this.#settle(run, outcome);
+      },
+      (error: unknown) => {
+        this.#settle(run, failed('local', `checker failed unexpectedly: ${String(error)}`));
+      },
+    );
+  }
+
+  #settle(run: ScheduledRun, outcome: CheckOutcome): void {
+    const { entry } = run;
+    if (entry.attempt !== run) return;
+    entry.attempt = null;
+    this.#inFlight -= 1;
+    this.#finished(run, { ...outcome, latencyMs: this.#options.clock.nowMs - run.startedAtMs });
+    this.#drainQueue();
   }
 
   /**
-   * #expire aborts an attempt whose deadline passed. After a stall of this thread the deadline and
-   * the connect that completed in time are both pending, and libuv runs timers before it polls:
-   * aborting at once would fail a healthy real server for our own stall. On an EventLoopClock the
-   * abort waits until the I/O ready now has been read (monotonic-clock.ts afterPendingIo).
+   * #expire aborts the attempts a sweep found past their deadlines. After a stall of this thread
+   * a deadline and the connect that completed in time are both pending, and libuv runs timers
+   * before it polls: aborting at once would fail a healthy real server for our own stall. On an
+   * EventLoopClock the aborts wait until the I/O ready now has been read (monotonic-clock.ts
+   * afterPendingIo), and spare the attempts that I/O settled.
    */
-  #expire(entry: ProbeEntry, attempt: AbortController): void {
+  #expire(runs: readonly ScheduledRun[]): void {
     const { clock } = this.#options;
     if (!('afterPendingIo' in clock)) {
-      attempt.abort();
+      for (const run of runs) run.abort();
       return;
     }
     clock.afterPendingIo(() => {
-      if (entry.attempt === attempt) attempt.abort();
+      for (const run of runs) if (isLive(run)) run.abort();
     });
   }
 
-  #finished(entry: ProbeEntry, result: CheckResult, latenessMs: number, queuedMs: number): void {
+  #finished({ entry, latenessMs, queuedMs }: ScheduledRun, result: CheckResult): void {
     const { probe } = entry;
     const check = probe.target.check;
     const before = entry.health.up;
@@ -352,15 +379,11 @@ export class CheckScheduler {
   }
 
   #drainQueue(): void {
-    while (this.#inFlight < this.#maxConcurrent && this.#queueHead < this.#queue.length) {
-      const entry = this.#queue[this.#queueHead];
-      this.#queueHead += 1;
-      if (entry === undefined || entry.queuedAtMs === null) continue;
-      this.#run(entry);
-    }
-    if (this.#queueHead === this.#queue.length) {
-      this.#queue = [];
-      this.#queueHead = 0;
+    while (this.#inFlight < this.#maxConcurrent) {
+      const entry = this.#queue.shift();
+      if (entry === undefined) return;
+      // A probe halted while it queued (removed, or the scheduler stopped) gave up its place.
+      if (entry.queuedAtMs !== null) this.#run(entry);
     }
   }
 

@@ -18,11 +18,26 @@ export interface ProbeTarget<C extends HealthCheck = HealthCheck> {
   readonly check: C;
 }
 
+/** AbortListener is what a checker hangs on its attempt's signal: a function or an EventListener object. */
+export type AbortListener = (() => void) | { handleEvent(): void };
+
+/**
+ * AttemptSignal is the part of AbortSignal a checker uses, so that an AbortSignal (tests, one-off
+ * checks) and the scheduler's AttemptAbort (attempt-abort.ts: no EventTarget, no timer, one
+ * listener) both fit. A listener added after the abort is never called, as with AbortSignal.
+ */
+export interface AttemptSignal {
+  readonly aborted: boolean;
+  addEventListener(type: 'abort', listener: AbortListener): void;
+  removeEventListener(type: 'abort', listener: AbortListener): void;
+}
+
 /**
  * Checker runs one attempt. It resolves, never rejects: a failure is a CheckOutcome. When `signal`
  * aborts (the attempt's timeout, or the scheduler stopping) it resolves promptly, after it has
- * destroyed every socket and killed every process it made.
+ * destroyed every socket and killed every process it made. A checker adds at most one abort
+ * listener per attempt.
  */
 export interface Checker<C extends HealthCheck = HealthCheck> {
-  check(target: ProbeTarget<C>, signal: AbortSignal): Promise<CheckOutcome>;
+  check(target: ProbeTarget<C>, signal: AttemptSignal): Promise<CheckOutcome>;
 }

@@ -12,7 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { getSystemErrorName } from 'node:util';
 import { timedOut } from './attempt.js';
 import { failed, PASSED, type CheckOutcome } from './check-result.js';
-import type { CheckOf, Checker, ProbeTarget } from './checker.js';
+import type { AttemptSignal, CheckOf, Checker, ProbeTarget } from './checker.js';
 import { failureFromErrno, failureFromError } from './socket-failure.js';
 import { TcpProber, type ConnectWaiter } from '../kernel/tcp-prober.js';
 
@@ -34,7 +34,7 @@ class TcpAttempt implements ConnectWaiter {
   constructor(
     private readonly prober: TcpProber,
     private readonly target: TcpTarget,
-    private readonly signal: AbortSignal,
+    private readonly signal: AttemptSignal,
     private readonly resolve: (outcome: CheckOutcome) => void,
   ) {}
 

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { PASSED, failed, type CheckOutcome } from '../../../src/health/check-result.js';
-import type { Checker, ProbeTarget } from '../../../src/health/checker.js';
+import type { AttemptSignal, Checker, ProbeTarget } from '../../../src/health/checker.js';
 import {
   AUTO_MAX_CONCURRENT_FLOOR,
   autoMaxConcurrent,
@@ -24,7 +24,7 @@ type Reply = CheckOutcome | 'hang';
 interface Call {
   readonly address: string;
   readonly atMs: number;
-  readonly signal: AbortSignal;
+  readonly signal: AttemptSignal;
 }
 
 /** ScriptedChecker answers each attempt from `reply(address)` and records when it was asked. */
@@ -35,7 +35,7 @@ class ScriptedChecker implements Checker {
     public reply: (address: string) => Reply,
   ) {}
 
-  check(target: ProbeTarget, signal: AbortSignal): Promise<CheckOutcome> {
+  check(target: ProbeTarget, signal: AttemptSignal): Promise<CheckOutcome> {
     this.calls.push({ address: target.address, atMs: this.clock.nowMs, signal });
     const reply = this.reply(target.address);
     if (reply !== 'hang') return Promise.resolve(reply);
@@ -143,6 +143,34 @@ describe('CheckScheduler verdicts', () => {
     expect(checker.calls[0]?.signal.aborted).toBe(true);
     expect(runs[0]?.result).toEqual({ ok: false, reason: 'timeout', detail: 'aborted', latencyMs: 700 });
     expect(runs[0]?.health).toEqual({ up: true, successes: 0, failures: 1 });
+  });
+
+  it('times out attempts of different timeouts each at its own deadline', async () => {
+    const phases = [0, 0.05];
+    const { checker, scheduler, runs, advance } = harness(() => 'hang', { random: () => phases.shift() ?? 0 });
+    scheduler.update([probe('10.0.0.1', { timeoutMs: 700 }), probe('10.0.0.2', { timeoutMs: 300 })]);
+    scheduler.start();
+    await advance(399); // 10.0.0.2 started at 100: its deadline is 400, before 10.0.0.1's (700)
+    expect(checker.calls.map((call) => call.signal.aborted)).toEqual([false, false]);
+    await advance(2);
+    expect(checker.calls.map((call) => call.signal.aborted)).toEqual([false, true]);
+    await advance(300);
+    expect(runs.map((run) => [run.result.latencyMs, run.result.ok])).toEqual([
+      [300, false],
+      [700, false],
+    ]);
+  });
+
+  it('keeps one deadline timer however many attempts are in flight', async () => {
+    const { clock, scheduler, advance } = harness(() => 'hang');
+    scheduler.update(Array.from({ length: 50 }, (_, i) => probe(`10.0.1.${i + 1}`)));
+    scheduler.start();
+    await advance(1); // all 50 due at 0 (random 0): in flight, no due timers, one sweep
+    expect(scheduler.stats().inFlight).toBe(50);
+    expect(clock.pending).toBe(1);
+    await advance(1000); // every one timed out and re-armed its next run; no sweep is left
+    expect(scheduler.stats().inFlight).toBe(0);
+    expect(clock.pending).toBe(50);
   });
 });
 
