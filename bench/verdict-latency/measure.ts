@@ -38,6 +38,13 @@ export interface TableSize {
 /** Measurement is one table's latencies (ms, in arrival order) and the owner's counters after it. */
 export interface Measurement extends TableSize {
   readonly latenciesMs: readonly number[];
+  /**
+   * queuedMs[i] is the part of latenciesMs[i] before the owner called the port's `apply` with the
+   * verdict's edit (tandem's JS thread: the fast pass, or whatever held the event loop or the
+   * write line); the rest is the port's round trip (on NetlinkIpvs the addon's thread, the
+   * kernel and the guest's one CPU).
+   */
+  readonly queuedMs: readonly number[];
   /** metFullPass[i]: a full pass's listing was running when verdict i arrived, or started before its edit was accepted. */
   readonly metFullPass: readonly boolean[];
   /** verdictsMs is how long the verdict loop took, pauses included. */
@@ -71,22 +78,24 @@ export function configFor({ services, servers }: Pick<TableSize, 'services' | 's
 
 /**
  * observeEdits wraps `ipvs.apply` so that each accepted edit-real-server resolves the waiter
- * registered under "serviceKey address:port weight", and returns how to register one.
+ * registered under "serviceKey address:port weight" with the time `apply` was called with it,
+ * and returns how to register one.
  */
-function observeEdits(ipvs: IpvsPort): (key: string) => Promise<void> {
-  const waiting = new Map<string, () => void>();
+function observeEdits(ipvs: IpvsPort): (key: string) => Promise<number> {
+  const waiting = new Map<string, (calledAt: number) => void>();
   const apply = ipvs.apply.bind(ipvs);
   ipvs.apply = async (operations) => {
+    const calledAt = performance.now();
     const outcomes = await apply(operations);
     operations.forEach((operation, index) => {
       if (operation.kind !== 'edit-real-server' || outcomes[index]?.ok !== true) return;
       const key = `${serviceKey(operation.service)} ${operation.realServer.address}:${operation.realServer.port} ${operation.realServer.weight}`;
-      waiting.get(key)?.();
+      waiting.get(key)?.(calledAt);
       waiting.delete(key);
     });
     return outcomes;
   };
-  return (key) => new Promise<void>((resolve) => waiting.set(key, resolve));
+  return (key) => new Promise<number>((resolve) => waiting.set(key, resolve));
 }
 
 /**
@@ -143,6 +152,7 @@ async function measure(ipvs: IpvsPort, tableReads: IpvsPort, size: TableSize): P
 
   const down = new Set<string>();
   const latenciesMs: number[] = [];
+  const queuedMs: number[] = [];
   const metFullPass: boolean[] = [];
   const loopStarted = performance.now();
   for (let i = 0; i < size.verdicts; i++) {
@@ -155,8 +165,9 @@ async function measure(ipvs: IpvsPort, tableReads: IpvsPort, size: TableSize): P
     const verdictAt = performance.now();
     const metListing = markListings();
     void owner.setVerdict(ref, goingDown ? 'down' : 'up');
-    await applied;
+    const calledAt = await applied;
     latenciesMs.push(performance.now() - verdictAt);
+    queuedMs.push(calledAt - verdictAt);
     metFullPass.push(metListing());
     if (goingDown) down.add(ref);
     else down.delete(ref);
@@ -164,7 +175,7 @@ async function measure(ipvs: IpvsPort, tableReads: IpvsPort, size: TableSize): P
   }
   const verdictsMs = performance.now() - loopStarted;
   await owner.stop();
-  return { ...size, latenciesMs, metFullPass, verdictsMs, startMs, stats: { ...owner.stats } };
+  return { ...size, latenciesMs, queuedMs, metFullPass, verdictsMs, startMs, stats: { ...owner.stats } };
 }
 
 /** Figures are one set of latencies' order statistics, in ms. */
@@ -181,12 +192,19 @@ function figuresOf(latenciesMs: readonly number[]): Figures {
   return { min: sorted[0] ?? Number.NaN, p50: percentile(sorted, 0.5), p90: percentile(sorted, 0.9), p99: percentile(sorted, 0.99), max: sorted.at(-1) ?? Number.NaN };
 }
 
-/** split is a measurement's latencies: all, those that queued behind a full pass, and the others. */
-function split(m: Measurement): { all: readonly number[]; queued: readonly number[]; alone: readonly number[] } {
+/**
+ * split is a measurement's latencies: all, those that queued behind a full pass, and the others;
+ * and of those behind a full pass, the part queued in tandem and the port's round trip.
+ */
+function split(m: Measurement): { all: readonly number[]; queued: readonly number[]; alone: readonly number[]; inTandem: readonly number[]; roundTrip: readonly number[] } {
+  const met = (_: number, i: number): boolean => m.metFullPass[i] === true;
+  const inTandem = m.queuedMs.filter(met);
   return {
     all: m.latenciesMs,
-    queued: m.latenciesMs.filter((_, i) => m.metFullPass[i] === true),
+    queued: m.latenciesMs.filter(met),
     alone: m.latenciesMs.filter((_, i) => m.metFullPass[i] !== true),
+    inTandem,
+    roundTrip: m.latenciesMs.filter(met).map((latency, i) => latency - (inTandem[i] ?? 0)),
   };
 }
 
@@ -201,7 +219,9 @@ function row(label: string, latenciesMs: readonly number[]): string {
 
 /**
  * formatMedians is one line per table: the median over its runs of each run's p50, p99 and max,
- * for every verdict and for the verdicts that met no full pass, and how many did meet one.
+ * for every verdict and for the verdicts that met no full pass; for those that met one, the
+ * median p99 of their latency, of its part queued in tandem and of the port's round trip; and
+ * how many met one. (The p99 of the parts come from different verdicts and need not add up.)
  */
 export function formatMedians(measurements: readonly Measurement[]): string {
   const tables = new Map<string, Measurement[]>();
@@ -209,11 +229,13 @@ export function formatMedians(measurements: readonly Measurement[]): string {
     const key = `${m.services} × ${m.servers} (${(m.services * m.servers).toLocaleString('en')} rs)`;
     tables.set(key, [...(tables.get(key) ?? []), m]);
   }
-  const lines = [`${'table'.padEnd(24)}${'runs'.padStart(5)}${'p50'.padStart(9)}${'p99'.padStart(9)}${'max'.padStart(9)}   | no full pass met:${'p50'.padStart(7)}${'p99'.padStart(9)}${'max'.padStart(9)} | behind a full pass`];
+  const lines = [
+    `${'table'.padEnd(24)}${'runs'.padStart(5)}${'p50'.padStart(9)}${'p99'.padStart(9)}${'max'.padStart(9)}   | no full pass met:${'p50'.padStart(7)}${'p99'.padStart(9)}${'max'.padStart(9)} | behind a full pass: p99${'in tandem'.padStart(11)}${'round trip'.padStart(11)} | how many`,
+  ];
   for (const [key, runs] of tables) {
-    const of = (part: 'all' | 'alone', pick: keyof Figures): string => ms(median(runs.map((m) => figuresOf(split(m)[part])[pick])));
+    const of = (part: keyof ReturnType<typeof split>, pick: keyof Figures): string => ms(median(runs.map((m) => figuresOf(split(m)[part])[pick])));
     const queued = runs.map((m) => `${split(m).queued.length}/${m.latenciesMs.length}`).join(', ');
-    lines.push(`${key.padEnd(24)}${String(runs.length).padStart(5)}${of('all', 'p50')}${of('all', 'p99')}${of('all', 'max')}   |${' '.repeat(16)}${of('alone', 'p50')}${of('alone', 'p99')}${of('alone', 'max')} | ${queued}`);
+    lines.push(`${key.padEnd(24)}${String(runs.length).padStart(5)}${of('all', 'p50')}${of('all', 'p99')}${of('all', 'max')}   |${' '.repeat(16)}${of('alone', 'p50')}${of('alone', 'p99')}${of('alone', 'max')} |${' '.repeat(16)}${of('queued', 'p99')}${of('inTandem', 'p99')}  ${of('roundTrip', 'p99')} | ${queued}`);
   }
   return lines.join('\n');
 }
@@ -224,13 +246,15 @@ export function formatMedians(measurements: readonly Measurement[]): string {
  * and the owner's counters.
  */
 export function formatMeasurement(m: Measurement, where: string): string {
-  const { all, queued, alone } = split(m);
+  const { all, queued, alone, inTandem, roundTrip } = split(m);
   return [
     `table ${m.services} services × ${m.servers} real servers (${m.services * m.servers}), ${where}`,
     `first pass (programming the table) ${m.startMs.toFixed(0)} ms; ${m.latenciesMs.length} verdicts 0–${m.maxPauseMs} ms apart in ${(m.verdictsMs / 1000).toFixed(1)} s`,
     `${'ms, verdict → accepted'.padEnd(28)}${FIGURE_HEADER}${'verdicts'.padStart(10)}`,
     row('all verdicts', all),
     row('behind a full pass', queued),
+    row('  of which in tandem', inTandem),
+    row('  of which the round trip', roundTrip),
     row('no full pass met', alone),
     `owner: ${m.stats.passes} full passes, ${m.stats.fastPasses} fast passes, ${m.stats.operations} operations, ${m.stats.refused} refused, ${m.stats.errors} errors`,
   ].join('\n');

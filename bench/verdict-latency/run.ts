@@ -4,10 +4,10 @@
  *   npx tsx bench/verdict-latency/run.ts [SERVICES=100] [SERVERS=10] [VERDICTS=2000] [MAX_PAUSE_MS=5] [LISTING_MS=0]
  *     in process against FakeIpvs: tandem's own path, no kernel; LISTING_MS makes each of the
  *     owner's full-pass listings take that much longer, as a large real table does;
- *   sudo npx tsx bench/verdict-latency/run.ts --guest [VERDICTS=500] [RUNS=3] [MAX_PAUSE_MS=5]
+ *   sudo npx tsx bench/verdict-latency/run.ts --guest [VERDICTS=500] [RUNS=3] [MAX_PAUSE_MS=5] [SERVICESxSERVERS...]
  *     boots a user-mode-linux guest (the kernel tier's harness) and runs the measurement inside
- *     it on NetlinkIpvs, i.e. Linux's IPVS over netlink, RUNS times at each of 10 × 10, 100 × 10
- *     and 1000 × 20 real servers; each latency ends at the kernel's acknowledgement of the
+ *     it on NetlinkIpvs, i.e. Linux's IPVS over netlink, RUNS times at each table given (by
+ *     default 10 × 10, 100 × 10 and 1000 × 20 real servers); each latency ends at the kernel's acknowledgement of the
  *     weight change. The owner's full passes list on a second netlink socket, as in the daemon
  *     (ipvs-owner.ts). Prints every run, then per table the medians over the runs.
  *
@@ -21,7 +21,7 @@ import { loadavg } from 'node:os';
 import { FakeIpvs } from '../../test/fakes/fake-ipvs.js';
 import { formatMeasurement, formatMedians, measureVerdictLatency, type Measurement, type TableSize } from './measure.js';
 
-/** GUEST_TABLES are the sizes the issue's goal is checked at: 100, 1,000 and 20,000 real servers. */
+/** GUEST_TABLES are the default sizes, those the issue's goal is checked at: 100, 1,000 and 20,000 real servers. */
 const GUEST_TABLES = ['10x10', '100x10', '1000x20'] as const;
 
 const load = (): string => loadavg()[0]?.toFixed(2) ?? '?';
@@ -56,12 +56,13 @@ async function inGuest(verdicts: number, maxPauseMs: number, tables: readonly st
 }
 
 /** onGuest boots a guest, runs this file in it with --in-guest, and prints its tables. */
-async function onGuest(verdicts: number, runs: number, maxPauseMs: number): Promise<void> {
+async function onGuest(verdicts: number, runs: number, maxPauseMs: number, sizes: readonly string[]): Promise<void> {
   const { startGuest } = await import('../../test/kernel/harness/guest.js');
   const loadBefore = load();
   const guest = await startGuest({ timeoutMs: 120_000, memMb: 1024 });
   try {
-    const tables = Array.from({ length: runs }, () => GUEST_TABLES).flat();
+    for (const size of sizes) parseTable(size, verdicts, maxPauseMs);
+    const tables = Array.from({ length: runs }, () => sizes).flat();
     const program = ['--import', 'tsx', 'bench/verdict-latency/run.ts', '--in-guest', String(verdicts), String(maxPauseMs), ...tables];
     const result = await guest.run([process.execPath, ...program], { timeoutMs: 3_600_000 });
     if (result.code !== 0) throw new Error(`the guest run failed (${result.code}): ${result.stderr}`);
@@ -79,7 +80,8 @@ const args = process.argv.slice(2);
 if (args[0] === '--in-guest') {
   await inGuest(Number(args[1]), Number(args[2]), args.slice(3));
 } else if (args[0] === '--guest') {
-  await onGuest(Number(args[1] ?? '500'), Number(args[2] ?? '3'), Number(args[3] ?? '5'));
+  const sizes = args.slice(4);
+  await onGuest(Number(args[1] ?? '500'), Number(args[2] ?? '3'), Number(args[3] ?? '5'), sizes.length > 0 ? sizes : GUEST_TABLES);
 } else {
   const [services = '100', servers = '10', verdicts = '2000', maxPauseMs = '5', listingMs = '0'] = args;
   const loadBefore = load();

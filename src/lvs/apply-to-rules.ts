@@ -19,30 +19,35 @@ export function applyToRules(rules: IpvsRules, operations: readonly IpvsOperatio
   const services = new Map(rules.services.map((service) => [serviceKey(service), service]));
   for (const operation of operations) {
     const key = serviceKey(operation.service);
-    const present = services.get(key);
-    switch (operation.kind) {
-      case 'add-service':
-      case 'edit-service':
-        services.set(key, { ...operation.service, realServers: present?.realServers ?? [] });
-        break;
-      case 'delete-service':
-        services.delete(key);
-        break;
-      case 'add-real-server':
-      case 'edit-real-server':
-        // The kernel refuses a real server without its service (ESRCH), so an accepted one has it.
-        if (present !== undefined) services.set(key, withRealServers(present, putRealServer(present, operation.realServer)));
-        break;
-      case 'delete-real-server': {
-        const gone = realServerKey(operation.realServer);
-        if (present !== undefined) services.set(key, withRealServers(present, present.realServers.filter((rs) => realServerKey(rs) !== gone)));
-        break;
-      }
-    }
+    const next = applyToService(services.get(key), operation);
+    if (next === undefined) services.delete(key);
+    else services.set(key, next);
   }
   return { services: [...services.values()] };
 }
 
+/**
+ * applyToService is one service's entry (`present`, undefined when the kernel has none) after
+ * the kernel accepted `operation`, which must name that service; undefined when it has none
+ * then. The IPVS owner patches only the services such operations name, not the whole listing.
+ */
+export function applyToService(present: ServiceRules | undefined, operation: IpvsOperation): ServiceRules | undefined {
+  switch (operation.kind) {
+    case 'add-service':
+    case 'edit-service':
+      return { ...operation.service, realServers: present?.realServers ?? [] };
+    case 'delete-service':
+      return undefined;
+    case 'add-real-server':
+    case 'edit-real-server':
+      // The kernel refuses a real server without its service (ESRCH), so an accepted one has it.
+      return present === undefined ? undefined : withRealServers(present, putRealServer(present, operation.realServer));
+    case 'delete-real-server': {
+      const gone = realServerKey(operation.realServer);
+      return present === undefined ? undefined : withRealServers(present, present.realServers.filter((rs) => realServerKey(rs) !== gone));
+    }
+  }
+}
 function putRealServer(service: ServiceRules, realServer: ServiceRules['realServers'][number]): ServiceRules['realServers'] {
   const key = realServerKey(realServer);
   const others = service.realServers.filter((rs) => realServerKey(rs) !== key);

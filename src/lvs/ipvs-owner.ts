@@ -11,15 +11,18 @@
  * A full pass lists the table outside the owner's write line (serial-passes.ts), on its own
  * port when the daemon gives it one (`tableReads`, a second netlink socket: one socket carries
  * one exchange at a time, so a weight change would otherwise still wait for the listing). It diffs
- * there too, yielding the event loop between chunks of services (table-diff.ts), against the
- * listing patched with every operation the kernel accepted from this owner since the listing
- * began (apply-to-rules.ts). Only its batch and a little re-planning take the write line: there
- * it re-plans the services fast passes recomputed or operations changed since it diffed. So a
- * verdict applied while the table was read or diffed is neither undone by a desired entry older
- * than it nor done twice (EEXIST for a real server re-added in remove mode, ENOENT for one
- * deleted again). A reload or a failed fast pass meanwhile makes it diff the whole table in the
- * line; a batch that failed outright while it listed makes what the kernel holds unknown, and
- * it lists again in the line.
+ * there too, a slice of services at a time with the event loop let run between slices
+ * (table-diff.ts, event-loop-slices.ts), against the listing with every operation the kernel
+ * accepted from this owner since the listing began replayed (apply-to-rules.ts). Only its batch
+ * and a little re-planning take the write line: there it re-plans the services fast passes
+ * recomputed or accepted operations named since the listing began, each against its own listed
+ * entry, so the line's work grows with those services, not with the table. So a verdict applied
+ * while the table was read or diffed is neither undone by a desired entry older than it nor
+ * done twice (EEXIST for a real server re-added in remove mode, ENOENT for one deleted again).
+ * A reload or a failed fast pass meanwhile makes the diff stale: the pass rebuilds the desired
+ * table (desired-services.ts, in slices too) and diffs again outside the line, and diffs the whole
+ * table in the line only after EARLY_DIFF_ATTEMPTS stale diffs; a batch that failed outright while
+ * it listed makes what the kernel holds unknown, and it lists again in the line.
  *
  * A verdict or a drain takes a fast path instead (issue 5: p99 ≤ 10 ms from verdict to kernel).
  * Everything it can change (weights, quorum, the sorry server) belongs to one virtual service, so
@@ -45,11 +48,13 @@ import type { MonotonicClock } from '../election-runtime/monotonic-clock.js';
 import type { IpvsOperation, IpvsPort, OperationOutcome } from '../ipvs/ipvs-port.js';
 import { type IpvsRules, serviceKey } from '../ipvs/model.js';
 import { applyToRules } from './apply-to-rules.js';
-import { reportBatch, reportQuorum } from './ipvs-batch-report.js';
+import { reportBatch } from './ipvs-batch-report.js';
 import { IpvsTimeouts } from './ipvs-timeouts.js';
 import { KnownServices } from './known-services.js';
 import { ipvsServiceId, realServerRef } from './config-to-ipvs.js';
-import { type DesiredService, type DesiredTable, type Verdict, desiredService, desiredTable } from './desired-table.js';
+import type { DesiredService, Verdict } from './desired-table.js';
+import { DesiredServices } from './desired-services.js';
+import { yieldLoop } from './event-loop-slices.js';
 import { reconcile, reconcileService } from './reconcile.js';
 import { SerialPasses } from './serial-passes.js';
 import { type TableDiff, diffTable, replan } from './table-diff.js';
@@ -110,9 +115,15 @@ interface ListingLog {
 /** EarlyDiff is a full pass's diff taken outside the write line, valid while the config and the desired table's map are these objects. */
 interface EarlyDiff {
   readonly config: IpvsOwnerConfig;
-  readonly desired: Map<string, DesiredService>;
+  readonly desired: ReadonlyMap<string, DesiredService>;
   readonly diff: TableDiff;
 }
+
+/**
+ * EARLY_DIFF_ATTEMPTS bounds how often a full pass diffs again outside the write line after a
+ * reload or a failed fast pass made its diff stale; past that it diffs the whole table in the line.
+ */
+const EARLY_DIFF_ATTEMPTS = 3;
 
 /** IpvsOwner keeps the kernel's IPVS table equal to config ⊕ health ⊕ drains; see the file comment. */
 export class IpvsOwner {
@@ -129,11 +140,10 @@ export class IpvsOwner {
   /** #dirty holds the realServerRefs whose verdict or drain changed since the queued fast pass began. */
   readonly #dirty = new Set<string>();
   #fastQueued: Promise<void> | undefined;
-  /** #desired is each configured service's desired entry for the current inputs, in config order; undefined to rebuild (#desiredTable). */
-  #desired: Map<string, DesiredService> | undefined;
+  /** #desired is each configured service's desired entry for the current inputs (desired-services.ts). */
+  readonly #desired: DesiredServices;
   /** #listingLog is what this owner changed since the running full pass began its listing; undefined while none lists. */
   #listingLog: ListingLog | undefined;
-  #quorum = new Map<string, boolean>();
   /** Services dropped from the config by a reload, deleted even without purgeUnmanaged. */
   readonly #retired = new Set<string>();
   readonly #timeouts: IpvsTimeouts;
@@ -149,6 +159,7 @@ export class IpvsOwner {
     this.#ports = ports;
     this.#timeouts = new IpvsTimeouts(ports.ipvs, ports.log);
     this.#known = new KnownServices(ports.ipvs);
+    this.#desired = new DesiredServices({ verdicts: this.#verdicts, drains: this.#drains }, ports.log);
     this.#passes = new SerialPasses(() => this.#pass(), ports.clock, options.tickIntervalMs);
   }
 
@@ -188,13 +199,13 @@ export class IpvsOwner {
     for (const key of keep) this.#retired.delete(key);
     this.#config = config;
     this.#serviceOfRef = serviceOfRef(config.virtualServers);
-    this.#desired = undefined;
+    this.#desired.invalidate();
     return this.#changed();
   }
 
   /** quorum is each configured service's quorum after the last pass, by serviceKey. */
   get quorum(): ReadonlyMap<string, boolean> {
-    return this.#quorum;
+    return this.#desired.quorum;
   }
 
   /** stop ends the tick and waits for a running pass; the kernel table stays as it is. */
@@ -229,12 +240,9 @@ export class IpvsOwner {
     const wanted = new Map<string, DesiredService>();
     const operations: IpvsOperation[] = [];
     try {
-      for (const [key, vs] of services) {
-        const { service, hasQuorum } = desiredService(vs, { verdicts: this.#verdicts, drains: this.#drains, quorum: this.#quorum });
-        reportQuorum(this.#ports.log, this.#quorum, new Map([[key, hasQuorum]]));
-        this.#quorum.set(key, hasQuorum);
+      for (const vs of services.values()) {
+        const { key, service } = this.#desired.recompute(vs);
         wanted.set(key, service);
-        this.#desired?.set(key, service);
         this.#listingLog?.touched.add(key);
         operations.push(...reconcileService(service, await this.#known.entry(key, vs)));
       }
@@ -243,7 +251,7 @@ export class IpvsOwner {
       for (const label of this.#report(operations, outcomes, false)) this.#refusedBefore.add(label);
     } catch (error) {
       // Services after the one that threw were not recomputed.
-      this.#desired = undefined;
+      this.#desired.invalidate();
       this.#known.forget(services.keys());
       this.#failed(error);
     }
@@ -291,8 +299,7 @@ export class IpvsOwner {
         // The table matters more than the timeouts: a refusal is counted, and the pass goes on.
         if (!(await this.#timeouts.apply(this.#config.ipvs.timeouts))) this.stats.errors++;
         if ('error' in listed) throw listed.error;
-        const actual = log.unknown ? await this.#listRules() : applyToRules(listed.rules, log.accepted);
-        await this.#converge(actual, inputsChanged, log.unknown ? undefined : early, log);
+        await this.#converge(listed.rules, inputsChanged, early, log);
         this.#errorBefore = undefined;
       } catch (error) {
         this.#listingLog = undefined;
@@ -303,18 +310,27 @@ export class IpvsOwner {
   }
 
   /**
-   * #diffEarly diffs the desired table against the listing patched with what was accepted so
-   * far, yielding the event loop between chunks (table-diff.ts), so a verdict that arrives
-   * meanwhile takes the write line before this pass does instead of waiting for its diff.
+   * #diffEarly diffs the desired table against the listing with what was accepted so far
+   * replayed, a slice at a time (table-diff.ts), so a verdict that arrives meanwhile takes the
+   * write line before this pass does instead of waiting for its diff. A reload or a failed fast
+   * pass meanwhile makes the diff stale: it rebuilds the desired table (in slices too) and diffs
+   * again, up to EARLY_DIFF_ATTEMPTS times; undefined when it gave up or the listing's worth is unknown.
    */
   async #diffEarly(rules: IpvsRules, log: ListingLog): Promise<EarlyDiff | undefined> {
-    if (log.unknown) return undefined;
-    const table = this.#desiredTable();
-    const desired = this.#desired;
-    if (desired === undefined) return undefined;
-    const options = { purgeUnmanaged: this.#config.ipvs.purgeUnmanaged, retired: new Set(this.#retired) };
-    const diff = await diffTable(table, applyToRules(rules, log.accepted), options, yieldLoop);
-    return { config: this.#config, desired, diff };
+    for (let attempt = 0; attempt < EARLY_DIFF_ATTEMPTS && !log.unknown; attempt++) {
+      const config = this.#config;
+      const desired = await this.#desired.rebuild(config.virtualServers, yieldLoop);
+      if (desired === undefined || config !== this.#config) continue;
+      const options = { purgeUnmanaged: config.ipvs.purgeUnmanaged, retired: new Set(this.#retired) };
+      const early = { config, desired, diff: await diffTable(desired, rules, [...log.accepted], options, yieldLoop) };
+      if (this.#isCurrent(early)) return early;
+    }
+    return undefined;
+  }
+
+  /** #isCurrent says whether `early` was diffed for the config and the desired table the owner has now. */
+  #isCurrent(early: EarlyDiff): boolean {
+    return early.config === this.#config && early.desired === this.#desired.current;
   }
 
   // The rules-only read: reconciling never needs counters, and skipping them is most of a large table's read-back.
@@ -331,48 +347,34 @@ export class IpvsOwner {
   }
 
   /**
-   * #converge diffs the desired table against `actual` and applies the difference; it runs in
-   * the write line. With a still valid `early` diff it re-plans only the services changed since
-   * (fast passes, operations accepted after it began); otherwise it diffs the whole table.
+   * #converge works out the difference between the desired table and `listing` with the
+   * operations accepted since it began replayed, and applies it; it runs in the write line. With
+   * a still current `early` diff it re-plans only the services changed since (fast passes,
+   * operations accepted after it began: a fast pass begun before the listing may land after the
+   * diff), so the line costs those services, not the table. Otherwise, or when a batch failed
+   * outright meanwhile (the listing is then re-read), it diffs the whole table.
    */
-  async #converge(actual: IpvsRules, inputsChanged: boolean, early: EarlyDiff | undefined, log: ListingLog): Promise<void> {
-    const table = this.#desiredTable();
-    const present = new Set(actual.services.map(serviceKey));
-    for (const key of this.#retired) if (!present.has(key)) this.#retired.delete(key);
+  async #converge(listing: IpvsRules, inputsChanged: boolean, early: EarlyDiff | undefined, log: ListingLog): Promise<void> {
+    let desired: ReadonlyMap<string, DesiredService>;
+    let present: Pick<ReadonlySet<string>, 'has'>;
     let operations: IpvsOperation[];
-    if (early !== undefined && early.config === this.#config && early.desired === this.#desired) {
-      // A fast pass begun before the listing may have had its operations accepted after the diff: re-plan their services too.
-      for (const operation of log.accepted) log.touched.add(serviceKey(operation.service));
-      operations = replan(early.diff, log.touched, early.desired, new Map(actual.services.map((service) => [serviceKey(service), service])));
+    if (early !== undefined && !log.unknown && this.#isCurrent(early)) {
+      desired = early.desired;
+      // Retired services are not configured, so no accepted operation names them: the listing says which are left.
+      present = early.diff.listed;
+      operations = replan(early.diff, log.touched, desired, log.accepted);
     } else {
-      operations = reconcile(table, actual, { purgeUnmanaged: this.#config.ipvs.purgeUnmanaged, retired: this.#retired });
+      const actual = log.unknown ? await this.#listRules() : applyToRules(listing, log.accepted);
+      desired = this.#desired.now(this.#config.virtualServers);
+      present = new Set(actual.services.map(serviceKey));
+      operations = reconcile({ services: [...desired.values()] }, actual, { purgeUnmanaged: this.#config.ipvs.purgeUnmanaged, retired: this.#retired });
     }
+    for (const key of this.#retired) if (!present.has(key)) this.#retired.delete(key);
     const drift = !inputsChanged && this.#lastPassClean;
     const outcomes = await this.#apply(operations);
     this.#known.forget();
-    this.#lastPassClean = this.#known.remember(new Map(table.services.map((service) => [serviceKey(service), service])), operations, outcomes).size === 0;
+    this.#lastPassClean = this.#known.remember(desired, operations, outcomes).size === 0;
     this.#refusedBefore = this.#report(operations, outcomes, drift);
-  }
-
-  /**
-   * #desiredTable is the desired table for the current inputs. Every verdict and drain reaches
-   * a fast pass, which recomputes its service, so the whole table is rebuilt only when the
-   * config changed or a fast pass failed midway: at 20,000 real servers the rebuild is tens of
-   * ms of the JS thread, which a verdict arriving meanwhile would wait for.
-   */
-  #desiredTable(): DesiredTable {
-    if (this.#desired === undefined) {
-      const { table, quorum } = desiredTable({
-        virtualServers: this.#config.virtualServers,
-        verdicts: this.#verdicts,
-        drains: this.#drains,
-        quorum: this.#quorum,
-      });
-      reportQuorum(this.#ports.log, this.#quorum, quorum);
-      this.#quorum = new Map(quorum);
-      this.#desired = new Map(table.services.map((service) => [serviceKey(service), service]));
-    }
-    return { services: [...this.#desired.values()] };
   }
 
   /** #report logs and counts a batch's outcomes (ipvs-batch-report.ts), and returns the labels of the refused operations. */
@@ -386,9 +388,4 @@ function serviceOfRef(virtualServers: readonly VirtualServer[]): ReadonlyMap<str
   const byRef = new Map<string, VirtualServer>();
   for (const vs of virtualServers) for (const rs of vs.realServers) byRef.set(realServerRef(vs, rs), vs);
   return byRef;
-}
-
-/** yieldLoop lets the event loop run what is waiting (a verdict, a netlink reply) before the caller goes on. */
-function yieldLoop(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
 }

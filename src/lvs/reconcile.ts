@@ -35,19 +35,22 @@ export interface ReconcileOptions {
 export function reconcile(desired: DesiredTable, actual: DesiredTable, options: ReconcileOptions): IpvsOperation[] {
   const actualByKey = new Map(actual.services.map((service) => [serviceKey(service), service]));
   const plans = desired.services.map((wanted) => planService(wanted, actualByKey.get(serviceKey(wanted))));
-  return orderOperations(plans, removedServices(desired, actual, options));
+  const desiredKeys = new Set(desired.services.map(serviceKey));
+  return orderOperations(plans, removedServices(desiredKeys, actualByKey, options));
 }
 
 /**
- * removedServices lists the delete-service operations for the kernel services `desired` lacks
- * that `options` allow deleting (the file comment's second phase).
+ * removedServices lists the delete-service operations for the kernel services (`actual`, by
+ * serviceKey) that `desired` lacks and `options` allow deleting (the file comment's second phase).
  */
-export function removedServices(desired: DesiredTable, actual: DesiredTable, options: ReconcileOptions): IpvsOperation[] {
-  const desiredKeys = new Set(desired.services.map((service) => serviceKey(service)));
+export function removedServices(
+  desired: Pick<ReadonlySet<string>, 'has'>,
+  actual: ReadonlyMap<string, VirtualService>,
+  options: ReconcileOptions,
+): IpvsOperation[] {
   const removeServices: IpvsOperation[] = [];
-  for (const service of actual.services) {
-    const key = serviceKey(service);
-    if (!desiredKeys.has(key) && (options.purgeUnmanaged || options.retired?.has(key) === true)) {
+  for (const [key, service] of actual) {
+    if (!desired.has(key) && (options.purgeUnmanaged || options.retired?.has(key) === true)) {
       removeServices.push({ kind: 'delete-service', service: serviceId(service) });
     }
   }

@@ -5,67 +5,92 @@
  * At 20,000 real servers the whole-table diff costs the JS thread 30–40 ms (bench/verdict-latency),
  * and a verdict that arrives while the write line holds it waits that long (issue 5's goal is
  * 10 ms). So the owner diffs against its listing before it takes the write line, yielding the
- * event loop between chunks of services (`yieldLoop`) so a verdict gets its turn; inside the
- * line it re-plans only the services a fast pass recomputed or an accepted operation changed
- * since (`replan`). The plans are per service (reconcile.ts planService), so one service's plan
- * depends only on its own desired and listed entries, and re-planning the touched ones gives
- * exactly what a whole-table reconcile would.
+ * event loop between slices of services (event-loop-slices.ts) so a verdict gets its turn; inside the
+ * line it re-plans only the services a fast pass recomputed or an accepted operation named
+ * (`replan`), each against its listed entry with those operations replayed (apply-to-rules.ts).
+ * The plans are per service (reconcile.ts planService), so one service's plan depends only on
+ * its own desired and listed entries, and re-planning the touched ones gives exactly what a
+ * whole-table reconcile of the listing with every accepted operation replayed would; the line
+ * never walks the whole listing or the whole desired table.
  */
 import type { IpvsOperation } from '../ipvs/ipvs-port.js';
-import { serviceKey } from '../ipvs/model.js';
-import type { DesiredService, DesiredTable } from './desired-table.js';
+import { type IpvsRules, type ServiceRules, serviceKey } from '../ipvs/model.js';
+import { applyToService } from './apply-to-rules.js';
+import type { DesiredService } from './desired-table.js';
+import { Slices } from './event-loop-slices.js';
 import { type ReconcileOptions, type ServicePlan, orderOperations, planService, removedServices } from './reconcile.js';
 
-/** TableDiff is each desired service's plan, by serviceKey in the desired table's order, and the services to delete. */
+/**
+ * TableDiff is each desired service's plan, by serviceKey in the desired table's order, the
+ * services to delete, and the listing it was planned against, by serviceKey, as read (before
+ * any accepted operation was replayed on it).
+ */
 export interface TableDiff {
   readonly plans: Map<string, ServicePlan>;
   readonly removeServices: readonly IpvsOperation[];
+  readonly listed: ReadonlyMap<string, ServiceRules>;
 }
 
 /**
- * DIFF_CHUNK_REAL_SERVERS is how many real servers diffTable plans between yields: about 1 ms of
- * the JS thread on the loaded 2-core host (30–40 ms for 20,000), so a verdict waits at most that.
+ * diffTable plans every `desired` service against `listing` with `accepted` (operations the
+ * kernel accepted, in order, since the listing began) replayed on it, awaiting `yieldLoop` after
+ * each slice of real servers (event-loop-slices.ts). Services outside `desired` are deleted as `options` allow; the
+ * owner's fast passes, the only source of `accepted` operations, touch configured services only.
  */
-export const DIFF_CHUNK_REAL_SERVERS = 1000;
-
-/** diffTable plans every desired service against `actual`, awaiting `yieldLoop` after each chunk of services. */
 export async function diffTable(
-  desired: DesiredTable,
-  actual: DesiredTable,
+  desired: ReadonlyMap<string, DesiredService>,
+  listing: IpvsRules,
+  accepted: readonly IpvsOperation[],
   options: ReconcileOptions,
   yieldLoop: () => Promise<void>,
 ): Promise<TableDiff> {
-  const actualByKey = new Map(actual.services.map((service) => [serviceKey(service), service]));
-  const plans = new Map<string, ServicePlan>();
-  let sinceYield = 0;
-  for (const wanted of desired.services) {
-    const key = serviceKey(wanted);
-    plans.set(key, planService(wanted, actualByKey.get(key)));
-    sinceYield += wanted.realServers.length + 1;
-    if (sinceYield >= DIFF_CHUNK_REAL_SERVERS) {
-      sinceYield = 0;
-      await yieldLoop();
-    }
+  const slices = new Slices(yieldLoop);
+  const listed = new Map<string, ServiceRules>();
+  for (const service of listing.services) {
+    listed.set(serviceKey(service), service);
+    await slices.done(service.realServers.length + 1);
   }
+  const byService = acceptedByService(accepted);
+  const plans = new Map<string, ServicePlan>();
+  for (const [key, wanted] of desired) {
+    plans.set(key, planService(wanted, replayed(listed.get(key), byService.get(key))));
+    await slices.done(wanted.realServers.length + 1);
+  }
+  const removeServices = removedServices(desired, listed, options);
   await yieldLoop();
-  return { plans, removeServices: removedServices(desired, actual, options) };
+  return { plans, removeServices, listed };
 }
 
 /**
- * replan re-plans the `touched` services of `diff` against their current desired and listed
- * entries and returns the whole diff's operations in reconcile's order. A touched service must
- * be one `diff` planned: a fast path never adds or removes a desired service (a reload does,
- * and the owner diffs the whole table again then).
+ * replan re-plans the services of `diff` that are `touched` or that an `accepted` operation names
+ * (every operation the kernel accepted since the listing began, in order) against their current
+ * desired entry and their listed entry with those operations replayed, and returns the whole
+ * diff's operations in reconcile's order. It costs the touched services and the operations, not
+ * the table. A touched service must be one `diff` planned: a fast path never adds or removes a
+ * desired service (a reload does, and the owner diffs again then).
  */
-export function replan(
-  diff: TableDiff,
-  touched: Iterable<string>,
-  desired: ReadonlyMap<string, DesiredService>,
-  actual: ReadonlyMap<string, DesiredService>,
-): IpvsOperation[] {
-  for (const key of touched) {
+export function replan(diff: TableDiff, touched: Iterable<string>, desired: ReadonlyMap<string, DesiredService>, accepted: readonly IpvsOperation[]): IpvsOperation[] {
+  const byService = acceptedByService(accepted);
+  for (const key of new Set([...touched, ...byService.keys()])) {
     const wanted = desired.get(key);
-    if (wanted !== undefined && diff.plans.has(key)) diff.plans.set(key, planService(wanted, actual.get(key)));
+    if (wanted !== undefined && diff.plans.has(key)) diff.plans.set(key, planService(wanted, replayed(diff.listed.get(key), byService.get(key))));
   }
   return orderOperations(diff.plans.values(), diff.removeServices);
+}
+
+/** acceptedByService groups operations by the serviceKey they name, keeping their order. */
+function acceptedByService(accepted: readonly IpvsOperation[]): Map<string, IpvsOperation[]> {
+  const byService = new Map<string, IpvsOperation[]>();
+  for (const operation of accepted) {
+    const key = serviceKey(operation.service);
+    const operations = byService.get(key);
+    if (operations === undefined) byService.set(key, [operation]);
+    else operations.push(operation);
+  }
+  return byService;
+}
+
+/** replayed is a listed service's entry after `operations` (all naming it) were accepted. */
+function replayed(listed: ServiceRules | undefined, operations: readonly IpvsOperation[] = []): ServiceRules | undefined {
+  return operations.reduce<ServiceRules | undefined>(applyToService, listed);
 }
