@@ -4,9 +4,9 @@
 // stdin lines: `start` begins probing, `stop` ends it; once every attempt begun has settled it
 // prints {"stopped":true}. One JSON line per attempt, as it settles:
 //   {"sentMs":…, "doneMs":…, "from":"<director>"}   answered (the responder's name, then its FIN)
-//   {"sentMs":…, "doneMs":…, "error":"<code>"}     ECONNRESET (an RST), ECONNREFUSED, EHOSTUNREACH
-//                                                   (ICMP or no ARP answer), ETIMEDOUT (our timeout),
-//                                                   EMPTY (closed without a name)
+//   {"sentMs":…, "doneMs":…, "error":"<code>", "connected":<bool>}
+//       ECONNRESET (an RST), ECONNREFUSED, EHOSTUNREACH (ICMP or no ARP answer), ETIMEDOUT (our
+//       timeout), EMPTY (closed without a name); connected: the handshake had completed.
 // Times are epoch ms (fractional). The timeout is TIMEOUT ms: below TCP's first SYN retransmission
 // (initial RTO 1 s, RFC 6298 §2.1), so a SYN lost in the handover counts as failed rather than
 // as a connect answered a second late.
@@ -35,10 +35,12 @@ function attempt() {
   const socket = connect({ host, port: Number(port) });
   let text = '';
   let done = false;
+  let connected = false;
+  socket.on('connect', () => { connected = true; });
   const finish = (outcome) => {
     if (done) return;
     done = true;
-    report({ sentMs, doneMs: nowMs(), ...outcome });
+    report({ sentMs, doneMs: nowMs(), ...outcome, ...(outcome.error === undefined ? {} : { connected }) });
     socket.destroy();
     settled();
   };

@@ -10,6 +10,8 @@ export interface ProbeAttempt {
   readonly doneMs: number;
   readonly from?: string;
   readonly error?: string;
+  /** For a failed attempt: whether its handshake had completed (the SYN was answered). */
+  readonly connected?: boolean;
 }
 
 /** Answer is a connect answered by a director, at the time its name and FIN arrived. */
@@ -53,8 +55,9 @@ export function outageMs(attempts: readonly ProbeAttempt[], fromMs: number, unti
 
 /**
  * longestGapMs is the longest time without any answer between `fromMs` and `untilMs`: from
- * `fromMs` to the first answer after it, between answers, up to the last answer at or before
- * `untilMs`. Even with no fault it is at least the probe period.
+ * `fromMs` to the first answer after it, between answers, and from the last answer to `untilMs`
+ * (the whole stretch when nothing was answered in it). With no fault it is still about the
+ * probe period, plus the probe's and the responders' scheduling delays.
  */
 export function longestGapMs(answers: readonly Answer[], fromMs: number, untilMs: number): number {
   let last = fromMs;
@@ -64,5 +67,5 @@ export function longestGapMs(answers: readonly Answer[], fromMs: number, untilMs
     gap = Math.max(gap, answer.atMs - last);
     last = answer.atMs;
   }
-  return gap;
+  return Math.max(gap, untilMs - last);
 }

@@ -14,13 +14,18 @@
  * that a loaded host delays. A placement at most one verify tick old can only be wrong if the
  * interface was replaced meanwhile; the converge that follows then repairs it.
  *
+ * Giving the VIPs up is make-before-break too: release() stops announcing at once but keeps the
+ * addresses for releaseDelayMs (announce-schedule.ts) before it removes them, so clients that
+ * have not yet moved to the successor, and connections accepted just before they moved, are
+ * still answered. A hold() meanwhile ends the wait and keeps the addresses.
+ *
  * Failures are logged and counted, never thrown to the caller: the next tick retries them.
  */
 import type { Logger } from 'pino';
 import type { AnnounceConfig, Vip } from '../config/types.js';
 import type { MonotonicClock, ScheduledTimer } from '../election-runtime/monotonic-clock.js';
 import type { AddressEvent, AddressPort, AnnouncePort, Link, LinkPort, ResyncEvent, Unsubscribe } from '../kernel/ports.js';
-import { burstOffsetsMs, refreshOffsetsMs } from './announce-schedule.js';
+import { burstOffsetsMs, refreshOffsetsMs, releaseDelayMs } from './announce-schedule.js';
 import { planVips, type PlacedVip } from './vip-plan.js';
 
 /** VipOwnerPorts are the kernel resources and the clock the owner uses. */
@@ -41,9 +46,11 @@ export interface VipOwnerStats {
   errors: number;
 }
 
-/** VipOwnerOptions: how often to re-read the kernel while nothing is reported. */
+/** VipOwnerOptions: how often to re-read the kernel while nothing is reported, and how long a release waits. */
 export interface VipOwnerOptions {
   readonly verifyIntervalMs: number;
+  /** releaseDelayMs overrides the announce settings' releaseDelayMs (announce-schedule.ts); 0 removes at once. */
+  readonly releaseDelayMs?: number;
 }
 
 /** DEFAULT_VERIFY_INTERVAL_MS re-reads addresses once a second, the issue's drift-repair bound. */
@@ -65,6 +72,8 @@ export class VipOwner {
   #lastPlacement: { readonly placed: readonly PlacedVip[]; readonly links: readonly Link[] } | undefined;
   #verifyTimer: ScheduledTimer | undefined;
   #unsubscribe: Unsubscribe | undefined;
+  /** Set while release() keeps the addresses before removing them; calling it ends the wait. */
+  #endReleaseDelay: (() => void) | undefined;
 
   constructor(vips: readonly Vip[], announce: AnnounceConfig, ports: VipOwnerPorts, options: VipOwnerOptions = { verifyIntervalMs: DEFAULT_VERIFY_INTERVAL_MS }) {
     this.#vips = vips;
@@ -88,6 +97,8 @@ export class VipOwner {
    * file comment), then converges and runs the rest of the announcement schedule.
    */
   async hold(): Promise<void> {
+    // Taken back during a release's delay: the addresses never left, the delay ends here.
+    this.#endReleaseDelay?.();
     const taking = !this.stats.holding;
     if (taking) this.#ports.log.info({ event: 'vip.hold', vips: this.#vips.map((v) => v.address) }, 'taking the VIPs');
     this.stats.holding = true;
@@ -99,14 +110,34 @@ export class VipOwner {
   }
 
   /**
-   * release stops announcing, then removes every VIP. Announcing stops first and synchronously:
-   * once the peer has taken over, any frame of ours would pull its clients back to us.
+   * release stops announcing, keeps the addresses for the release delay, then removes every VIP;
+   * it resolves once they are gone. Announcing stops first and synchronously: once the peer has
+   * taken over, any frame of ours would pull its clients back to us. The addresses stay a little
+   * longer so that we still answer the clients the successor's announcement has not moved yet.
    */
   async release(): Promise<void> {
     this.#cancelAnnouncements();
-    if (this.stats.holding) this.#ports.log.info({ event: 'vip.release' }, 'releasing the VIPs');
-    this.stats.holding = false;
+    const delayMs = this.#options.releaseDelayMs ?? releaseDelayMs(this.#announce);
+    if (this.stats.holding) {
+      this.#ports.log.info({ event: 'vip.release', releaseDelayMs: delayMs }, 'releasing the VIPs');
+      this.stats.holding = false;
+      await this.#releaseDelay(delayMs);
+    }
     await this.#reconcile();
+  }
+
+  /** #releaseDelay resolves after delayMs, or as soon as hold() takes the VIPs back. */
+  #releaseDelay(delayMs: number): Promise<void> {
+    if (delayMs <= 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = this.#ports.clock.schedule(delayMs, () => { end(); });
+      const end = (): void => {
+        timer.cancel();
+        this.#endReleaseDelay = undefined;
+        resolve();
+      };
+      this.#endReleaseDelay = end;
+    });
   }
 
   /** announce starts a fresh announcement schedule for every VIP (after a split brain heals, too). */
@@ -116,6 +147,8 @@ export class VipOwner {
 
   /** update swaps in a reloaded VIP list and announce settings, then converges on them. */
   async update(vips: readonly Vip[], announce: AnnounceConfig): Promise<void> {
+    // A reload ends a release's delay: the converges below must be free to remove what left.
+    this.#endReleaseDelay?.();
     const removed = this.#vips.filter((old) => !vips.some((vip) => vip.address === old.address && vip.prefixLength === old.prefixLength && vip.interface === old.interface));
     const wasHolding = this.stats.holding;
     // Removed VIPs leave the kernel first, with the old list, so nothing stale stays behind.
@@ -240,7 +273,8 @@ export class VipOwner {
       // the difference is that request being carried out, not the kernel drifting.
       const holding = this.#holdingNow();
       const repairing = driftSuspected && holding === holdingBefore;
-      const plan = planVips(placed, holding, actual);
+      // During a release's delay the addresses stay: a verify tick then must not remove them early.
+      const plan = !holding && this.#endReleaseDelay !== undefined ? { add: [], remove: [] } : planVips(placed, holding, actual);
       for (const vip of plan.add) {
         await this.#ports.addresses.add(vip);
         if (repairing) this.#repaired('vip.repair.add', vip);

@@ -18,13 +18,16 @@ async function settle(): Promise<void> {
   for (let i = 0; i < 50; i++) await Promise.resolve();
 }
 
-function setup(options: { withEth0?: boolean; announce?: AnnounceConfig } = {}) {
+function setup(options: { withEth0?: boolean; announce?: AnnounceConfig; releaseDelayMs?: number } = {}) {
   const clock = new FakeClock();
   const links = new FakeLinks();
   if (options.withEth0 ?? true) links.addLink({ name: 'eth0', mac: '02:00:00:00:00:01', up: true });
   const addresses = new FakeAddresses(links);
   const announcer = new FakeAnnouncer();
-  const owner = new VipOwner(vips, options.announce ?? announce, { addresses, links, announcer, clock, log: pino({ level: 'silent' }) });
+  const ports = { addresses, links, announcer, clock, log: pino({ level: 'silent' }) };
+  const owner = options.releaseDelayMs === undefined
+    ? new VipOwner(vips, options.announce ?? announce, ports)
+    : new VipOwner(vips, options.announce ?? announce, ports, { verifyIntervalMs: 1000, releaseDelayMs: options.releaseDelayMs });
   const held = async (): Promise<string[]> => (await addresses.list()).filter((a) => a.ifindex !== 1).map((a) => `${a.address}/${a.prefixLength}`);
   const advance = async (ms: number): Promise<void> => {
     // Step in small slices so work scheduled by a settled promise still falls due in time.
@@ -84,15 +87,61 @@ describe('VipOwner', () => {
     await t.owner.stop();
   });
 
-  it('removes the VIPs on release and stops the pending second burst', async () => {
+  it('on release keeps the VIPs for one burst (2 × 20 ms), announcing nothing, then removes them', async () => {
     const t = setup();
     await t.owner.start();
     await t.owner.hold();
     await t.advance(100);
-    await t.owner.release();
+    let done = false;
+    const released = t.owner.release().then(() => { done = true; });
+    await t.advance(30);
+    expect(await t.held()).toEqual(['198.51.100.10/32', '2001:db8::10/128']);
+    expect(done).toBe(false);
+    await t.advance(10);
+    await released;
     expect(await t.held()).toEqual([]);
     await t.advance(6000);
     expect(t.announcer.sent).toHaveLength(6);
+    await t.owner.stop();
+  });
+
+  it('removes the VIPs at once on release with releaseDelayMs 0', async () => {
+    const t = setup({ releaseDelayMs: 0 });
+    await t.owner.start();
+    await t.owner.hold();
+    await t.owner.release();
+    expect(await t.held()).toEqual([]);
+    await t.owner.stop();
+  });
+
+  it('a verify tick during the release delay removes nothing early', async () => {
+    const t = setup();
+    await t.owner.start();
+    await t.owner.hold();
+    await t.advance(980);
+    const released = t.owner.release(); // the delay ends at 1020; the verify tick falls at 1000
+    await t.advance(30);
+    expect(await t.held()).toEqual(['198.51.100.10/32', '2001:db8::10/128']);
+    expect(t.owner.stats.repairs).toBe(0);
+    await t.advance(10);
+    await released;
+    expect(await t.held()).toEqual([]);
+    await t.owner.stop();
+  });
+
+  it('hold() during the release delay ends it, keeps the VIPs and announces them again', async () => {
+    const t = setup();
+    await t.owner.start();
+    await t.owner.hold();
+    await t.advance(100);
+    const released = t.owner.release();
+    await t.advance(10);
+    await t.owner.hold();
+    await released;
+    await t.advance(100);
+    expect(await t.held()).toEqual(['198.51.100.10/32', '2001:db8::10/128']);
+    expect(t.owner.stats).toMatchObject({ holding: true, repairs: 0, errors: 0 });
+    expect(t.announcer.sent).toHaveLength(12);
     await t.owner.stop();
   });
 
@@ -103,7 +152,7 @@ describe('VipOwner', () => {
     expect(t.announcer.sent).toHaveLength(2); // each VIP's first frame, sent as it was added
     t.clock.advance(20); // the burst's second send starts and awaits the link list
     const released = t.owner.release(); // the peer won: the loser stops before anything else
-    await settle();
+    await t.advance(40); // the release delay: the burst's timers fall due in it, and must send nothing
     await released;
     await t.advance(6000);
     expect(t.announcer.sent).toHaveLength(2);
@@ -164,6 +213,18 @@ describe('VipOwner', () => {
     await t.advance(3050);
     // One burst at hold, then one per refresh tick at 1 s, 2 s and 3 s: two VIPs each.
     expect(t.announcer.sent).toHaveLength(8);
+    await t.owner.stop();
+  });
+
+  it('a reload during the release delay removes the VIP that left the config at once', async () => {
+    const t = setup();
+    await t.owner.start();
+    await t.owner.hold();
+    const released = t.owner.release();
+    await t.advance(10);
+    await t.owner.update([{ address: '198.51.100.11', family: 'inet', prefixLength: 32, interface: 'eth0' }], announce);
+    await released;
+    expect(await t.held()).toEqual([]);
     await t.owner.stop();
   });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AnnounceConfig } from '../../../src/config/types.js';
 import type { InterfaceAddress } from '../../../src/kernel/ports.js';
-import { burstOffsetsMs, refreshOffsetsMs } from '../../../src/vip/announce-schedule.js';
+import { burstOffsetsMs, refreshOffsetsMs, releaseDelayMs } from '../../../src/vip/announce-schedule.js';
 import { planVips, type PlacedVip } from '../../../src/vip/vip-plan.js';
 
 const vip4: PlacedVip = { address: '198.51.100.10', prefixLength: 32, ifindex: 2, interfaceName: 'eth0' };
@@ -51,5 +51,12 @@ describe('announce schedule', () => {
 
   it('refreshes with a single burst', () => {
     expect(refreshOffsetsMs(announce)).toEqual([0, 20, 40]);
+  });
+
+  it('keeps released VIPs for as long as one burst lasts, not at all without a burst', () => {
+    expect(releaseDelayMs(announce)).toBe(40);
+    expect(releaseDelayMs({ ...announce, count: 1 })).toBe(0);
+    expect(releaseDelayMs({ ...announce, count: 0 })).toBe(0);
+    expect(releaseDelayMs({ ...announce, intervalMs: 0 })).toBe(0);
   });
 });
