@@ -7,8 +7,7 @@
  * L_THRESH. The tunnel attributes go out for every method, as ipvsadm does, zero when unused.
  */
 import { NetlinkParseError } from '../netlink/parse-error.js';
-import { NLA_HDRLEN, align4 } from '../netlink/constants.js';
-import { attributeEnd, attributeType, forEachAttribute, sized } from './attribute-scan.js';
+import { forEachAttribute, indexAttributes, sized } from './attribute-scan.js';
 import type { AttributeWriter } from './attribute-writer.js';
 import {
   IPVS_CMD_ATTR_DEST,
@@ -118,94 +117,88 @@ function checkCount(value: number, max: number, what: string): void {
   if (!Number.isInteger(value) || value < 0 || value > max) throw new IpvsInputError(`${what} ${value} is not 0-${max}`);
 }
 
+/** DEST_ATTR_SLOTS is room for every IPVS_DEST_ATTR_* tandem reads (ip_vs.h: TUN_FLAGS is the last). */
+const DEST_ATTR_SLOTS = IPVS_DEST_ATTR_TUN_FLAGS + 1;
+
 /**
- * decodeRealServerRules reads the settings of the IPVS_CMD_ATTR_DEST nest payload at
- * buf[start, end) of a GET_DEST reply, as `ipvsadm-save` shows them. It steps over the
- * connection counts and the STATS/STATS64 nests without reading them, and walks the bytes in
- * place with no closure, map or sub-buffer: a read-back decodes tens of thousands of these,
- * and in the guest what they allocate is most of the read-back's time (bench/ipvs-table).
- * `serviceFamily` is used when the kernel predates IPVS_DEST_ATTR_ADDR_FAMILY (all servers
- * then share it). `addresses`, when given, spells the address from memory (a re-read table).
+ * RealServerRulesReader reads the settings of IPVS_CMD_ATTR_DEST nests of GET_DEST replies, as
+ * `ipvsadm-save` shows them. It indexes a nest's attributes in place into arrays it keeps
+ * (indexAttributes), then reads each setting once: no closure, map, sub-buffer or call per
+ * attribute, because a read-back decodes tens of thousands of these, the first of them before
+ * V8 has optimised anything, and in a user-mode-linux guest the interpreter's calls and what
+ * is allocated are most of the read-back's time (bench/ipvs-table). The connection counts and
+ * the STATS/STATS64 nests are stepped over. `addresses`, when given, spells the addresses
+ * from memory (a table re-read every 500 ms). One reader per caller: it is not reentrant.
  */
-export function decodeRealServerRules(
-  buf: Buffer,
-  start: number,
-  end: number,
-  serviceFamily: AddressFamily,
-  addresses?: AddressSpellings,
-): RealServer {
-  let family = serviceFamily;
-  let addressAt = -1;
-  let port = -1;
-  let forwardBits = -1;
-  let weight = -1;
-  let upperThreshold = -1;
-  let lowerThreshold = -1;
-  let tunnelType = 0;
-  let tunnelPort = 0;
-  let tunnelFlags = 0;
-  for (let at = start; at < end; ) {
-    const attributeEndAt = attributeEnd(buf, at, end);
-    const payload = at + NLA_HDRLEN;
-    switch (attributeType(buf, at)) {
-      case IPVS_DEST_ATTR_ADDR:
-        addressAt = sized(payload, attributeEndAt, NF_INET_ADDR_LEN, 'IPVS_DEST_ATTR_ADDR');
-        break;
-      case IPVS_DEST_ATTR_ADDR_FAMILY:
-        family = familyFromNumber(buf.readUInt16LE(sized(payload, attributeEndAt, 2, 'IPVS_DEST_ATTR_ADDR_FAMILY')));
-        break;
-      case IPVS_DEST_ATTR_PORT:
-        port = buf.readUInt16BE(sized(payload, attributeEndAt, 2, 'IPVS_DEST_ATTR_PORT'));
-        break;
-      case IPVS_DEST_ATTR_FWD_METHOD:
-        forwardBits = buf.readUInt32LE(sized(payload, attributeEndAt, 4, 'IPVS_DEST_ATTR_FWD_METHOD')) & IP_VS_CONN_F_FWD_MASK;
-        break;
-      case IPVS_DEST_ATTR_WEIGHT:
-        weight = buf.readUInt32LE(sized(payload, attributeEndAt, 4, 'IPVS_DEST_ATTR_WEIGHT'));
-        break;
-      case IPVS_DEST_ATTR_U_THRESH:
-        upperThreshold = buf.readUInt32LE(sized(payload, attributeEndAt, 4, 'IPVS_DEST_ATTR_U_THRESH'));
-        break;
-      case IPVS_DEST_ATTR_L_THRESH:
-        lowerThreshold = buf.readUInt32LE(sized(payload, attributeEndAt, 4, 'IPVS_DEST_ATTR_L_THRESH'));
-        break;
-      case IPVS_DEST_ATTR_TUN_TYPE:
-        tunnelType = buf.readUInt8(sized(payload, attributeEndAt, 1, 'IPVS_DEST_ATTR_TUN_TYPE'));
-        break;
-      case IPVS_DEST_ATTR_TUN_PORT:
-        tunnelPort = buf.readUInt16BE(sized(payload, attributeEndAt, 2, 'IPVS_DEST_ATTR_TUN_PORT'));
-        break;
-      case IPVS_DEST_ATTR_TUN_FLAGS:
-        tunnelFlags = buf.readUInt16LE(sized(payload, attributeEndAt, 2, 'IPVS_DEST_ATTR_TUN_FLAGS'));
-        break;
-      default:
-      // Counters, connection counts and attributes newer than tandem are not rules.
-    }
-    at += align4(attributeEndAt - at);
+export class RealServerRulesReader {
+  private readonly starts = new Int32Array(DEST_ATTR_SLOTS);
+  private readonly ends = new Int32Array(DEST_ATTR_SLOTS);
+  private readonly addresses: AddressSpellings | undefined;
+
+  constructor(addresses?: AddressSpellings) {
+    this.addresses = addresses;
   }
-  if (addressAt < 0) throw missing('IPVS_DEST_ATTR_ADDR');
-  if (port < 0) throw missing('IPVS_DEST_ATTR_PORT');
-  if (forwardBits < 0) throw missing('IPVS_DEST_ATTR_FWD_METHOD');
-  if (weight < 0) throw missing('IPVS_DEST_ATTR_WEIGHT');
-  if (upperThreshold < 0) throw missing('IPVS_DEST_ATTR_U_THRESH');
-  if (lowerThreshold < 0) throw missing('IPVS_DEST_ATTR_L_THRESH');
-  const forward = keyOf(FORWARD_BY_BITS, forwardBits, 'forwarding method');
-  const address = addresses === undefined ? formatInetAddress(buf, family, addressAt) : addresses.spell(buf, family, addressAt);
-  if (forward !== 'tunnel') return { address, port, forward, weight, upperThreshold, lowerThreshold };
-  const tunnel = {
-    type: keyOf(TUNNEL_TYPE_BY_NUMBER, tunnelType, 'tunnel type'),
-    port: tunnelPort,
-    checksum: keyOf(TUNNEL_CHECKSUM_BY_FLAGS, tunnelFlags, 'tunnel checksum flags'),
-  };
-  return { address, port, forward, weight, upperThreshold, lowerThreshold, tunnel };
+
+  /**
+   * read decodes the nest payload at buf[start, end). `serviceFamily` is used when the kernel
+   * predates IPVS_DEST_ATTR_ADDR_FAMILY (all servers then share their service's family).
+   */
+  read(buf: Buffer, start: number, end: number, serviceFamily: AddressFamily): RealServer {
+    indexAttributes(buf, start, end, this.starts, this.ends);
+    const familyAt = this.optional(IPVS_DEST_ATTR_ADDR_FAMILY, 2, 'IPVS_DEST_ATTR_ADDR_FAMILY');
+    const family = familyAt < 0 ? serviceFamily : familyFromNumber(buf.readUInt16LE(familyAt));
+    const addressAt = this.required(IPVS_DEST_ATTR_ADDR, NF_INET_ADDR_LEN, 'IPVS_DEST_ATTR_ADDR');
+    const port = buf.readUInt16BE(this.required(IPVS_DEST_ATTR_PORT, 2, 'IPVS_DEST_ATTR_PORT'));
+    const forwardBits = buf.readUInt32LE(this.required(IPVS_DEST_ATTR_FWD_METHOD, 4, 'IPVS_DEST_ATTR_FWD_METHOD')) & IP_VS_CONN_F_FWD_MASK;
+    const weight = buf.readUInt32LE(this.required(IPVS_DEST_ATTR_WEIGHT, 4, 'IPVS_DEST_ATTR_WEIGHT'));
+    const upperThreshold = buf.readUInt32LE(this.required(IPVS_DEST_ATTR_U_THRESH, 4, 'IPVS_DEST_ATTR_U_THRESH'));
+    const lowerThreshold = buf.readUInt32LE(this.required(IPVS_DEST_ATTR_L_THRESH, 4, 'IPVS_DEST_ATTR_L_THRESH'));
+    const forward = keyOf(FORWARD_BY_BITS, forwardBits, 'forwarding method');
+    const address = this.addresses === undefined ? formatInetAddress(buf, family, addressAt) : this.addresses.spell(buf, family, addressAt);
+    if (forward !== 'tunnel') return { address, port, forward, weight, upperThreshold, lowerThreshold };
+    // A kernel older than the tunnel attributes has only IPIP tunnels, without checksum options.
+    const typeAt = this.optional(IPVS_DEST_ATTR_TUN_TYPE, 1, 'IPVS_DEST_ATTR_TUN_TYPE');
+    const portAt = this.optional(IPVS_DEST_ATTR_TUN_PORT, 2, 'IPVS_DEST_ATTR_TUN_PORT');
+    const flagsAt = this.optional(IPVS_DEST_ATTR_TUN_FLAGS, 2, 'IPVS_DEST_ATTR_TUN_FLAGS');
+    const tunnel = {
+      type: keyOf(TUNNEL_TYPE_BY_NUMBER, typeAt < 0 ? 0 : buf.readUInt8(typeAt), 'tunnel type'),
+      port: portAt < 0 ? 0 : buf.readUInt16BE(portAt),
+      checksum: keyOf(TUNNEL_CHECKSUM_BY_FLAGS, flagsAt < 0 ? 0 : buf.readUInt16LE(flagsAt), 'tunnel checksum flags'),
+    };
+    return { address, port, forward, weight, upperThreshold, lowerThreshold, tunnel };
+  }
+
+  /** optional is where the payload of the indexed attribute `type` starts (checked to hold `size` bytes), or -1. */
+  private optional(type: number, size: number, what: string): number {
+    const start = this.starts[type] ?? -1;
+    const end = this.ends[type] ?? start;
+    // sized() only to word the error: no call per setting while this is interpreted.
+    return start < 0 ? -1 : end - start >= size ? start : sized(start, end, size, what);
+  }
+
+  private required(type: number, size: number, what: string): number {
+    const start = this.optional(type, size, what);
+    if (start < 0) throw missing(what);
+    return start;
+  }
+}
+
+/**
+ * decodeRealServerRules reads one real server's settings from the IPVS_CMD_ATTR_DEST nest
+ * payload at buf[start, end), with a reader of its own (see RealServerRulesReader, which
+ * callers decoding many should keep instead).
+ */
+export function decodeRealServerRules(buf: Buffer, start: number, end: number, serviceFamily: AddressFamily): RealServer {
+  return new RealServerRulesReader().read(buf, start, end, serviceFamily);
 }
 
 /**
  * decodeRealServer reads one IPVS_CMD_ATTR_DEST nest (its payload bytes) of a GET_DEST reply
  * with its connection counts and counters: the settings as decodeRealServerRules reads them,
- * and the counters from STATS64, or STATS on a kernel before 4.1.
+ * and the counters from STATS64, or STATS on a kernel before 4.1. `rules` is the reader of
+ * the settings (a caller decoding many passes the one it keeps).
  */
-export function decodeRealServer(nest: Buffer, serviceFamily: AddressFamily): RealServerEntry {
+export function decodeRealServer(nest: Buffer, serviceFamily: AddressFamily, rules = new RealServerRulesReader()): RealServerEntry {
   let activeConnections = 0;
   let inactiveConnections = 0;
   let persistentConnections = 0;
@@ -231,8 +224,7 @@ export function decodeRealServer(nest: Buffer, serviceFamily: AddressFamily): Re
       default:
     }
   });
-  const rules = decodeRealServerRules(nest, 0, nest.length, serviceFamily);
-  return { ...rules, activeConnections, inactiveConnections, persistentConnections, stats: decodeStats(stats64, stats32) };
+  return { ...rules.read(nest, 0, nest.length, serviceFamily), activeConnections, inactiveConnections, persistentConnections, stats: decodeStats(stats64, stats32) };
 }
 
 function missing(what: string): NetlinkParseError {

@@ -19,7 +19,7 @@ import type { DumpOutcome, NetlinkTransport } from '../netlink/transport.js';
 import { decodeInfo, decodeTimeouts } from './config-codec.js';
 import { IPVS_CMD_ATTR_DAEMON, IPVS_CMD_ATTR_DEST, IPVS_CMD_ATTR_SERVICE, IPVS_GENL_NAME } from './constants.js';
 import { decodeDaemon } from './daemon-codec.js';
-import { decodeRealServer, decodeRealServerRules } from './dest-codec.js';
+import { RealServerRulesReader, decodeRealServer } from './dest-codec.js';
 import { type AddressFamily, AddressSpellings } from './inet-address.js';
 import type { IpvsAction, IpvsErrorContext } from './ipvs-error.js';
 import type { IpvsOperation, IpvsPort, OperationOutcome, SyncDaemonPort } from './ipvs-port.js';
@@ -49,8 +49,8 @@ export class NetlinkIpvs implements IpvsPort, SyncDaemonPort {
   private readonly transport: NetlinkTransport;
   private readonly familyId: number;
   private sent = 0;
-  /** addresses keeps the real servers' address strings from one listRules() to the next. */
-  private readonly addresses = new AddressSpellings();
+  /** realServerRules reads real servers; its AddressSpellings keeps their address strings from one read to the next. */
+  private readonly realServerRules = new RealServerRulesReader(new AddressSpellings());
 
   /** Use open() unless the family id is already known (tests, or a shared resolution). */
   constructor(transport: NetlinkTransport, familyId: number) {
@@ -129,10 +129,9 @@ export class NetlinkIpvs implements IpvsPort, SyncDaemonPort {
       dumpManyInPlace(this.transport, requests, ({ bytes, partStarts }, index) => {
         const family = familyAt(index);
         const found: RealServer[] = [];
+        const visit: NestVisitor = (buf, start, end) => found.push(this.realServerRules.read(buf, start, end, family));
         for (const at of partStarts) {
-          this.forEachNestIn(bytes, at + NLMSG_HDRLEN, at + bytes.readUInt32LE(at), bytes.readUInt16LE(at + 4), IPVS_CMD_ATTR_DEST, (buf, start, end) =>
-            found.push(decodeRealServerRules(buf, start, end, family, this.addresses)),
-          );
+          this.forEachNestIn(bytes, at + NLMSG_HDRLEN, at + bytes.readUInt32LE(at), bytes.readUInt16LE(at + 4), IPVS_CMD_ATTR_DEST, visit);
         }
         return found;
       }),
@@ -264,7 +263,7 @@ export class NetlinkIpvs implements IpvsPort, SyncDaemonPort {
 
   /** realServers decodes the parts of one GET_DEST dump (see decodeRealServer for `family`). */
   private realServers(parts: readonly NetlinkMessage[], family: AddressFamily): RealServerEntry[] {
-    return this.nestBytes(parts, IPVS_CMD_ATTR_DEST).map((nest) => decodeRealServer(nest, family));
+    return this.nestBytes(parts, IPVS_CMD_ATTR_DEST).map((nest) => decodeRealServer(nest, family, this.realServerRules));
   }
 
   /** nests decodes each IPVS reply message and returns its one first-level nest of `type`. */

@@ -19,8 +19,8 @@
  */
 import { type ErrnoException, type NativeNetlinkSocket, isErrnoException } from '../kernel/native.js';
 
-/** dumpMany's first receive buffer: room for a few 64 KiB datagrams; it grows as needed. */
-const FIRST_RECEIVE_BUFFER_BYTES = 256 * 1024;
+/** dumpMany's first receive buffer: room for one batch of 64 dumps of about 8 KB (20 IPVS real servers each) and the 64 KiB the addon keeps free; it grows as needed. */
+const FIRST_RECEIVE_BUFFER_BYTES = 1024 * 1024;
 
 /** DumpSocketPort is the part of the addon's netlink socket that runs dumps (fakeable). */
 export type DumpSocketPort = Pick<NativeNetlinkSocket, 'exchangeInTurn' | 'exchangeInRing'>;

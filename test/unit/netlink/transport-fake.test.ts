@@ -344,18 +344,54 @@ describe('NativeNetlinkTransport dumpMany (fake socket)', () => {
   });
 
   it('reads every call into one receive buffer, kept at the largest size needed, and each value outlives it', async () => {
-    const { socket, intos } = fakeSocket(() => [], ({ message }) => parts(message.seq, message.payload.toString().repeat(40_000)));
+    const { socket, intos } = fakeSocket(() => [], ({ message }) => parts(message.seq, message.payload.toString().repeat(120_000)));
     const transport = new NativeNetlinkTransport(socket);
     const big = await transport.dumpMany(Array.from({ length: 10 }, (_v, i) => dumpOf(String(i))), texts);
     const small = await transport.dumpMany([dumpOf('z')], texts);
     const again = await transport.dumpMany([dumpOf('y')], texts);
-    // 400 KB of replies outgrow the first buffer; the larger one comes back on every later call.
-    expect(intos[1]?.length).toBeGreaterThan(400_000);
+    // 1.2 MB of replies outgrow the first buffer; the larger one comes back on every later call.
+    expect(intos[1]?.length).toBeGreaterThan(1_200_000);
     expect(intos[2]?.buffer).toBe(intos[1]?.buffer);
     expect(intos[1]?.buffer).not.toBe(intos[0]?.buffer);
-    expect(big.map(bodies).map((b) => b?.[0]?.length)).toEqual(Array.from({ length: 10 }, () => 40_000));
+    expect(big.map(bodies).map((b) => b?.[0]?.length)).toEqual(Array.from({ length: 10 }, () => 120_000));
     expect(bodies(big[3])?.[0]?.startsWith('3333')).toBe(true);
     expect([bodies(small[0])?.[0]?.slice(0, 2), bodies(again[0])?.[0]?.slice(0, 2)]).toEqual(['zz', 'yy']);
+  });
+
+  it('sends the dumps 64 to an addon call and decodes each batch before sending the next', async () => {
+    const { socket, dumps } = fakeSocket(() => [], ({ message }) => parts(message.seq, message.payload.toString()));
+    const sentWhenDecoded: number[] = [];
+    const outcomes = await new NativeNetlinkTransport(socket).dumpMany(
+      Array.from({ length: 130 }, (_v, i) => dumpOf(String(i))),
+      (parts, index) => {
+        sentWhenDecoded[index] = dumps.length;
+        return texts(parts);
+      },
+    );
+    expect(outcomes.map(bodies)).toEqual(Array.from({ length: 130 }, (_v, i) => [String(i)]));
+    expect([1, 2, 3].map((exchange) => dumps.filter((dump) => dump.exchange === exchange).length)).toEqual([64, 64, 2]);
+    expect([sentWhenDecoded[0], sentWhenDecoded[63], sentWhenDecoded[64], sentWhenDecoded[129]]).toEqual([64, 64, 128, 130]);
+  });
+
+  it('lets the event loop run every 1,000 parts or so while it decodes one exchange', async () => {
+    const hundredParts = (seq: number): Buffer[] => [Buffer.concat([...Array.from({ length: 100 }, () => data(seq, 100, NLM_F_MULTI)), done(seq)])];
+    const { socket } = fakeSocket(() => [], ({ message }) => hundredParts(message.seq));
+    let decoded = 0;
+    const decodedWhenRun: number[] = [];
+    const tick = (): void => {
+      decodedWhenRun.push(decoded);
+      if (decoded < 5_000) setImmediate(tick);
+    };
+    await new NativeNetlinkTransport(socket).dumpMany(
+      Array.from({ length: 50 }, (_v, i) => dumpOf(String(i))),
+      (parts, index) => {
+        if (index === 0) setImmediate(tick);
+        decoded += parts.length;
+        return parts.length;
+      },
+    );
+    // 50 dumps of 100 parts in one addon call: the event loop ran after every tenth dump decoded.
+    expect(decodedWhenRun).toEqual([1_000, 2_000, 3_000, 4_000, 5_000]);
   });
 
   it('hands the decoder each dump\'s index, and rejects with what the decoder threw', async () => {
