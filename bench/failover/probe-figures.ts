@@ -33,24 +33,27 @@ export function failedAttempts(attempts: readonly ProbeAttempt[], fromMs: number
 }
 
 /**
- * outageMs is the client-visible outage among the attempts sent in [fromMs, untilMs): for each
- * run of consecutive failed attempts (in send order), the time from the first one's send to the
- * answer of the first attempt sent after it that succeeded, summed over the runs. 0 when none
- * failed; Infinity when a failure was never followed by an answered attempt.
+ * outageMs is the client-visible outage among the attempts sent in [fromMs, untilMs): each failed
+ * attempt stands for the stretch from its send to the first answer to any attempt sent after it
+ * (when a client that failed could connect again), and the outage is the total length of those
+ * stretches, overlaps counted once. 0 when none failed; Infinity when a failed attempt was never
+ * followed by an answered one.
  */
 export function outageMs(attempts: readonly ProbeAttempt[], fromMs: number, untilMs: number): number {
-  const bySend = [...attempts].sort((a, b) => a.sentMs - b.sentMs);
+  const stretches = failedAttempts(attempts, fromMs, untilMs)
+    .map((failed) => {
+      const answeredAfter = attempts.filter((attempt) => attempt.error === undefined && attempt.sentMs > failed.sentMs).map((attempt) => attempt.doneMs);
+      return { startMs: failed.sentMs, endMs: Math.min(Number.POSITIVE_INFINITY, ...answeredAfter) };
+    })
+    .sort((a, b) => a.startMs - b.startMs);
   let total = 0;
-  let runStartMs: number | undefined;
-  for (const attempt of bySend) {
-    if (attempt.error !== undefined) {
-      if (runStartMs === undefined && attempt.sentMs >= fromMs && attempt.sentMs < untilMs) runStartMs = attempt.sentMs;
-    } else if (runStartMs !== undefined) {
-      total += attempt.doneMs - runStartMs;
-      runStartMs = undefined;
-    }
+  let coveredUntilMs = Number.NEGATIVE_INFINITY;
+  for (const { startMs, endMs } of stretches) {
+    const from = Math.max(startMs, coveredUntilMs);
+    if (endMs > from) total += endMs - from;
+    coveredUntilMs = Math.max(coveredUntilMs, endMs);
   }
-  return runStartMs === undefined ? total : Number.POSITIVE_INFINITY;
+  return total;
 }
 
 /**
