@@ -21,12 +21,14 @@ import { Slices } from './event-loop-slices.js';
 import { type ReconcileOptions, type ServicePlan, orderOperations, planService, removedServices } from './reconcile.js';
 
 /**
- * TableDiff is each desired service's plan, by serviceKey in the desired table's order, the
- * services to delete, and the listing it was planned against, by serviceKey, as read (before
- * any accepted operation was replayed on it).
+ * TableDiff is each desired service's plan, by serviceKey in the desired table's order, the keys
+ * of the plans that have operations (in a table that has converged, none: the write line then
+ * need not walk the plans), the services to delete, and the listing it was planned against, by
+ * serviceKey, as read (before any accepted operation was replayed on it).
  */
 export interface TableDiff {
   readonly plans: Map<string, ServicePlan>;
+  readonly planned: Set<string>;
   readonly removeServices: readonly IpvsOperation[];
   readonly listed: ReadonlyMap<string, ServiceRules>;
 }
@@ -51,14 +53,14 @@ export async function diffTable(
     await slices.done(service.realServers.length + 1);
   }
   const byService = acceptedByService(accepted);
-  const plans = new Map<string, ServicePlan>();
+  const diff: TableDiff = { plans: new Map(), planned: new Set(), removeServices: [], listed };
   for (const [key, wanted] of desired) {
-    plans.set(key, planService(wanted, replayed(listed.get(key), byService.get(key))));
+    setPlan(diff, key, planService(wanted, replayed(listed.get(key), byService.get(key))));
     await slices.done(wanted.realServers.length + 1);
   }
   const removeServices = removedServices(desired, listed, options);
   await yieldLoop();
-  return { plans, removeServices, listed };
+  return { ...diff, removeServices };
 }
 
 /**
@@ -73,9 +75,16 @@ export function replan(diff: TableDiff, touched: Iterable<string>, desired: Read
   const byService = acceptedByService(accepted);
   for (const key of new Set([...touched, ...byService.keys()])) {
     const wanted = desired.get(key);
-    if (wanted !== undefined && diff.plans.has(key)) diff.plans.set(key, planService(wanted, replayed(diff.listed.get(key), byService.get(key))));
+    if (wanted !== undefined && diff.plans.has(key)) setPlan(diff, key, planService(wanted, replayed(diff.listed.get(key), byService.get(key))));
   }
-  return orderOperations(diff.plans.values(), diff.removeServices);
+  return orderOperations(diff.planned.size === 0 ? [] : diff.plans.values(), diff.removeServices);
+}
+
+/** setPlan puts one service's plan in `diff` and notes whether it has operations. */
+function setPlan(diff: TableDiff, key: string, plan: ServicePlan): void {
+  diff.plans.set(key, plan);
+  if (plan.removeServers.length + plan.putService.length + plan.putServers.length > 0) diff.planned.add(key);
+  else diff.planned.delete(key);
 }
 
 /** acceptedByService groups operations by the serviceKey they name, keeping their order. */
