@@ -144,7 +144,7 @@ function recordHandover(attempts: readonly ProbeAttempt[], startedAtMs: number, 
   const lastAlpha = fineAnswers.findLast((a) => a.from === 'alpha');
   const rel = (ms: number | undefined): string => (ms === undefined ? '?' : (ms - faultAtMs).toFixed(1));
   process.stderr.write(
-    `  fine: ${attempts.length} probes, takeover ${takeoverMs.toFixed(1)} ms, last alpha answer +${rel(lastAlpha?.atMs)}, beta vip.hold +${loggedAtMs('beta', 'vip.hold', faultAtMs)}, alpha vip.release +${loggedAtMs('alpha', 'vip.release', faultAtMs)}; ` +
+    `  fine: ${attempts.length} probes, takeover ${takeoverMs.toFixed(1)} ms, last alpha answer +${rel(lastAlpha?.atMs)}, beta to master +${loggedAtMs('beta', 'election.transition', faultAtMs)}, vip.hold +${loggedAtMs('beta', 'vip.hold', faultAtMs)}, alpha vip.release +${loggedAtMs('alpha', 'vip.release', faultAtMs)}; ` +
       `failed ${failed.length}${failed.map((a) => ` [sent +${rel(a.sentMs)} ${a.error ?? '?'}${a.connected === true ? ' connected' : ''} after ${(a.doneMs - a.sentMs).toFixed(1)}]`).join('')}, outage ${fine.outage.at(-1)?.toFixed(1) ?? '?'} ms\n`,
   );
 }
