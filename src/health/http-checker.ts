@@ -7,8 +7,8 @@
 import { createHash } from 'node:crypto';
 import { request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { connect as netConnect } from 'node:net';
-import { connect as tlsConnect } from 'node:tls';
+import { connect as netConnect, type Socket } from 'node:net';
+import { connect as tlsConnect, TLSSocket } from 'node:tls';
 import { runAttempt, timedOut, type Finish, type Release } from './attempt.js';
 import { PASSED, failed, type CheckOutcome } from './check-result.js';
 import type { Checker } from './checker.js';
@@ -78,30 +78,60 @@ function statusVerdict(status: number, check: HttpCheck): CheckOutcome {
 const UNSAFE_IN_REQUEST = /[^\x21-\x7e]/;
 
 /**
- * statusOnly is the path for checks without a body expectation: the request written by hand on
- * a plain or TLS socket, and the verdict taken from the status line, then the socket destroyed.
+ * READ_BUFFER_BYTES is the size of the one buffer every status-only socket of a checker reads
+ * into (net.Socket `onread`): a read is parsed before the callback returns, so no socket needs
+ * its own, and the bytes skip the Readable stream's per-chunk Buffer, push and 'data' emit.
  */
-function statusOnly(address: string, check: HttpCheck, ca: string | undefined, finish: Finish): Release {
+const READ_BUFFER_BYTES = 16 * 1024;
+
+/**
+ * release ends a status-only socket. A plain one that connected is reset (SO_LINGER 0, as the
+ * tcp check does, and HAProxy's checks): the verdict is in, and a FIN exchange would cost two
+ * more packets and leave a TIME_WAIT socket behind whenever we close before the server does.
+ * A TLS socket (its handle cannot reset) and one still connecting (a reset would wait for the
+ * connect) are destroyed.
+ */
+function release(socket: Socket): void {
+  if (socket.destroyed) return;
+  if (socket instanceof TLSSocket || socket.connecting) socket.destroy();
+  else socket.resetAndDestroy();
+}
+
+/**
+ * statusOnly is the path for checks without a body expectation: the request written by hand on
+ * a plain or TLS socket, and the verdict taken from the status line, then the socket reset.
+ * Reads land in the checker's shared `readBuffer`; only a status line split over reads is copied.
+ */
+function statusOnly(address: string, check: HttpCheck, ca: string | undefined, readBuffer: Buffer, finish: Finish): Release {
   const host = hostHeader(check, address);
   if (UNSAFE_IN_REQUEST.test(check.path) || UNSAFE_IN_REQUEST.test(host)) {
     finish(failed('query', `path ${JSON.stringify(check.path)} or Host ${JSON.stringify(host)} has spaces or control characters`));
     return () => undefined;
   }
   const head = `${check.method} ${check.path} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\nUser-Agent: ${USER_AGENT}\r\n\r\n`;
-  const options = { host: address, port: check.port, ...(check.sourceAddress === null ? {} : { localAddress: check.sourceAddress }) };
-  const socket =
+  let received: Buffer | null = null;
+  const onread = {
+    buffer: readBuffer,
+    callback: (bytes: number, buffer: Uint8Array): boolean => {
+      const chunk = Buffer.from(buffer.buffer, buffer.byteOffset, bytes);
+      const sofar = received === null ? chunk : Buffer.concat([received, chunk]);
+      const result = readStatusLine(sofar);
+      if (result.kind === 'more') {
+        // The shared buffer is overwritten by the next read, of any socket: keep a copy.
+        received = received === null ? Buffer.from(sofar) : sofar;
+        return true;
+      }
+      finish(result.kind === 'status' ? statusVerdict(result.status, check) : failed('protocol', result.detail));
+      return false;
+    },
+  };
+  const options = { host: address, port: check.port, onread, ...(check.sourceAddress === null ? {} : { localAddress: check.sourceAddress }) };
+  const socket: Socket =
     check.kind === 'https'
       ? tlsConnect({ ...options, servername: serverName(check), rejectUnauthorized: check.tlsVerify, ...(ca === undefined ? {} : { ca }) })
       : netConnect(options);
-  let received: Buffer | null = null;
   socket.once(check.kind === 'https' ? 'secureConnect' : 'connect', () => {
     socket.write(head, 'latin1');
-  });
-  socket.on('data', (chunk: Buffer) => {
-    received = received === null ? chunk : Buffer.concat([received, chunk]);
-    const result = readStatusLine(received);
-    if (result.kind === 'status') finish(statusVerdict(result.status, check));
-    else if (result.kind === 'malformed') finish(failed('protocol', result.detail));
   });
   socket.once('end', () => {
     finish(failed('protocol', 'connection closed before a status line'));
@@ -110,7 +140,7 @@ function statusOnly(address: string, check: HttpCheck, ca: string | undefined, f
     finish(failureFromError(error));
   });
   return () => {
-    socket.destroy();
+    release(socket);
   };
 }
 
@@ -146,6 +176,7 @@ function withBody(address: string, check: HttpCheck, ca: string | undefined, reg
 /** createHttpChecker returns the checker for both http and https checks. */
 export function createHttpChecker(options: HttpCheckerOptions = {}): Checker<HttpCheck> {
   const patternFor = createPatternCache();
+  const readBuffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
   return {
     check({ address, check }, signal) {
       return runAttempt(
@@ -153,7 +184,7 @@ export function createHttpChecker(options: HttpCheckerOptions = {}): Checker<Htt
         () => timedOut(check.timeoutMs),
         readsBody(check)
           ? (finish) => withBody(address, check, options.ca, check.bodyRegex === null ? null : patternFor(check.bodyRegex), finish)
-          : (finish) => statusOnly(address, check, options.ca, finish),
+          : (finish) => statusOnly(address, check, options.ca, readBuffer, finish),
       );
     },
   };

@@ -221,6 +221,31 @@ describe('http checker, status-only path against raw servers', () => {
     expect((await against(null)).outcome).toEqual({ ok: false, reason: 'protocol', detail: 'connection closed before a status line' });
   });
 
+  it('reads a status line split over reads while other checks read in between', async () => {
+    // Every status-only socket of a checker reads into one shared buffer: the split line's first
+    // part must survive the other check's read landing in that buffer meanwhile.
+    const slow = await listenTcp((socket) => {
+      socket.once('data', () => {
+        socket.write('HTTP/1.1 2', 'latin1');
+        setTimeout(() => socket.end('04 No Content\r\n\r\n', 'latin1'), 100);
+      });
+    });
+    const fast = await listenTcp((socket) => {
+      socket.once('data', () => {
+        setTimeout(() => socket.end('HTTP/1.1 503 Unavailable\r\n\r\n', 'latin1'), 30);
+      });
+    });
+    cleanups.push(slow.close, fast.close);
+    const [split, other] = await Promise.all(
+      [slow, fast].map((listener) => {
+        const check = checkOf('http', listener.port, { method: 'HEAD' });
+        return checker.check({ address: '127.0.0.1', check }, AbortSignal.timeout(check.timeoutMs));
+      }),
+    );
+    expect(split).toEqual({ ok: true });
+    expect(other).toMatchObject({ ok: false, reason: 'status', detail: 'HTTP 503, expected 200-299' });
+  });
+
   it('refuses to send a path or Host that would split the request', async () => {
     const { outcome, requests } = await against('HTTP/1.1 200 OK\r\n\r\n', { path: '/a b\r\nX-Injected: 1' });
     expect(outcome).toMatchObject({ ok: false, reason: 'query' });
