@@ -1,7 +1,8 @@
-// first-call-phases.mjs MODE: runs INSIDE the IPVS guest, in a fresh node process, against a
-// table another process programmed. It opens the IPVS port as the daemon does and times the
-// first listRules() of the process phase by phase, then a warm one the same way, and prints
-// one JSON line. Phases: the GET_SERVICE exchange, the GET_DEST exchange(s) (the addon's
+// first-call-phases.mjs: runs INSIDE the IPVS guest (run.ts starts it after guest-bench.mjs),
+// in a fresh node process, against the table another process programmed. It opens the IPVS
+// port as the daemon does (src/cli/run.ts: NativeNetlinkTransport.open(NETLINK_GENERIC), then
+// NetlinkIpvs.open) and times the process's first listRules() phase by phase, then WARM_CALLS
+// (default 3) more the same way, and prints one JSON line. Phases: the GET_SERVICE exchange, the GET_DEST exchange(s) (the addon's
 // work: system calls, copying into the receive buffer), and the JavaScript around them
 // (framing and decoding). For each: wall ms and minor page faults (/proc/self/stat field 10).
 import { readFileSync } from 'node:fs';

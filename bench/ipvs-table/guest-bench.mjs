@@ -121,7 +121,8 @@ for (let run = 0; run < runs; run++) {
   const [nodeStartMs] = timed(() => spawnSync(process.execPath, ['-e', '']));
   results.push({ buildMs, applyMs, refused, sameAsIpvsadm, rulesMs, rulesWarmMs, rulesServices: rules.services.length, rulesServers, rulesMatch, listMs, servicesMs, destDumpsMs, destDumpsInTurnMs, rulesInTurnWarmMs, parts, listedServices: table.services.length, listedServers, weightMs, weightRequests, restoreMs, saveMs, editMs, ipvsadmStartMs, nodeStartMs });
 }
-await ipvs.flush();
+// The last run's table (as ipvsadm -R left it) stays for first-call-phases.mjs, which run.ts
+// runs next in fresh processes.
 const { ring, inTurn, ringUnavailable } = transport.dumpPaths;
 transport.close();
 inTurnTransport.close();

@@ -38,6 +38,16 @@ interface RunFigures {
   readonly nodeStartMs: number;
 }
 
+/** CallPhases is what first-call-phases.mjs prints for one listRules() (see there). */
+interface CallPhases {
+  readonly ms: number;
+  readonly faults: number;
+  readonly exchanges: readonly { readonly dumps: number; readonly ms: number; readonly faults: number }[];
+  readonly javascriptMs: number;
+  readonly gcMs: number;
+  readonly collections: number;
+}
+
 const [services = '1000', servers = '20', runs = '3'] = process.argv.slice(2);
 const guest = await startGuest({ timeoutMs: 120_000, memMb: 1024 });
 try {
@@ -49,6 +59,14 @@ try {
     runs: RunFigures[];
     dumpPaths: { ring: number; inTurn: number; ringUnavailable?: string };
   };
+  // The first listRules() of a fresh process, opened as the daemon opens its table-read port,
+  // against the table guest-bench.mjs left programmed: once per run, each a new node.
+  const fresh: { first: CallPhases; warm: CallPhases[] }[] = [];
+  for (let run = 0; run < Number(runs); run++) {
+    const phases = await guest.node('bench/ipvs-table/first-call-phases.mjs', [], { timeoutMs: 600_000 });
+    if (phases.code !== 0) throw new Error(`first-call-phases failed (${phases.code}): ${phases.stderr}`);
+    fresh.push(JSON.parse(phases.stdout) as { first: CallPhases; warm: CallPhases[] });
+  }
   const of = (pick: (run: RunFigures) => number): number => median(report.runs.map(pick));
   const rows: [string, number, number][] = [
     ['program the table', of((r) => r.applyMs), of((r) => r.restoreMs)],
@@ -84,6 +102,15 @@ try {
   console.log(`netlink requests for the weight change: ${report.runs.map((r) => r.weightRequests).join(', ')}`);
   console.log(`refused operations: ${report.runs.map((r) => r.refused).join(', ')}; ipvsadm-save after tandem equals the ipvsadm -R rules: ${report.runs.map((r) => r.sameAsIpvsadm).join(', ')}`);
   console.log(`listed: ${report.runs.map((r) => `${r.listedServices}/${r.listedServers}`).join(', ')} services/real servers (list()); ${report.runs.map((r) => `${r.rulesServices}/${r.rulesServers}`).join(', ')} (listRules()); same addresses and weights: ${report.runs.map((r) => r.rulesMatch).join(', ')}`);
+  const firstOf = (pick: (call: CallPhases) => number): string => median(fresh.map(({ first }) => pick(first))).toFixed(0);
+  const exchangesMs = (call: CallPhases): number => call.exchanges.reduce((sum, exchange) => sum + exchange.ms, 0);
+  console.log(
+    `first listRules() of a fresh process (first-call-phases.mjs, median of ${fresh.length}): ${firstOf((c) => c.ms)} ms vs ipvsadm-save ${of((r) => r.saveMs).toFixed(0)} ms; ` +
+      `${firstOf(exchangesMs)} ms in ${fresh[0]?.first.exchanges.length ?? 0} addon exchanges, ${firstOf((c) => c.javascriptMs)} ms of JS ` +
+      `(gc ${firstOf((c) => c.gcMs)} ms), ${firstOf((c) => c.faults)} page faults; the calls after it: ` +
+      fresh.map(({ warm }) => warm.map((call) => call.ms.toFixed(0)).join(' / ')).join(', ') +
+      ' ms',
+  );
   console.log(`(ipvsadm figures include its start through /bin/sh, ${of((r) => r.ipvsadmStartMs).toFixed(0)} ms measured here; tandem's exclude node's start-up, ${of((r) => r.nodeStartMs).toFixed(0)} ms for an empty node -e)`);
 } finally {
   await guest.stop();

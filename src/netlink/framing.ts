@@ -1,10 +1,10 @@
 /**
  * framing: the byte-level framing the native transport needs around the addon: requests laid
- * out in chunks for sendmsg, and where each dump of an in-turn exchange ends in the replies.
+ * out in chunks for sendmsg, and which messages of an in-turn exchange's replies are each dump's.
  * Pure functions of bytes; the meaning of the replies is decided in native-transport.ts.
  */
-import { NLMSG_DONE, NLMSG_ERROR, NLMSG_HDRLEN, NLMSG_NOOP, NLMSG_OVERRUN, align4 } from './constants.js';
-import { type NetlinkRequest, writeMessage } from './message.js';
+import { NLMSG_DONE, NLMSG_ERROR, NLMSG_HDRLEN, NLMSG_NOOP, NLMSG_OVERRUN, NLM_F_DUMP_INTR, align4 } from './constants.js';
+import { type NetlinkRequest, messageLength, writeMessage } from './message.js';
 
 /**
  * frame writes `messages` with sequence numbers from `first` into one buffer and cuts it into
@@ -29,29 +29,43 @@ export function frame(messages: readonly NetlinkRequest[], first: number, chunkB
   return { data, chunkEnds };
 }
 
-/**
- * terminalEnd returns where the terminal message (NLMSG_DONE or NLMSG_ERROR) of `seq` ends,
- * reading headers from `start`; the end of `bytes` when there is none or the framing breaks
- * (decodeMessages then says how).
- */
-export function terminalEnd(bytes: Buffer, start: number, seq: number): number {
-  let at = start;
-  while (bytes.length - at >= NLMSG_HDRLEN) {
-    const length = bytes.readUInt32LE(at);
-    if (length < NLMSG_HDRLEN || length > bytes.length - at) break;
-    const type = bytes.readUInt16LE(at + 4);
-    const terminal = bytes.readUInt32LE(at + 8) === seq && (type === NLMSG_DONE || type === NLMSG_ERROR);
-    at = Math.min(at + align4(length), bytes.length);
-    if (terminal) return at;
-  }
-  return bytes.length;
+/** DumpMessages is where one dump's messages lie in the replies of an in-turn exchange. */
+export interface DumpMessages {
+  /** partStarts are the dump's data parts, the messages collect() would file as its replies. */
+  readonly partStarts: number[];
+  /** otherStarts are the other messages read: the dump's terminal one, and stray replies. */
+  readonly otherStarts: number[];
+  /** interrupted says whether a part carries NLM_F_DUMP_INTR: the table changed meanwhile. */
+  readonly interrupted: boolean;
+  /** end is where the dump's terminal message ends, or the end of the bytes when none came. */
+  readonly end: number;
 }
 
 /**
- * isPartOf says whether the message at `at` is a data part of the dump `seq`, as collect()
- * would file it: its sequence number, and none of the control types collect() handles.
+ * dumpMessages reads message headers from `start` through the terminal message (NLMSG_DONE
+ * or NLMSG_ERROR) of dump `seq`, or to the end of `bytes`, in one pass, and sorts them into
+ * the dump's data parts and the rest. It throws NetlinkParseError where the framing breaks
+ * before that terminal message. One pass with no object per part: a read-back of 1,000 IPVS
+ * services has 20,000 parts, most of them read before V8 has optimised this (bench/ipvs-table).
  */
-export function isPartOf(bytes: Buffer, at: number, seq: number): boolean {
-  const type = bytes.readUInt16LE(at + 4);
-  return bytes.readUInt32LE(at + 8) === seq && type !== NLMSG_NOOP && type !== NLMSG_ERROR && type !== NLMSG_DONE && type !== NLMSG_OVERRUN;
+export function dumpMessages(bytes: Buffer, start: number, seq: number): DumpMessages {
+  const partStarts: number[] = [];
+  const otherStarts: number[] = [];
+  let interrupted = false;
+  let at = start;
+  while (at < bytes.length) {
+    const length = messageLength(bytes, at, bytes.length);
+    const type = bytes.readUInt16LE(at + 4);
+    const ours = bytes.readUInt32LE(at + 8) === seq;
+    if (ours && type !== NLMSG_NOOP && type !== NLMSG_ERROR && type !== NLMSG_DONE && type !== NLMSG_OVERRUN) {
+      partStarts.push(at);
+      interrupted ||= (bytes.readUInt16LE(at + 6) & NLM_F_DUMP_INTR) !== 0;
+    } else {
+      otherStarts.push(at);
+    }
+    // The addon pads each datagram to 4 bytes, so only a truncated last message could end past them.
+    at = Math.min(at + align4(length), bytes.length);
+    if (ours && (type === NLMSG_DONE || type === NLMSG_ERROR)) break;
+  }
+  return { partStarts, otherStarts, interrupted, end: at };
 }

@@ -68,15 +68,19 @@ export function decodeMessages(datagram: Buffer): NetlinkMessage[] {
  */
 export function messageStarts(bytes: Buffer, start: number, end: number): number[] {
   const starts: number[] = [];
-  let at = start;
-  while (at < end) {
-    if (end - at < NLMSG_HDRLEN) throw new NetlinkParseError(`${end - at} trailing bytes are too short for a message header`, at);
-    const length = bytes.readUInt32LE(at);
-    if (length < NLMSG_HDRLEN || at + length > end) throw new NetlinkParseError(`message claims ${length} bytes, ${end - at} remain`, at);
-    starts.push(at);
-    at += align4(length);
-  }
+  for (let at = start; at < end; at += align4(messageLength(bytes, at, end))) starts.push(at);
   return starts;
+}
+
+/**
+ * messageLength is the nlmsg_len of the message whose header is at `at`, checked to be at
+ * least a header and to fit before `end`; otherwise it throws NetlinkParseError.
+ */
+export function messageLength(bytes: Buffer, at: number, end: number): number {
+  if (end - at < NLMSG_HDRLEN) throw new NetlinkParseError(`${end - at} trailing bytes are too short for a message header`, at);
+  const length = bytes.readUInt32LE(at);
+  if (length < NLMSG_HDRLEN || at + length > end) throw new NetlinkParseError(`message claims ${length} bytes, ${end - at} remain`, at);
+  return length;
 }
 
 /** messageAt decodes the message whose header is at `at` (framing already checked by messageStarts). */

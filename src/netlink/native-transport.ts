@@ -37,7 +37,7 @@ import {
   NLM_F_REQUEST,
 } from './constants.js';
 import type { DumpView, DumpViewDecoder } from './dump-view.js';
-import { frame, isPartOf, terminalEnd } from './framing.js';
+import { dumpMessages, frame } from './framing.js';
 import { type NetlinkMessage, type NetlinkRequest, decodeAckOrError, decodeMessages, messageAt, messageStarts } from './message.js';
 import { NetlinkError } from './netlink-error.js';
 import { NetlinkParseError } from './parse-error.js';
@@ -300,21 +300,10 @@ export class NativeNetlinkTransport implements NetlinkTransport {
     let at = 0;
     for (const [k, entry] of entries.entries()) {
       const seq = first + k;
-      const end = terminalEnd(received, at, seq);
-      const partStarts: number[] = [];
-      const others: NetlinkMessage[] = [];
-      let interruptedPart = false;
-      for (const start of messageStarts(received, at, end)) {
-        if (isPartOf(received, start, seq)) {
-          partStarts.push(start);
-          interruptedPart ||= (received.readUInt16LE(start + 6) & NLM_F_DUMP_INTR) !== 0;
-        } else {
-          others.push(messageAt(received, start));
-        }
-      }
-      const [outcome] = this.collect(others, seq, 1);
+      const { partStarts, otherStarts, interrupted, end } = dumpMessages(received, at, seq);
+      const [outcome] = this.collect(otherStarts.map((start) => messageAt(received, start)), seq, 1);
       if (outcome === undefined) throw new NetlinkParseError(`dump ${k + 1} of ${entries.length} ended without NLMSG_DONE`, at);
-      yield { ...entry, outcome: outcome.ok ? { ok: true, parts: { bytes: received, partStarts }, interrupted: interruptedPart } : outcome };
+      yield { ...entry, outcome: outcome.ok ? { ok: true, parts: { bytes: received, partStarts }, interrupted } : outcome };
       at = end;
     }
     if (at < received.length) this.stale += messageStarts(received, at, received.length).length;
