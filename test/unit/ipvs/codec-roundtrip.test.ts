@@ -6,7 +6,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { IPVS_CMD_ATTR_DAEMON, IPVS_CMD_ATTR_DEST, IPVS_CMD_ATTR_SERVICE } from '../../../src/ipvs/constants.js';
 import { decodeDaemon } from '../../../src/ipvs/daemon-codec.js';
-import { decodeRealServer, decodeRealServerRules } from '../../../src/ipvs/dest-codec.js';
+import { RealServerRulesReader, decodeRealServer, decodeRealServerRules } from '../../../src/ipvs/dest-codec.js';
+import { AddressSpellings } from '../../../src/ipvs/inet-address.js';
 import { IpvsError } from '../../../src/ipvs/ipvs-error.js';
 import { type RealServer, type SyncDaemon, type VirtualService, ZERO_STATS } from '../../../src/ipvs/model.js';
 import { IpvsRequestEncoder } from '../../../src/ipvs/request-encoder.js';
@@ -99,6 +100,23 @@ describe('IPVS codecs round-trip', () => {
     expect(() => decodeRealServerRules(dest, 0, dest.length - 2, 4)).toThrow(NetlinkParseError);
     // The first attribute is ADDR_FAMILY (8 bytes), then ADDR: stopping after it leaves out the port.
     expect(() => decodeRealServerRules(dest, 0, 8 + 20, 4)).toThrow(/IPVS_DEST_ATTR_PORT is missing/);
+  });
+
+  it('reads a run of real servers with one reader, none of them taking a setting from the one before', () => {
+    const destOf = (rs: RealServer): Buffer =>
+      nest(new IpvsRequestEncoder(0x1c).operation({ kind: 'add-real-server', service: { protocol: 'fwmark', family: 4, fwmark: 1 }, realServer: rs }).payload, IPVS_CMD_ATTR_DEST);
+    fc.assert(
+      fc.property(fc.array(realServer, { minLength: 2, maxLength: 8 }), (servers) => {
+        const reader = new RealServerRulesReader(new AddressSpellings());
+        for (const rs of servers) {
+          const dest = destOf(rs);
+          expect(reader.read(dest, 0, dest.length, 4)).toEqual(rs);
+          // Cut before the port: the reader must not find the previous server's port in its index.
+          expect(() => reader.read(dest, 0, 8 + 20, 4)).toThrow(/IPVS_DEST_ATTR_PORT is missing/);
+        }
+      }),
+      { numRuns: 200 },
+    );
   });
 
   it('decodes every encoded sync daemon to itself', () => {
