@@ -310,7 +310,7 @@ export class Daemon {
       }
     }
     await this.#notices;
-    await this.#vipOwner.release();
+    await this.#vipOwner.release('handover');
     await this.#vipOwner.stop();
     for (const component of [...this.#started].reverse()) {
       try {
@@ -334,7 +334,8 @@ export class Daemon {
         return;
       case 'removeVips':
         this.#announceCoveredByHold = false;
-        this.#enqueue(() => this.#vipOwner.release());
+        // While stopping, the successor is taking over: a handover, where the addresses linger.
+        this.#enqueue(() => this.#vipOwner.release(this.#stopping === undefined ? 'step-down' : 'handover'));
         return;
       case 'announce':
         // The core follows addVips with announce (transitions.ts); restarting the burst would send its first packets twice.

@@ -6,7 +6,7 @@
  * hosts that missed the first, like keepalived's garp_master_repeat / garp_master_delay.
  * A periodic refresh, when set, repeats one burst forever while master (MetalLB issue #2910:
  * some hosts age out entries they learnt from a gratuitous ARP).
- * The node giving the VIPs up keeps them for as long as its successor's first burst lasts
+ * A node handing the VIPs over keeps them for as long as its successor's first burst lasts
  * (releaseDelayMs): a client that missed the burst's first frames still reaches a node that answers.
  */
 import type { AnnounceConfig } from '../config/types.js';
@@ -24,7 +24,7 @@ export function refreshOffsetsMs(announce: AnnounceConfig): number[] {
 }
 
 /**
- * releaseDelayMs is how long a node that stops holding the VIPs keeps the addresses after it
+ * releaseDelayMs is how long a node that hands the VIPs over keeps the addresses after it
  * stopped announcing: the span of one burst, (count − 1) × intervalMs. The successor announces
  * in bursts because a frame can be lost, so a client may only move at the burst's last frame;
  * until then it still sends to the old holder, which must answer (make-before-break). The same

@@ -14,10 +14,12 @@
  * that a loaded host delays. A placement at most one verify tick old can only be wrong if the
  * interface was replaced meanwhile; the converge that follows then repairs it.
  *
- * Giving the VIPs up is make-before-break too: release() stops announcing at once but keeps the
- * addresses for releaseDelayMs (announce-schedule.ts) before it removes them, so clients that
- * have not yet moved to the successor, and connections accepted just before they moved, are
- * still answered. A hold() meanwhile ends the wait and keeps the addresses.
+ * A planned handover gives the VIPs up make-before-break too: release('handover') stops
+ * announcing at once but keeps the addresses for releaseDelayMs (announce-schedule.ts) before it
+ * removes them, so clients that have not yet moved to the successor, and connections accepted
+ * just before they moved, are still answered. A hold() meanwhile ends the wait and keeps the
+ * addresses. Any other release (a higher master heard, a fault) removes them at once: after a
+ * split brain heals the VIP must not stay on both directors for longer than one advert interval.
  *
  * Failures are logged and counted, never thrown to the caller: the next tick retries them.
  */
@@ -46,12 +48,16 @@ export interface VipOwnerStats {
   errors: number;
 }
 
-/** VipOwnerOptions: how often to re-read the kernel while nothing is reported, and how long a release waits. */
+/** VipOwnerOptions: how often to re-read the kernel while nothing is reported. */
 export interface VipOwnerOptions {
   readonly verifyIntervalMs: number;
-  /** releaseDelayMs overrides the announce settings' releaseDelayMs (announce-schedule.ts); 0 removes at once. */
-  readonly releaseDelayMs?: number;
 }
+
+/**
+ * ReleaseReason says why the VIPs go: 'handover' when this node is stopping and its successor
+ * takes them (the addresses linger for one announce burst), 'step-down' for everything else.
+ */
+export type ReleaseReason = 'handover' | 'step-down';
 
 /** DEFAULT_VERIFY_INTERVAL_MS re-reads addresses once a second, the issue's drift-repair bound. */
 export const DEFAULT_VERIFY_INTERVAL_MS = 1000;
@@ -110,16 +116,16 @@ export class VipOwner {
   }
 
   /**
-   * release stops announcing, keeps the addresses for the release delay, then removes every VIP;
-   * it resolves once they are gone. Announcing stops first and synchronously: once the peer has
-   * taken over, any frame of ours would pull its clients back to us. The addresses stay a little
-   * longer so that we still answer the clients the successor's announcement has not moved yet.
+   * release stops announcing, then removes every VIP; it resolves once they are gone. Announcing
+   * stops first and synchronously: once the peer has taken over, any frame of ours would pull its
+   * clients back to us. On a handover the addresses stay for the release delay, so that we still
+   * answer the clients the successor's announcement has not moved yet.
    */
-  async release(): Promise<void> {
+  async release(reason: ReleaseReason): Promise<void> {
     this.#cancelAnnouncements();
-    const delayMs = this.#options.releaseDelayMs ?? releaseDelayMs(this.#announce);
+    const delayMs = reason === 'handover' ? releaseDelayMs(this.#announce) : 0;
     if (this.stats.holding) {
-      this.#ports.log.info({ event: 'vip.release', releaseDelayMs: delayMs }, 'releasing the VIPs');
+      this.#ports.log.info({ event: 'vip.release', reason, releaseDelayMs: delayMs }, 'releasing the VIPs');
       this.stats.holding = false;
       await this.#releaseDelay(delayMs);
     }

@@ -48,6 +48,8 @@ describe('Daemon', () => {
 
     await daemon.stop();
     expect(await vipsOn(h)).toEqual([]);
+    // Stopping is a handover: the addresses linger for one announce burst before they go.
+    expect(h.logLines.find((line) => line.event === 'vip.release')).toMatchObject({ reason: 'handover' });
     const removeAt = h.timeline.indexOf('remove 192.0.2.100');
     expect(removeAt).toBeGreaterThan(0);
     expect(h.timeline.indexOf('STOPPING')).toBeGreaterThan(removeAt);
@@ -65,7 +67,7 @@ describe('Daemon', () => {
     h.links.setCarrier('eth0', false);
     await until('fault', () => daemon.role === 'fault');
     await until('VIP released', () => !daemon.holdingVips);
-    // The owner keeps the address for its release delay (one announce burst) before removing it.
+    expect(h.logLines.find((line) => line.event === 'vip.release')).toMatchObject({ reason: 'step-down', releaseDelayMs: 0 });
     await until('VIP removed', async () => (await vipsOn(h)).length === 0);
     h.links.setCarrier('eth0', true);
     await until('master again', () => daemon.role === 'master' && daemon.holdingVips);

@@ -18,16 +18,14 @@ async function settle(): Promise<void> {
   for (let i = 0; i < 50; i++) await Promise.resolve();
 }
 
-function setup(options: { withEth0?: boolean; announce?: AnnounceConfig; releaseDelayMs?: number } = {}) {
+function setup(options: { withEth0?: boolean; announce?: AnnounceConfig } = {}) {
   const clock = new FakeClock();
   const links = new FakeLinks();
   if (options.withEth0 ?? true) links.addLink({ name: 'eth0', mac: '02:00:00:00:00:01', up: true });
   const addresses = new FakeAddresses(links);
   const announcer = new FakeAnnouncer();
   const ports = { addresses, links, announcer, clock, log: pino({ level: 'silent' }) };
-  const owner = options.releaseDelayMs === undefined
-    ? new VipOwner(vips, options.announce ?? announce, ports)
-    : new VipOwner(vips, options.announce ?? announce, ports, { verifyIntervalMs: 1000, releaseDelayMs: options.releaseDelayMs });
+  const owner = new VipOwner(vips, options.announce ?? announce, ports);
   const held = async (): Promise<string[]> => (await addresses.list()).filter((a) => a.ifindex !== 1).map((a) => `${a.address}/${a.prefixLength}`);
   const advance = async (ms: number): Promise<void> => {
     // Step in small slices so work scheduled by a settled promise still falls due in time.
@@ -87,13 +85,13 @@ describe('VipOwner', () => {
     await t.owner.stop();
   });
 
-  it('on release keeps the VIPs for one burst (2 × 20 ms), announcing nothing, then removes them', async () => {
+  it('on a handover keeps the VIPs for one burst (2 × 20 ms), announcing nothing, then removes them', async () => {
     const t = setup();
     await t.owner.start();
     await t.owner.hold();
     await t.advance(100);
     let done = false;
-    const released = t.owner.release().then(() => { done = true; });
+    const released = t.owner.release('handover').then(() => { done = true; });
     await t.advance(30);
     expect(await t.held()).toEqual(['198.51.100.10/32', '2001:db8::10/128']);
     expect(done).toBe(false);
@@ -105,11 +103,11 @@ describe('VipOwner', () => {
     await t.owner.stop();
   });
 
-  it('removes the VIPs at once on release with releaseDelayMs 0', async () => {
-    const t = setup({ releaseDelayMs: 0 });
+  it('removes the VIPs at once on a step-down (a split brain heals within one advert interval)', async () => {
+    const t = setup();
     await t.owner.start();
     await t.owner.hold();
-    await t.owner.release();
+    await t.owner.release('step-down');
     expect(await t.held()).toEqual([]);
     await t.owner.stop();
   });
@@ -119,7 +117,7 @@ describe('VipOwner', () => {
     await t.owner.start();
     await t.owner.hold();
     await t.advance(980);
-    const released = t.owner.release(); // the delay ends at 1020; the verify tick falls at 1000
+    const released = t.owner.release('handover'); // the delay ends at 1020; the verify tick falls at 1000
     await t.advance(30);
     expect(await t.held()).toEqual(['198.51.100.10/32', '2001:db8::10/128']);
     expect(t.owner.stats.repairs).toBe(0);
@@ -134,7 +132,7 @@ describe('VipOwner', () => {
     await t.owner.start();
     await t.owner.hold();
     await t.advance(100);
-    const released = t.owner.release();
+    const released = t.owner.release('handover');
     await t.advance(10);
     await t.owner.hold();
     await released;
@@ -145,13 +143,13 @@ describe('VipOwner', () => {
     await t.owner.stop();
   });
 
-  it('sends nothing once release() is called, even from a burst already past its first await (split-brain heal)', async () => {
+  it('sends nothing once release() is called, even from a burst already past its first await', async () => {
     const t = setup();
     await t.owner.start();
     await t.owner.hold();
     expect(t.announcer.sent).toHaveLength(2); // each VIP's first frame, sent as it was added
     t.clock.advance(20); // the burst's second send starts and awaits the link list
-    const released = t.owner.release(); // the peer won: the loser stops before anything else
+    const released = t.owner.release('handover'); // the successor took over: we stop announcing before anything else
     await t.advance(40); // the release delay: the burst's timers fall due in it, and must send nothing
     await released;
     await t.advance(6000);
@@ -220,7 +218,7 @@ describe('VipOwner', () => {
     const t = setup();
     await t.owner.start();
     await t.owner.hold();
-    const released = t.owner.release();
+    const released = t.owner.release('handover');
     await t.advance(10);
     await t.owner.update([{ address: '198.51.100.11', family: 'inet', prefixLength: 32, interface: 'eth0' }], announce);
     await released;
