@@ -345,14 +345,20 @@ export class CheckScheduler {
 
   #finished({ entry, latenessMs, queuedMs }: ScheduledRun, result: CheckResult): void {
     const { probe } = entry;
-    const check = probe.target.check;
     const before = entry.health.up;
-    entry.health = nextHealth(entry.health, result.ok, check);
+    const health = nextHealth(entry.health, result.ok, probe.target.check);
+    entry.health = health;
+    // Armed before the listeners run: one that stops the scheduler or removes this probe halts
+    // the entry, and that cancels this timer too.
+    this.#armNext(entry);
     const { onRun, onVerdict } = this.#options;
-    if (onRun !== undefined) this.#notify('onRun', probe.key, () => { onRun({ probeKey: probe.key, result, latenessMs, queuedMs, health: entry.health }); });
-    if (entry.health.up !== before) this.#notify('onVerdict', probe.key, () => { onVerdict({ probeKey: probe.key, realServers: probe.realServers, up: entry.health.up, result }); });
-    // The listeners may have stopped us or removed this probe.
-    if (!this.#running || this.#entries.get(probe.key) !== entry) return;
+    if (onRun !== undefined) this.#notify('onRun', probe.key, onRun, { probeKey: probe.key, result, latenessMs, queuedMs, health });
+    if (health.up !== before) this.#notify('onVerdict', probe.key, onVerdict, { probeKey: probe.key, realServers: probe.realServers, up: health.up, result });
+  }
+
+  /** #armNext arms an entry's next run one (jittered) interval after its last due time. */
+  #armNext(entry: ProbeEntry): void {
+    const check = entry.probe.target.check;
     const nowMs = this.#options.clock.nowMs;
     let dueAtMs = entry.dueAtMs + this.#jittered(check.intervalMs, check.jitterPercent);
     // More than a whole interval behind: drop the missed runs rather than fire them back to back,
@@ -367,12 +373,12 @@ export class CheckScheduler {
   }
 
   /**
-   * #notify calls a listener so that its throw cannot escape: escaping, it would skip the re-arm
-   * below (the probe would never run again) and reject the checker's promise chain unhandled.
+   * #notify calls a listener so that its throw cannot escape into the checker's promise chain
+   * (an unhandled rejection) or skip the other listener.
    */
-  #notify(listener: ListenerError['listener'], probeKey: string, call: () => void): void {
+  #notify<T>(listener: ListenerError['listener'], probeKey: string, call: (value: T) => void, value: T): void {
     try {
-      call();
+      call(value);
     } catch (error) {
       this.#options.onError?.({ listener, probeKey, error });
     }

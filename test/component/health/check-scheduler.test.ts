@@ -270,6 +270,37 @@ describe('CheckScheduler listener errors', () => {
   });
 });
 
+describe('CheckScheduler listeners that stop or reload', () => {
+  it('runs nothing more once an onRun listener stopped the scheduler, and leaves no timer', async () => {
+    const clock = new FakeClock();
+    const checker = new ScriptedChecker(clock, () => PASSED);
+    const scheduler: CheckScheduler = new CheckScheduler({ clock, checker, maxConcurrent: 4, random: () => 0, onVerdict: () => undefined, onRun: () => { scheduler.stop(); } });
+    scheduler.update([probe('10.0.0.1')]);
+    scheduler.start();
+    for (let ms = 0; ms < 5000; ms += 1) {
+      clock.advance(1);
+      await Promise.resolve();
+    }
+    expect(checker.calls).toHaveLength(1);
+    expect(clock.pending).toBe(0);
+  });
+
+  it('stops checking a probe its onVerdict listener removed, and keeps checking the others', async () => {
+    const clock = new FakeClock();
+    const checker = new ScriptedChecker(clock, (address) => (address === '10.0.0.1' ? failed('refused', 'no') : PASSED));
+    const kept = probe('10.0.0.2');
+    const scheduler: CheckScheduler = new CheckScheduler({ clock, checker, maxConcurrent: 4, random: () => 0, onVerdict: () => { scheduler.update([kept]); } });
+    scheduler.update([probe('10.0.0.1', { fall: 1 }), kept]);
+    scheduler.start();
+    for (let ms = 0; ms < 6001; ms += 1) {
+      clock.advance(1);
+      await Promise.resolve();
+    }
+    expect(checker.startsOf('10.0.0.1')).toEqual([0]);
+    expect(checker.startsOf('10.0.0.2')).toEqual([0, 2000, 4000, 6000]);
+  });
+});
+
 describe('CheckScheduler concurrency', () => {
   it('keeps at most maxConcurrent attempts in flight and records the queueing as lateness', async () => {
     const { checker, scheduler, runs, advance } = harness(() => 'hang', { maxConcurrent: 2 });
