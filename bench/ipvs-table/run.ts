@@ -44,6 +44,7 @@ interface CallPhases {
   readonly faults: number;
   readonly exchanges: readonly { readonly dumps: number; readonly ms: number; readonly faults: number }[];
   readonly javascriptMs: number;
+  readonly waitMs: number;
   readonly gcMs: number;
   readonly collections: number;
 }
@@ -106,8 +107,8 @@ try {
   const exchangesMs = (call: CallPhases): number => call.exchanges.reduce((sum, exchange) => sum + exchange.ms, 0);
   console.log(
     `first listRules() of a fresh process (first-call-phases.mjs, median of ${fresh.length}): ${firstOf((c) => c.ms)} ms vs ipvsadm-save ${of((r) => r.saveMs).toFixed(0)} ms; ` +
-      `${firstOf(exchangesMs)} ms in ${fresh[0]?.first.exchanges.length ?? 0} addon exchanges, ${firstOf((c) => c.javascriptMs)} ms of JS ` +
-      `(gc ${firstOf((c) => c.gcMs)} ms), ${firstOf((c) => c.faults)} page faults; the calls after it: ` +
+      `the JS thread busy ${firstOf((c) => c.javascriptMs)} ms (gc ${firstOf((c) => c.gcMs)} ms) and waiting for the addon ${firstOf((c) => c.waitMs)} ms; ` +
+      `${fresh[0]?.first.exchanges.length ?? 0} addon exchanges in flight ${firstOf(exchangesMs)} ms (overlapping the decoding); ${firstOf((c) => c.faults)} page faults; the calls after it: ` +
       fresh.map(({ warm }) => warm.map((call) => call.ms.toFixed(0)).join(' / ')).join(', ') +
       ' ms',
   );

@@ -19,7 +19,7 @@
  */
 import { type ErrnoException, type NativeNetlinkSocket, isErrnoException } from '../kernel/native.js';
 
-/** dumpMany's first receive buffer: room for one batch of 64 dumps of about 8 KB (20 IPVS real servers each) and the 64 KiB the addon keeps free; it grows as needed. */
+/** dumpMany's first receive buffers: room for one batch of 64 dumps of about 8 KB (20 IPVS real servers each) and the 64 KiB the addon keeps free; it grows as needed. */
 const FIRST_RECEIVE_BUFFER_BYTES = 1024 * 1024;
 
 /** DumpSocketPort is the part of the addon's netlink socket that runs dumps (fakeable). */
@@ -43,13 +43,15 @@ export class DumpRunner {
   private ringDumps = 0;
   private inTurnDumps = 0;
   /**
-   * receiveBuffer is where the replies are read, kept at the size of the largest exchange so
-   * far (about 0.5 MB for 64 GET_DEST dumps of 20 IPVS real servers): in a user-mode-linux
-   * guest, having the kernel write into fresh pages, or copying the replies into a new Buffer,
-   * each cost more than the dumps themselves (native/src/netlink-exchange.cc). Its pages are
-   * touched when the runner is made, as the transport is opened, not in the first read-back.
+   * receiveBuffers are where the replies are read, two so that one batch of dumps can be read
+   * while the previous one is decoded (NativeNetlinkTransport.dumpMany), each kept at the size
+   * of the largest exchange it took (about 0.5 MB for 64 GET_DEST dumps of 20 IPVS real
+   * servers): in a user-mode-linux guest, having the kernel write into fresh pages, or copying
+   * the replies into a new Buffer, each cost more than the dumps themselves
+   * (native/src/netlink-exchange.cc). Their pages are touched when the runner is made, as the
+   * transport is opened, not in the first read-back.
    */
-  private receiveBuffer: Buffer = Buffer.allocUnsafeSlow(FIRST_RECEIVE_BUFFER_BYTES).fill(0);
+  private readonly receiveBuffers: [Buffer, Buffer] = [touchedBuffer(FIRST_RECEIVE_BUFFER_BYTES), touchedBuffer(FIRST_RECEIVE_BUFFER_BYTES)];
 
   /** `useRing` false keeps to exchangeInTurn (to compare the two, or to rule the ring out). */
   constructor(socket: DumpSocketPort, useRing = true) {
@@ -65,13 +67,15 @@ export class DumpRunner {
 
   /**
    * run sends each chunk of `data` (one dump request each) once the previous dump has ended
-   * and resolves with every reply, each datagram padded to 4 bytes. The bytes live in the
-   * runner's receive buffer: decode them before the next run. Rejects with the addon's errors.
+   * and resolves with every reply, each datagram padded to 4 bytes. The bytes live in receive
+   * buffer `slot` (0 or 1): decode them before that slot's next run. One run at a time per
+   * runner (the socket's). Rejects with the addon's errors.
    */
-  async run(data: Buffer, chunkEnds: readonly number[], timeoutMs: number): Promise<Buffer> {
-    const received = await this.exchange(data, chunkEnds, timeoutMs, this.receiveBuffer);
+  async run(data: Buffer, chunkEnds: readonly number[], timeoutMs: number, slot: 0 | 1): Promise<Buffer> {
+    const into = this.receiveBuffers[slot];
+    const received = await this.exchange(data, chunkEnds, timeoutMs, into);
     // The replies outgrew the buffer: keep the larger one the addon read them into.
-    if (received.buffer !== this.receiveBuffer.buffer) this.receiveBuffer = Buffer.from(received.buffer);
+    if (received.buffer !== into.buffer) this.receiveBuffers[slot] = Buffer.from(received.buffer);
     return received;
   }
 
@@ -93,4 +97,9 @@ export class DumpRunner {
     this.inTurnDumps += chunkEnds.length;
     return bytes;
   }
+}
+
+/** touchedBuffer allocates `bytes` and writes every page, so that later writes fault nothing in. */
+function touchedBuffer(bytes: number): Buffer {
+  return Buffer.allocUnsafeSlow(bytes).fill(0);
 }

@@ -11,8 +11,8 @@
  *   socket at a time (netlink_dump_start answers EBUSY to a second), and one exchange per dump
  *   would pay a thread hop each (about 1.2 ms in a user-mode-linux guest). The dumps go
  *   through io_uring when the kernel allows it (DumpRunner, dump-runner.ts). They go to the
- *   addon DUMPS_PER_EXCHANGE at a time, each batch decoded as it comes back, from a receive
- *   buffer that is reused, and the JS thread is yielded every PARTS_PER_YIELD parts decoded.
+ *   addon DUMPS_PER_EXCHANGE at a time, each batch decoded while the next is read, from two
+ *   receive buffers that are reused, and the JS thread is yielded every PARTS_PER_YIELD parts.
  * - batch(): every request WITHOUT NLM_F_ACK, so success is silent and a refusal comes back as
  *   an NLMSG_ERROR carrying its sequence number, then one NLMSG_NOOP WITH NLM_F_ACK. The kernel
  *   handles the messages of a socket in order (netlink_rcv_skb) and acks a control message
@@ -213,11 +213,11 @@ export class NativeNetlinkTransport implements NetlinkTransport {
   }
 
   /**
-   * runDumps runs the dumps in batches of DUMPS_PER_EXCHANGE, each in turn within one addon
-   * call, and decodes each dump as viewsOf delivers its parts, before the next call reuses the
-   * receive buffer; every PARTS_PER_YIELD parts it lets the event loop run (the buffer stays
-   * this call's: calls are serialised). A dump refused with EBUSY (one left running by an
-   * earlier, timed-out call) or marked NLM_F_DUMP_INTR is run once more.
+   * runDumps runs the dumps in batches of DUMPS_PER_EXCHANGE (see batchesRead) and decodes
+   * each dump as viewsOf delivers its parts, letting the event loop run every PARTS_PER_YIELD
+   * parts (the receive buffers stay this call's: calls are serialised). A dump refused with
+   * EBUSY (one left running by an earlier, timed-out call) or marked NLM_F_DUMP_INTR is run
+   * once more, after the others.
    */
   private runDumps<T>(requests: readonly NetlinkRequest[], decode: DumpViewDecoder<T>): Promise<readonly DumpOutcome<T>[]> {
     return this.serialise(async () => {
@@ -226,12 +226,11 @@ export class NativeNetlinkTransport implements NetlinkTransport {
       }
       const outcomes = new Array<DumpOutcome<T>>(requests.length);
       let partsSinceYield = 0;
-      for (let from = 0; from < requests.length; from += DUMPS_PER_EXCHANGE) {
-        let pending = requests.slice(from, from + DUMPS_PER_EXCHANGE).map((request, k) => ({ request, index: from + k }));
-        for (let attempt = 1; pending.length > 0; attempt++) {
-          const again: DumpEntry[] = [];
-          const { received, first } = await this.dumpInTurn(pending);
-          for (const { request, index, outcome } of this.viewsOf(received, first, pending)) {
+      let pending = requests.map((request, index) => ({ request, index }));
+      for (let attempt = 1; pending.length > 0; attempt++) {
+        const again: DumpEntry[] = [];
+        for await (const { received, first, batch } of this.batchesRead(pending)) {
+          for (const { request, index, outcome } of this.viewsOf(received, first, batch)) {
             const retry = (!outcome.ok && outcome.errno === EBUSY) || (outcome.ok && outcome.interrupted);
             if (retry && attempt === 1) again.push({ request, index });
             else if (outcome.ok && outcome.interrupted) throw dumpInterrupted(`dump ${index + 1} of ${requests.length}`);
@@ -245,11 +244,41 @@ export class NativeNetlinkTransport implements NetlinkTransport {
               }
             }
           }
-          pending = again;
         }
+        pending = again;
       }
       return outcomes;
     });
+  }
+
+  /**
+   * batchesRead runs `entries` DUMPS_PER_EXCHANGE to an addon call and yields each batch's
+   * replies, the next batch's call already under way (into the other receive buffer) while
+   * the caller decodes them: the addon's thread then reads while this one decodes, instead of
+   * each waking the other up once per batch (in the guest a wake-up can wait for the next
+   * 10 ms tick). Leaving early waits for the call under way, so that the socket never runs two.
+   */
+  private async *batchesRead(entries: readonly DumpEntry[]): AsyncGenerator<{ received: Buffer; first: number; batch: readonly DumpEntry[] }> {
+    const batches: DumpEntry[][] = [];
+    for (let from = 0; from < entries.length; from += DUMPS_PER_EXCHANGE) batches.push(entries.slice(from, from + DUMPS_PER_EXCHANGE));
+    const start = (k: number): Promise<{ received: Buffer; first: number }> | undefined => {
+      const batch = batches[k];
+      if (batch === undefined) return undefined;
+      const read = this.dumpInTurn(batch, k % 2 === 0 ? 0 : 1);
+      // Awaited below, or in the finally block when the caller stops early.
+      read.catch(() => undefined);
+      return read;
+    };
+    let next = start(0);
+    try {
+      for (let k = 0; next !== undefined; k++) {
+        const { received, first } = await next;
+        next = start(k + 1);
+        yield { received, first, batch: batches[k] ?? [] };
+      }
+    } finally {
+      await next?.catch(() => undefined);
+    }
   }
 
   /** allocate reserves `count` consecutive sequence numbers and returns the first. */
@@ -277,15 +306,15 @@ export class NativeNetlinkTransport implements NetlinkTransport {
     return datagrams.flatMap((datagram) => decodeMessages(datagram));
   }
 
-  /** dumpInTurn sends each dump as its own datagram, in turn; it returns the bytes read. */
-  private async dumpInTurn(entries: readonly DumpEntry[]): Promise<{ received: Buffer; first: number }> {
+  /** dumpInTurn sends each dump as its own datagram, in turn; it returns the bytes read into receive buffer `slot`. */
+  private async dumpInTurn(entries: readonly DumpEntry[], slot: 0 | 1): Promise<{ received: Buffer; first: number }> {
     const first = this.allocate(entries.length);
     const operation = `${entries.length} dumps`;
     const messages = entries.map(({ request }) => ({ ...request, flags: request.flags | NLM_F_REQUEST }));
     // chunkBytes 0: every message is a chunk of its own.
     const { data, chunkEnds } = frame(messages, first, 0);
     try {
-      return { received: await this.dumps.run(data, chunkEnds, this.timeoutMs), first };
+      return { received: await this.dumps.run(data, chunkEnds, this.timeoutMs, slot), first };
     } catch (error) {
       throw transportError(error, operation, this.timeoutMs);
     }

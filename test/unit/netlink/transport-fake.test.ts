@@ -358,19 +358,45 @@ describe('NativeNetlinkTransport dumpMany (fake socket)', () => {
     expect([bodies(small[0])?.[0]?.slice(0, 2), bodies(again[0])?.[0]?.slice(0, 2)]).toEqual(['zz', 'yy']);
   });
 
-  it('sends the dumps 64 to an addon call and decodes each batch before sending the next', async () => {
+  it('sends the dumps 64 to an addon call and decodes each batch while the next one is read', async () => {
     const { socket, dumps } = fakeSocket(() => [], ({ message }) => parts(message.seq, message.payload.toString()));
-    const sentWhenDecoded: number[] = [];
-    const outcomes = await new NativeNetlinkTransport(socket).dumpMany(
+    let callsStarted = 0;
+    const counted: NativeSocketPort = {
+      ...socket,
+      exchangeInTurn: (...args) => {
+        callsStarted++;
+        return socket.exchangeInTurn(...args);
+      },
+    };
+    const startedWhenDecoded: number[] = [];
+    const outcomes = await new NativeNetlinkTransport(counted).dumpMany(
       Array.from({ length: 130 }, (_v, i) => dumpOf(String(i))),
       (parts, index) => {
-        sentWhenDecoded[index] = dumps.length;
+        startedWhenDecoded[index] = callsStarted;
         return texts(parts);
       },
     );
     expect(outcomes.map(bodies)).toEqual(Array.from({ length: 130 }, (_v, i) => [String(i)]));
     expect([1, 2, 3].map((exchange) => dumps.filter((dump) => dump.exchange === exchange).length)).toEqual([64, 64, 2]);
-    expect([sentWhenDecoded[0], sentWhenDecoded[63], sentWhenDecoded[64], sentWhenDecoded[129]]).toEqual([64, 64, 128, 130]);
+    // Batch 1 is decoded with the call for batch 2 under way, batch 2 with batch 3's, and never more than one ahead.
+    expect([startedWhenDecoded[0], startedWhenDecoded[63], startedWhenDecoded[64], startedWhenDecoded[129]]).toEqual([2, 2, 3, 3]);
+  });
+
+  it('waits for the batch under way before the next call when a decoder throws', async () => {
+    const { socket, dumps } = fakeSocket(() => [], ({ message }) => parts(message.seq, message.payload.toString()));
+    const transport = new NativeNetlinkTransport(socket);
+    const failing = transport.dumpMany(
+      Array.from({ length: 130 }, (_v, i) => dumpOf(String(i))),
+      (_parts, index) => {
+        if (index === 3) throw new Error('bad dump');
+        return index;
+      },
+    );
+    // The fake socket throws 'overlapping exchange' if this starts while batch 2 is still read.
+    const after = transport.dumpMany([dumpOf('after')], texts);
+    await expect(failing).rejects.toThrow('bad dump');
+    expect((await after).map(bodies)).toEqual([['after']]);
+    expect(dumps.map((dump) => dump.exchange)).toEqual([...Array.from({ length: 128 }, (_v, i) => (i < 64 ? 1 : 2)), 3]);
   });
 
   it('lets the event loop run every 1,000 parts or so while it decodes one exchange', async () => {
