@@ -210,6 +210,24 @@ describe.skipIf(skipReason !== undefined)('guest kernel: tandem and ipvsadm read
     await port.reset();
   });
 
+  it('reads back a table of 150 services that ipvsadm wrote, its dumps spread over several addon calls', async () => {
+    // 64 dumps go to one addon call, the next read while the previous is decoded: 151 dumps
+    // make three calls, and each service must still get its own real servers, whatever the weights.
+    const entries = Array.from({ length: 150 }, (_v, s) => {
+      const service: VirtualService = { protocol: 'tcp', family: 4, address: `198.51.100.${(s % 250) + 1}`, port: 1000 + s, scheduler: 'wrr', ...plain };
+      const realServers = Array.from({ length: 1 + (s % 4) }, (_w, r) => rs(`10.${r}.${s >> 8}.${s & 255}`, 2000 + r, 'masquerade', s + r));
+      const lines = [`-A -t ${service.address}:${service.port} -s wrr`, ...realServers.map((server) => `-a -t ${service.address}:${service.port} -r ${server.address}:${server.port} -m -w ${server.weight}`)];
+      return { service, realServers, lines };
+    });
+    await sh(`ipvsadm -C\nipvsadm -R <<'EOF'\n${entries.flatMap((entry) => entry.lines).join('\n')}\nEOF`);
+    const expected = entries
+      .map(({ service, realServers }) => ({ service, realServers: [...realServers].sort((a, b) => realServerKey(a).localeCompare(realServerKey(b))) }))
+      .sort((a, b) => serviceKey(a.service).localeCompare(serviceKey(b.service)));
+    expect(comparable(await port.listRules())).toEqual(expected);
+    expect(comparable(await port.list())).toEqual(expected);
+    await port.reset();
+  });
+
   it('sets the same tcp, tcpfin and udp timeouts as ipvsadm --set', async () => {
     await port.setTimeouts({ tcpSeconds: 1000, tcpFinSeconds: 90, udpSeconds: 200 });
     const byTandem = await sh('ipvsadm -L --timeout');
