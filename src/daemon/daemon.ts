@@ -327,11 +327,18 @@ export class Daemon {
   #onNotice(notice: ElectionNotice): void {
     const log = this.#electionLog;
     switch (notice.kind) {
-      case 'addVips':
+      case 'addVips': {
         // hold() starts the announce schedule itself, once the addresses are in place.
         this.#announceCoveredByHold = true;
-        this.#enqueue(() => this.#vipOwner.hold());
+        const { takeover } = notice;
+        this.#enqueue(async () => {
+          await this.#vipOwner.hold();
+          // A successor of a leaving master adverts only now, so the old master lets go after the
+          // VIPs are here and announced, however late this thread runs (docs/protocol.md "Handover").
+          this.#send({ kind: 'vipsHeld', takeover });
+        });
         return;
+      }
       case 'removeVips':
         this.#announceCoveredByHold = false;
         // While stopping, the successor is taking over: a handover, where the addresses linger.

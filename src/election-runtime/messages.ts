@@ -28,7 +28,7 @@ export interface ElectionWorkerInit {
  * ControlEvent is an event the daemon feeds the election. startup, datagrams and timers belong
  * to the election thread; shutdown has its own message because the daemon waits for `stopped`.
  */
-export type ControlEvent = Extract<ElectionEvent, { readonly kind: 'trackedInterface' | 'trackedCheck' | 'keysChanged' | 'handover' }>;
+export type ControlEvent = Extract<ElectionEvent, { readonly kind: 'trackedInterface' | 'trackedCheck' | 'keysChanged' | 'handover' | 'vipsHeld' }>;
 
 /** RejectedNotice is a rejected advert that deserves a log line, with how many went unlogged before it. */
 export interface RejectedNotice {

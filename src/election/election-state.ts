@@ -53,6 +53,13 @@ export interface ElectionState {
   readonly leaving: Leaving;
   /** reannouncePending: as master, a split brain just healed and the reannounce timer runs. */
   readonly reannouncePending: boolean;
+  /** takeovers counts this node's takeovers since boot; the last one numbers the addVips awaited. */
+  readonly takeovers: number;
+  /**
+   * awaitingVipsHeld: as master after a leaving peer, the first advert waits for vipsHeld of the
+   * current takeover, or for the advert timer armed with vipsHeldWaitMs (transitions.ts becomeMaster).
+   */
+  readonly awaitingVipsHeld: boolean;
   readonly interfacesDown: ReadonlySet<string>;
   readonly checksFailing: ReadonlySet<string>;
   /** mismatchedPeers maps a peer to the digest (hex) it advertised that differs from ours. */
@@ -83,6 +90,8 @@ export function initialElectionState(options: ElectionOptions, epoch: bigint): E
     preemptSuppressed: false,
     leaving: 'no',
     reannouncePending: false,
+    takeovers: 0,
+    awaitingVipsHeld: false,
     interfacesDown: new Set(),
     checksFailing: new Set(),
     mismatchedPeers: new Map(),

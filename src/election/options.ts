@@ -39,7 +39,10 @@ export interface ElectionOptions {
   readonly trackedChecks: readonly TrackedCheck[];
   /** stallThresholdMs: a masterDown timer later than this is blamed on our own stall. */
   readonly stallThresholdMs: number;
-  /** handoverTimeoutMs bounds how long a leaving master waits to hear its successor. */
+  /**
+   * handoverTimeoutMs bounds how long a leaving master waits to hear its successor; a successor
+   * derives its own wait for vipsHeld from it (vipsHeldWaitMs). Usually defaultHandoverTimeoutMs.
+   */
   readonly handoverTimeoutMs: number;
 }
 
@@ -61,11 +64,44 @@ export function defaultStallThresholdMs(advertIntervalMs: number): number {
 }
 
 /**
- * defaultHandoverTimeoutMs is three advert intervals: the successor adverts at once when it takes
- * over, so three intervals covers two lost adverts before the leaving master gives up waiting.
+ * VIPS_HELD_WAIT_MIN_MS is the shortest time a successor waits for its daemon's main thread to
+ * report the VIPs held before it sends its first advert anyway (vipsHeldWaitMs). The election runs
+ * on its own realtime thread; the VIPs are added and announced on the main thread, which lagged it
+ * by 129–870 ms in 4 of 120 handovers at load 18–30 (bench/failover/README.md, "Planned handover",
+ * kind 1). One second covers the worst lag measured.
+ */
+export const VIPS_HELD_WAIT_MIN_MS = 1000;
+
+/**
+ * HANDOVER_MARGIN_ADVERTS is how many advert intervals the leaving master's handover timeout
+ * exceeds its successor's longest wait for vipsHeld: the successor takes over only after its skew
+ * (under one interval, RFC 5798 §6.1), and one more interval absorbs one lost advert (the leaving
+ * master's first priority-0 advert, which delays the takeover by an interval, or the successor's
+ * first advert, repeated an interval later).
+ */
+export const HANDOVER_MARGIN_ADVERTS = 2;
+
+/**
+ * defaultHandoverTimeoutMs is how long a leaving master keeps its VIPs waiting for its successor's
+ * first advert: HANDOVER_MARGIN_ADVERTS intervals plus the successor's longest wait for its main
+ * thread, max(one interval, VIPS_HELD_WAIT_MIN_MS). At the default 50 ms adverts that is 1100 ms
+ * (the successor waits up to 1000 ms), at 10 ms 1020 ms, at keepalived's 1000 ms 3000 ms (the
+ * successor waits one interval, as before). The cost falls on a master that stops with no peer to
+ * answer: it keeps its VIPs, and systemd waits, for the whole timeout before the daemon exits.
  */
 export function defaultHandoverTimeoutMs(advertIntervalMs: number): number {
-  return 3 * advertIntervalMs;
+  return HANDOVER_MARGIN_ADVERTS * advertIntervalMs + Math.max(advertIntervalMs, VIPS_HELD_WAIT_MIN_MS);
+}
+
+/**
+ * vipsHeldWaitMs bounds how long a node that took over from a leaving master waits for vipsHeld
+ * before its first advert: its own handoverTimeoutMs less HANDOVER_MARGIN_ADVERTS intervals, so
+ * that the leaving master (same config, same timeout) still hears that advert before it gives up.
+ * With the default timeout that is max(one interval, VIPS_HELD_WAIT_MIN_MS). A timeout set shorter
+ * than the margin leaves no time to wait: 0, the successor adverts at once.
+ */
+export function vipsHeldWaitMs(options: Pick<ElectionOptions, 'handoverTimeoutMs' | 'advertIntervalMs'>): number {
+  return Math.max(0, options.handoverTimeoutMs - HANDOVER_MARGIN_ADVERTS * options.advertIntervalMs);
 }
 
 /**

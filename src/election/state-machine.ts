@@ -4,9 +4,10 @@
  * It follows RFC 5798 §6.4 (Initialize, Backup, Master) with a fault state, and departs from it
  * where docs/protocol.md says so: preemption happens on hearing a lower master (after
  * preemptDelayMs) instead of waiting for masterDown; a master reasserts at once when it hears a
- * lower master (split-brain heal); a leaving master keeps its VIPs until its successor adverts
- * (make-before-break); a masterDown timer that fired late because this process stalled buys a
- * grace window instead of a failover.
+ * lower master (split-brain heal); a leaving master keeps its VIPs until its successor adverts,
+ * and the successor adverts only once its shell reports the VIPs held (make-before-break); a
+ * masterDown timer that fired late because this process stalled buys a grace window instead of a
+ * failover.
  */
 import { ADVERT_FLAG_HANDOVER, type Advert, type ElectionAction, type ElectionEvent, type RejectReason, type TimerName } from './types.js';
 import { digestHex } from './config-digest.js';
@@ -48,7 +49,24 @@ export function step(state: ElectionState, event: ElectionEvent): Step {
       return state.name === 'master' && state.leaving === 'no' ? startLeaving(state, 'handover') : noChange(state);
     case 'shutdown':
       return state.name === 'master' ? startLeaving(state, 'shutdown') : stop(state, 'shutdown');
+    case 'vipsHeld':
+      return onVipsHeld(state, event.takeover);
   }
+}
+
+/**
+ * onVipsHeld ends a successor's wait (becomeMaster) when the shell reports the VIPs of the
+ * current takeover held: advert now, then every interval. A report of an earlier takeover, or one
+ * that comes after the wait ended (the timer fired, we stepped down or started leaving), changes
+ * nothing: a normal takeover adverts at once and needs no report.
+ */
+function onVipsHeld(state: ElectionState, takeover: number): Step {
+  if (state.name !== 'master' || !state.awaitingVipsHeld || takeover !== state.takeovers) return noChange(state);
+  const advert = withAdvert(state, 'master', effectivePriority(state), 0);
+  return {
+    state: { ...advert.state, awaitingVipsHeld: false },
+    actions: [advert.action, { kind: 'armTimer', timer: 'advert', afterMs: state.options.advertIntervalMs }],
+  };
 }
 
 function onDatagram(state: ElectionState, bytes: Uint8Array): Step {
@@ -155,8 +173,8 @@ function masterHears(state: ElectionState, advert: Advert): Step {
       : stop(state, 'handover-complete');
   }
   // RFC 5798 §6.4.3 answers priority 0 at once. A leaving master's handover adverts are the
-  // exception: our next advert lets it release its VIPs, and becomeMaster times that one interval
-  // after taking over, so answering each of its repeats would undo the make-before-break.
+  // exception: our next advert lets it release its VIPs, and becomeMaster holds that one until the
+  // VIPs are held here, so answering each of its repeats would undo the make-before-break.
   if (advert.priority === 0) return (advert.flags & ADVERT_FLAG_HANDOVER) !== 0 ? noChange(state) : reassert(state);
   // A yield advert: a peer gave way to us after holding the VIPs. Its last gratuitous ARP may
   // still be on its way (its VIP owner stops announcing a moment after the advert leaves), so
@@ -172,11 +190,14 @@ function masterHears(state: ElectionState, advert: Advert): Step {
   return healed(reasserted.state, reasserted.actions);
 }
 
-/** reassert adverts now and restarts the advert timer, so a lower master steps down at once. */
+/**
+ * reassert adverts now and restarts the advert timer, so a lower master steps down at once. A
+ * competing master outweighs a successor's wait for vipsHeld: the advert ends that wait.
+ */
 function reassert(state: ElectionState): Step {
   const advert = withAdvert(state, 'master', effectivePriority(state), 0);
   return {
-    state: advert.state,
+    state: { ...advert.state, awaitingVipsHeld: false },
     actions: [advert.action, { kind: 'armTimer', timer: 'advert', afterMs: state.options.advertIntervalMs }],
   };
 }
@@ -196,10 +217,11 @@ function healed(state: ElectionState, before: readonly ElectionAction[]): Step {
 
 function onTimer(state: ElectionState, timer: TimerName, lateByMs: number): Step {
   if (timer === 'advert' && state.name === 'master') {
+    // Also the end of a successor's wait for vipsHeld (becomeMaster): the main thread is late or stuck, advert anyway.
     const leaving = state.leaving !== 'no';
     const advert = withAdvert(state, 'master', leaving ? 0 : effectivePriority(state), leaving ? ADVERT_FLAG_HANDOVER : 0);
     return {
-      state: advert.state,
+      state: { ...advert.state, awaitingVipsHeld: false },
       actions: [advert.action, { kind: 'armTimer', timer: 'advert', afterMs: state.options.advertIntervalMs }],
     };
   }
@@ -254,7 +276,7 @@ function startLeaving(state: ElectionState, leaving: 'handover' | 'shutdown'): S
     ...(state.leaving === 'no' ? [{ kind: 'armTimer', timer: 'handover', afterMs: state.options.handoverTimeoutMs } as const] : []),
     ...(state.reannouncePending ? [{ kind: 'cancelTimer', timer: 'reannounce' } as const] : []),
   ];
-  return { state: { ...advert.state, leaving, reannouncePending: false }, actions };
+  return { state: { ...advert.state, leaving, reannouncePending: false, awaitingVipsHeld: false }, actions };
 }
 
 /**
@@ -266,7 +288,8 @@ function onTracked(next: ElectionState, before: ElectionState): Step {
   const fault = inFaultCondition(next);
   if (fault && next.name !== 'fault') return enterFault(next);
   if (!fault && next.name === 'fault') return leaveInitOrFault(next, 'tracked-up');
-  if (next.name === 'master' && next.leaving === 'no' && effectivePriority(next) !== effectivePriority(before)) {
+  // A successor still waiting for vipsHeld keeps quiet: its first advert carries the new priority.
+  if (next.name === 'master' && next.leaving === 'no' && !next.awaitingVipsHeld && effectivePriority(next) !== effectivePriority(before)) {
     return reassert(next);
   }
   return noChange(next);

@@ -3,11 +3,13 @@
  * state and the ordered actions the shell carries out. The order is deliberate:
  * - becoming master adverts first (so a peer stops competing at once), then adds the VIPs and
  *   announces them (make-before-break: the old master may still hold them); taking over from a
- *   leaving master is the exception: its first advert waits one interval (see becomeMaster);
+ *   leaving master is the exception: its first advert waits for the shell to report the VIPs
+ *   held, within a bound (see becomeMaster);
  * - giving up mastership removes the VIPs only after the transition is recorded, and a faulted
  *   master says priority 0 first so its peer takes over after its skew only (RFC 5798 §6.4.3).
  */
 import { effectivePriority, inFaultCondition, withAdvert, type ElectionState } from './election-state.js';
+import { vipsHeldWaitMs } from './options.js';
 import { masterDownIntervalMs, skewMs } from './timers.js';
 import type { ElectionAction, StepResult, TransitionReason } from './types.js';
 
@@ -22,27 +24,31 @@ export function noChange(state: ElectionState): Step {
 /**
  * becomeMaster takes the VIPs: advert now, then every interval; add and announce the VIPs.
  *
- * After a peer said it is leaving (reason peer-leaving), the first advert waits one interval: the
+ * After a peer said it is leaving (reason peer-leaving), the first advert waits for vipsHeld: the
  * leaving master keeps its VIPs until it hears its successor advert, and adding and announcing
- * ours is done by the shell after this step (a netlink round trip and a gratuitous ARP on the
- * daemon's main thread). Adverting at once would let the old master drop the VIPs before clients
- * had heard where they moved (docs/protocol.md "Handover"). Nobody competes meanwhile: the
- * leaving master adverts priority 0.
+ * ours is done by the shell after this step, on the daemon's main thread, which a loaded host can
+ * hold up for hundreds of ms while this (realtime) thread runs on time. Adverting first would let
+ * the old master drop the VIPs before clients had heard where they moved (docs/protocol.md
+ * "Handover"). The wait is bounded: the advert timer is armed with vipsHeldWaitMs instead of one
+ * interval, so a stuck main thread still costs the pair no more than the leaving master's handover
+ * timeout. Nobody competes meanwhile: the leaving master adverts priority 0.
  */
 export function becomeMaster(state: ElectionState, reason: TransitionReason): Step {
-  const deferAdvert = reason === 'peer-leaving';
+  const waitMs = reason === 'peer-leaving' ? vipsHeldWaitMs(state.options) : 0;
+  const awaitingVipsHeld = waitMs > 0;
+  const takeovers = state.takeovers + 1;
   const advert = withAdvert(state, 'master', effectivePriority(state), 0);
   const actions: ElectionAction[] = [
     ...cancelBackupTimers(state),
     { kind: 'transition', from: state.name, to: 'master', reason },
-    ...(deferAdvert ? [] : [advert.action]),
-    { kind: 'armTimer', timer: 'advert', afterMs: state.options.advertIntervalMs },
-    { kind: 'addVips' },
+    ...(awaitingVipsHeld ? [] : [advert.action]),
+    { kind: 'armTimer', timer: 'advert', afterMs: awaitingVipsHeld ? waitMs : state.options.advertIntervalMs },
+    { kind: 'addVips', takeover: takeovers },
     { kind: 'announce' },
   ];
   return {
     state: {
-      ...(deferAdvert ? state : advert.state),
+      ...(awaitingVipsHeld ? state : advert.state),
       name: 'master',
       masterDownMode: 'off',
       stallGraces: 0,
@@ -50,6 +56,8 @@ export function becomeMaster(state: ElectionState, reason: TransitionReason): St
       preemptSuppressed: false,
       leaving: 'no',
       reannouncePending: false,
+      takeovers,
+      awaitingVipsHeld,
     },
     actions,
   };
@@ -85,6 +93,7 @@ export function becomeBackup(state: ElectionState, reason: TransitionReason, mas
       preemptSuppressed: state.leaving === 'handover',
       leaving: 'no',
       reannouncePending: false,
+      awaitingVipsHeld: false,
     },
     actions,
   };
@@ -120,7 +129,7 @@ export function enterFault(state: ElectionState): Step {
   actions.push({ kind: 'transition', from: state.name, to: 'fault', reason: 'tracked-down' });
   if (state.name === 'master') actions.push({ kind: 'removeVips' });
   return {
-    state: { ...next, name: 'fault', masterDownMode: 'off', stallGraces: 0, preemptPending: false, leaving: 'no', reannouncePending: false },
+    state: { ...next, name: 'fault', masterDownMode: 'off', stallGraces: 0, preemptPending: false, leaving: 'no', reannouncePending: false, awaitingVipsHeld: false },
     actions,
   };
 }
@@ -134,7 +143,7 @@ export function stop(state: ElectionState, reason: TransitionReason): Step {
     state.name === 'master' ? [...cancelMasterTimers(state), { kind: 'removeVips' }] : [...cancelBackupTimers(state)];
   if (state.name !== 'init') actions.push({ kind: 'transition', from: state.name, to: 'init', reason });
   return {
-    state: { ...state, name: 'init', stopped: true, masterDownMode: 'off', preemptPending: false, leaving: 'no', reannouncePending: false },
+    state: { ...state, name: 'init', stopped: true, masterDownMode: 'off', preemptPending: false, leaving: 'no', reannouncePending: false, awaitingVipsHeld: false },
     actions,
   };
 }

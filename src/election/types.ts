@@ -101,6 +101,12 @@ export type ElectionEvent =
   | { readonly kind: 'keysChanged'; readonly keys: KeySet }
   /** handover asks a master to pass the VIPs to a backup and then to stay backup. */
   | { readonly kind: 'handover' }
+  /**
+   * vipsHeld: the shell's main thread has carried out the addVips of that takeover (the VIPs are
+   * on their interfaces and the first gratuitous ARP / NA is out). A successor of a leaving master
+   * waits for it before its first advert (docs/protocol.md "Handover"); anywhere else it is a no-op.
+   */
+  | { readonly kind: 'vipsHeld'; readonly takeover: number }
   /** shutdown is a graceful stop: hand over if master, then rest in init. */
   | { readonly kind: 'shutdown' };
 
@@ -138,8 +144,12 @@ export type ElectionAction =
     }
   | { readonly kind: 'armTimer'; readonly timer: TimerName; readonly afterMs: number }
   | { readonly kind: 'cancelTimer'; readonly timer: TimerName }
-  /** addVips: configure every VIP of the group on this node. */
-  | { readonly kind: 'addVips' }
+  /**
+   * addVips: configure every VIP of the group on this node. takeover numbers this node's takeovers
+   * since boot; the shell echoes it in vipsHeld, so that a report from an earlier takeover is
+   * told apart from the one awaited.
+   */
+  | { readonly kind: 'addVips'; readonly takeover: number }
   /** removeVips: remove every VIP of the group from this node. */
   | { readonly kind: 'removeVips' }
   /** announce: gratuitous ARP / unsolicited NA for every VIP (after addVips, or on a heal). */

@@ -7,8 +7,12 @@
  *   can replay, truncate or flip bits in real traffic.
  * - armTimer/cancelTimer become FakeClock callbacks; a firing becomes a timerFired event.
  * - stall(node, ms) freezes one node's event loop: what falls due meanwhile is queued and runs
- *   when the stall ends, timers first and then datagrams, as Node's event loop orders its
- *   phases; lateByMs is how late each timer ran.
+ *   when the stall ends, timers first and then datagrams and vipsHeld reports, as Node's event
+ *   loop orders its phases; lateByMs is how late each timer ran.
+ * - addVips is carried out by the node's "main thread", mainThreadLagMs later (0 unless
+ *   setMainThreadLag says otherwise, 'stuck' for never): only then does the node hold the VIPs
+ *   and report vipsHeld to its core, as the daemon does after VipOwner.hold(). removeVips takes
+ *   effect at once and drops a pending add: the worst case for make-before-break.
  * - addVips/removeVips/announce/transition/rejected/stall/configMismatch are recorded with times.
  */
 import { initialElectionState, type ElectionState } from '../../src/election/election-state.js';
@@ -37,7 +41,7 @@ interface ArmedTimer {
 
 type Deferred =
   | { readonly kind: 'timer'; readonly timer: TimerName; readonly generation: number; readonly dueAtMs: number }
-  | { readonly kind: 'datagram'; readonly bytes: Uint8Array };
+  | { readonly kind: 'event'; readonly event: ElectionEvent };
 
 interface FakeNode {
   readonly name: string;
@@ -48,6 +52,9 @@ interface FakeNode {
   boots: number;
   alive: boolean;
   vipsHeld: boolean;
+  mainThreadLagMs: number | 'stuck';
+  /** pendingAdd is the main thread's addVips not yet carried out. */
+  pendingAdd: FakeTimerHandle | undefined;
   stalledUntilMs: number;
   deferred: Deferred[];
   readonly log: Recorded[];
@@ -82,6 +89,8 @@ export class FakeElectionNetwork {
       boots: 1,
       alive: true,
       vipsHeld: false,
+      mainThreadLagMs: 0,
+      pendingAdd: undefined,
       stalledUntilMs: 0,
       deferred: [],
       log: [],
@@ -98,8 +107,8 @@ export class FakeElectionNetwork {
   dispatch(name: string, event: ElectionEvent): void {
     const node = this.#node(name);
     if (!node.alive) return;
-    if (event.kind === 'datagram' && this.#clock.nowMs < node.stalledUntilMs) {
-      node.deferred.push({ kind: 'datagram', bytes: event.bytes });
+    if ((event.kind === 'datagram' || event.kind === 'vipsHeld') && this.#clock.nowMs < node.stalledUntilMs) {
+      node.deferred.push({ kind: 'event', event });
       return;
     }
     const result = step(node.state, event);
@@ -117,6 +126,8 @@ export class FakeElectionNetwork {
     const node = this.#node(name);
     for (const armed of node.timers.values()) armed.handle.cancel();
     node.timers.clear();
+    node.pendingAdd?.cancel();
+    node.pendingAdd = undefined;
     node.alive = false;
     node.vipsHeld = false;
   }
@@ -140,6 +151,11 @@ export class FakeElectionNetwork {
     this.#clock.schedule(ms, () => {
       this.#resume(node);
     });
+  }
+
+  /** setMainThreadLag sets how long a node's main thread takes to carry out addVips ('stuck': never). */
+  setMainThreadLag(name: string, lagMs: number | 'stuck'): void {
+    this.#node(name).mainThreadLagMs = lagMs;
   }
 
   /** block cuts the one-way link from → to. */
@@ -229,14 +245,33 @@ export class FakeElectionNetwork {
         node.timers.delete(action.timer);
         return;
       case 'addVips':
-        node.vipsHeld = true;
+        this.#addVipsOnMainThread(node, action.takeover);
         return;
       case 'removeVips':
+        node.pendingAdd?.cancel();
+        node.pendingAdd = undefined;
         node.vipsHeld = false;
         return;
       default:
         return;
     }
+  }
+
+  /**
+   * #addVipsOnMainThread holds the VIPs and reports vipsHeld mainThreadLagMs later. With no lag
+   * the VIPs are held at once and the report is queued behind the actions being carried out.
+   */
+  #addVipsOnMainThread(node: FakeNode, takeover: number): void {
+    const lagMs = node.mainThreadLagMs;
+    if (lagMs === 'stuck') return;
+    if (lagMs === 0) node.vipsHeld = true;
+    node.pendingAdd?.cancel();
+    node.pendingAdd = this.#clock.schedule(lagMs, () => {
+      node.pendingAdd = undefined;
+      if (!node.alive) return;
+      node.vipsHeld = true;
+      this.dispatch(node.name, { kind: 'vipsHeld', takeover });
+    });
   }
 
   #send(node: FakeNode, datagram: WireDatagram): void {
@@ -275,7 +310,7 @@ export class FakeElectionNetwork {
       node.timers.delete(item.timer);
       this.dispatch(node.name, { kind: 'timerFired', timer: item.timer, lateByMs: this.#clock.nowMs - item.dueAtMs });
     }
-    for (const item of queued) if (item.kind === 'datagram') this.dispatch(node.name, { kind: 'datagram', bytes: item.bytes });
+    for (const item of queued) if (item.kind === 'event') this.dispatch(node.name, item.event);
   }
 
   #node(name: string): FakeNode {

@@ -4,7 +4,7 @@
  */
 import { FakeClock } from '../../fakes/fake-clock.js';
 import { FakeElectionNetwork } from '../../fakes/fake-election-network.js';
-import { nodeIdFromName, type ElectionOptions } from '../../../src/election/options.js';
+import { defaultHandoverTimeoutMs, nodeIdFromName, type ElectionOptions } from '../../../src/election/options.js';
 
 /** KEY_1 and KEY_2 are two 32-byte test keys (a rotation goes from one to the other). */
 export const KEY_1 = new Uint8Array(32).fill(0x11);
@@ -30,7 +30,7 @@ export function optionsFor(spec: NodeSpec, names: readonly string[]): ElectionOp
     trackedInterfaces: [],
     trackedChecks: [],
     stallThresholdMs: ADVERT_MS / 2,
-    handoverTimeoutMs: 3 * ADVERT_MS,
+    handoverTimeoutMs: defaultHandoverTimeoutMs(ADVERT_MS),
     ...spec,
   };
 }

@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { configDigest } from '../../../src/election/config-digest.js';
 import { initialElectionState } from '../../../src/election/election-state.js';
-import { ElectionOptionsError, nodeIdFromName, type ElectionOptions } from '../../../src/election/options.js';
+import { ElectionOptionsError, defaultHandoverTimeoutMs, nodeIdFromName, vipsHeldWaitMs, type ElectionOptions } from '../../../src/election/options.js';
+import { skewMs } from '../../../src/election/timers.js';
 
 const BASE: ElectionOptions = {
   groupId: 7,
@@ -37,6 +38,26 @@ describe('election options', () => {
     }
     expect(thrown).toBeInstanceOf(ElectionOptionsError);
     expect(thrown).toMatchObject({ code: 'TANDEM_ELECTION_OPTIONS', message: expect.stringMatching(message) as unknown });
+  });
+
+  it.each([
+    // [advertIntervalMs, handover timeout, successor's wait for vipsHeld]
+    [10, 1020, 1000],
+    [50, 1100, 1000],
+    [400, 1800, 1000],
+    [2000, 6000, 2000],
+    [1000, 3000, 1000],
+  ])('at %i ms adverts the handover timeout is %i ms and a successor waits up to %i ms for vipsHeld', (advertIntervalMs, timeoutMs, waitMs) => {
+    const handoverTimeoutMs = defaultHandoverTimeoutMs(advertIntervalMs);
+    expect(handoverTimeoutMs).toBe(timeoutMs);
+    expect(vipsHeldWaitMs({ advertIntervalMs, handoverTimeoutMs })).toBe(waitMs);
+    // The successor's first advert, after the slowest skew (priority 1) and its whole wait, still
+    // leaves the leaving master one interval to hear it (or hear the repeat of a lost one).
+    expect(skewMs(1, advertIntervalMs) + waitMs + advertIntervalMs).toBeLessThan(handoverTimeoutMs);
+  });
+
+  it('leaves a successor no wait when handoverTimeoutMs is set below two intervals', () => {
+    expect(vipsHeldWaitMs({ advertIntervalMs: 100, handoverTimeoutMs: 150 })).toBe(0);
   });
 
   it('derives distinct, stable node ids from names', () => {
