@@ -62,11 +62,7 @@ export function step(state: ElectionState, event: ElectionEvent): Step {
  */
 function onVipsHeld(state: ElectionState, takeover: number): Step {
   if (state.name !== 'master' || !state.awaitingVipsHeld || takeover !== state.takeovers) return noChange(state);
-  const advert = withAdvert(state, 'master', effectivePriority(state), 0);
-  return {
-    state: { ...advert.state, awaitingVipsHeld: false },
-    actions: [advert.action, { kind: 'armTimer', timer: 'advert', afterMs: state.options.advertIntervalMs }],
-  };
+  return reassert(state);
 }
 
 function onDatagram(state: ElectionState, bytes: Uint8Array): Step {
@@ -191,8 +187,8 @@ function masterHears(state: ElectionState, advert: Advert): Step {
 }
 
 /**
- * reassert adverts now and restarts the advert timer, so a lower master steps down at once. A
- * competing master outweighs a successor's wait for vipsHeld: the advert ends that wait.
+ * reassert adverts now and restarts the advert timer: a lower master steps down at once, or a
+ * successor's wait for vipsHeld ends. Any advert ends that wait; a competing master outweighs it.
  */
 function reassert(state: ElectionState): Step {
   const advert = withAdvert(state, 'master', effectivePriority(state), 0);
@@ -217,7 +213,7 @@ function healed(state: ElectionState, before: readonly ElectionAction[]): Step {
 
 function onTimer(state: ElectionState, timer: TimerName, lateByMs: number): Step {
   if (timer === 'advert' && state.name === 'master') {
-    // Also the end of a successor's wait for vipsHeld (becomeMaster): the main thread is late or stuck, advert anyway.
+    // Also the bound on a successor's wait for vipsHeld (becomeMaster): a stuck main thread.
     const leaving = state.leaving !== 'no';
     const advert = withAdvert(state, 'master', leaving ? 0 : effectivePriority(state), leaving ? ADVERT_FLAG_HANDOVER : 0);
     return {
