@@ -7,6 +7,7 @@
  * L_THRESH. The tunnel attributes go out for every method, as ipvsadm does, zero when unused.
  */
 import { NetlinkParseError } from '../netlink/parse-error.js';
+import { be16At, u16At, u32At } from '../netlink/bytes.js';
 import { forEachAttribute, indexAttributes, sized } from './attribute-scan.js';
 import type { AttributeWriter } from './attribute-writer.js';
 import {
@@ -146,13 +147,13 @@ export class RealServerRulesReader {
   read(buf: Buffer, start: number, end: number, serviceFamily: AddressFamily): RealServer {
     indexAttributes(buf, start, end, this.starts, this.ends);
     const familyAt = this.optional(IPVS_DEST_ATTR_ADDR_FAMILY, 2, 'IPVS_DEST_ATTR_ADDR_FAMILY');
-    const family = familyAt < 0 ? serviceFamily : familyFromNumber(buf.readUInt16LE(familyAt));
+    const family = familyAt < 0 ? serviceFamily : familyFromNumber(u16At(buf, familyAt));
     const addressAt = this.required(IPVS_DEST_ATTR_ADDR, NF_INET_ADDR_LEN, 'IPVS_DEST_ATTR_ADDR');
-    const port = buf.readUInt16BE(this.required(IPVS_DEST_ATTR_PORT, 2, 'IPVS_DEST_ATTR_PORT'));
-    const forwardBits = buf.readUInt32LE(this.required(IPVS_DEST_ATTR_FWD_METHOD, 4, 'IPVS_DEST_ATTR_FWD_METHOD')) & IP_VS_CONN_F_FWD_MASK;
-    const weight = buf.readUInt32LE(this.required(IPVS_DEST_ATTR_WEIGHT, 4, 'IPVS_DEST_ATTR_WEIGHT'));
-    const upperThreshold = buf.readUInt32LE(this.required(IPVS_DEST_ATTR_U_THRESH, 4, 'IPVS_DEST_ATTR_U_THRESH'));
-    const lowerThreshold = buf.readUInt32LE(this.required(IPVS_DEST_ATTR_L_THRESH, 4, 'IPVS_DEST_ATTR_L_THRESH'));
+    const port = be16At(buf, this.required(IPVS_DEST_ATTR_PORT, 2, 'IPVS_DEST_ATTR_PORT'));
+    const forwardBits = u32At(buf, this.required(IPVS_DEST_ATTR_FWD_METHOD, 4, 'IPVS_DEST_ATTR_FWD_METHOD')) & IP_VS_CONN_F_FWD_MASK;
+    const weight = u32At(buf, this.required(IPVS_DEST_ATTR_WEIGHT, 4, 'IPVS_DEST_ATTR_WEIGHT'));
+    const upperThreshold = u32At(buf, this.required(IPVS_DEST_ATTR_U_THRESH, 4, 'IPVS_DEST_ATTR_U_THRESH'));
+    const lowerThreshold = u32At(buf, this.required(IPVS_DEST_ATTR_L_THRESH, 4, 'IPVS_DEST_ATTR_L_THRESH'));
     const forward = keyOf(FORWARD_BY_BITS, forwardBits, 'forwarding method');
     const address = this.addresses === undefined ? formatInetAddress(buf, family, addressAt) : this.addresses.spell(buf, family, addressAt);
     if (forward !== 'tunnel') return { address, port, forward, weight, upperThreshold, lowerThreshold };
@@ -161,9 +162,9 @@ export class RealServerRulesReader {
     const portAt = this.optional(IPVS_DEST_ATTR_TUN_PORT, 2, 'IPVS_DEST_ATTR_TUN_PORT');
     const flagsAt = this.optional(IPVS_DEST_ATTR_TUN_FLAGS, 2, 'IPVS_DEST_ATTR_TUN_FLAGS');
     const tunnel = {
-      type: keyOf(TUNNEL_TYPE_BY_NUMBER, typeAt < 0 ? 0 : buf.readUInt8(typeAt), 'tunnel type'),
-      port: portAt < 0 ? 0 : buf.readUInt16BE(portAt),
-      checksum: keyOf(TUNNEL_CHECKSUM_BY_FLAGS, flagsAt < 0 ? 0 : buf.readUInt16LE(flagsAt), 'tunnel checksum flags'),
+      type: keyOf(TUNNEL_TYPE_BY_NUMBER, typeAt < 0 ? 0 : (buf[typeAt] ?? 0), 'tunnel type'),
+      port: portAt < 0 ? 0 : be16At(buf, portAt),
+      checksum: keyOf(TUNNEL_CHECKSUM_BY_FLAGS, flagsAt < 0 ? 0 : u16At(buf, flagsAt), 'tunnel checksum flags'),
     };
     return { address, port, forward, weight, upperThreshold, lowerThreshold, tunnel };
   }

@@ -5,6 +5,8 @@
  * Hand-written rather than via node:net because the encoder runs 21,000 times per large table
  * inside a slow guest: it writes straight into the request buffer and allocates nothing.
  */
+import { u32At } from '../netlink/bytes.js';
+
 
 /** AddressFamily is 4 (IPv4) or 6 (IPv6), as operators write it. */
 export type AddressFamily = 4 | 6;
@@ -155,7 +157,8 @@ export class AddressSpellings {
   /** spell is formatInetAddress, from memory for an IPv4 address seen before. */
   spell(bytes: Buffer, family: AddressFamily, offset: number): string {
     if (family !== 4) return formatInetAddress(bytes, family, offset);
-    const key = bytes.readUInt32BE(offset);
+    // Any one number per address will do as the key: the read without Buffer's offset checks.
+    const key = u32At(bytes, offset);
     const known = this.v4.get(key);
     if (known !== undefined) return known;
     if (this.v4.size >= this.limit) this.v4.clear();

@@ -13,6 +13,7 @@ import { type NetlinkMessage, type NetlinkRequest, decodeGeneric } from '../netl
 import { NetlinkError } from '../netlink/netlink-error.js';
 import { NetlinkParseError } from '../netlink/parse-error.js';
 import { GENL_HDRLEN, NLA_HDRLEN, NLMSG_HDRLEN, align4 } from '../netlink/constants.js';
+import { u16At, u32At } from '../netlink/bytes.js';
 import { dumpManyInPlace } from '../netlink/dump-view.js';
 import { attributeEnd, attributeType } from './attribute-scan.js';
 import type { DumpOutcome, NetlinkTransport } from '../netlink/transport.js';
@@ -131,7 +132,7 @@ export class NetlinkIpvs implements IpvsPort, SyncDaemonPort {
         const found: RealServer[] = [];
         const visit: NestVisitor = (buf, start, end) => found.push(this.realServerRules.read(buf, start, end, family));
         for (const at of partStarts) {
-          this.forEachNestIn(bytes, at + NLMSG_HDRLEN, at + bytes.readUInt32LE(at), bytes.readUInt16LE(at + 4), IPVS_CMD_ATTR_DEST, visit);
+          this.forEachNestIn(bytes, at + NLMSG_HDRLEN, at + u32At(bytes, at), u16At(bytes, at + 4), IPVS_CMD_ATTR_DEST, visit);
         }
         return found;
       }),

@@ -4,6 +4,7 @@
  * Pure functions of bytes; the meaning of the replies is decided in native-transport.ts.
  */
 import { NLMSG_DONE, NLMSG_ERROR, NLMSG_HDRLEN, NLMSG_NOOP, NLMSG_OVERRUN, NLM_F_DUMP_INTR, align4 } from './constants.js';
+import { u16At, u32At } from './bytes.js';
 import { type NetlinkRequest, messageLength, writeMessage } from './message.js';
 
 /**
@@ -55,11 +56,11 @@ export function dumpMessages(bytes: Buffer, start: number, seq: number): DumpMes
   let at = start;
   while (at < bytes.length) {
     const length = messageLength(bytes, at, bytes.length);
-    const type = bytes.readUInt16LE(at + 4);
-    const ours = bytes.readUInt32LE(at + 8) === seq;
+    const type = u16At(bytes, at + 4);
+    const ours = u32At(bytes, at + 8) === seq;
     if (ours && type !== NLMSG_NOOP && type !== NLMSG_ERROR && type !== NLMSG_DONE && type !== NLMSG_OVERRUN) {
       partStarts.push(at);
-      interrupted ||= (bytes.readUInt16LE(at + 6) & NLM_F_DUMP_INTR) !== 0;
+      interrupted ||= (u16At(bytes, at + 6) & NLM_F_DUMP_INTR) !== 0;
     } else {
       otherStarts.push(at);
     }

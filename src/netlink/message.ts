@@ -12,6 +12,7 @@ import {
   NLM_F_CAPPED,
   align4,
 } from './constants.js';
+import { u32At } from './bytes.js';
 import { AttributeSet, type NetlinkAttribute, attributesLength, writeAttributes } from './attributes.js';
 import { NetlinkParseError } from './parse-error.js';
 
@@ -78,7 +79,7 @@ export function messageStarts(bytes: Buffer, start: number, end: number): number
  */
 export function messageLength(bytes: Buffer, at: number, end: number): number {
   if (end - at < NLMSG_HDRLEN) throw new NetlinkParseError(`${end - at} trailing bytes are too short for a message header`, at);
-  const length = bytes.readUInt32LE(at);
+  const length = u32At(bytes, at);
   if (length < NLMSG_HDRLEN || at + length > end) throw new NetlinkParseError(`message claims ${length} bytes, ${end - at} remain`, at);
   return length;
 }
