@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { initialElectionState, type ElectionState } from '../election/election-state.js';
 import { ElectionDriver } from './election-driver.js';
+import { allocationFloor } from './allocation-floor.js';
 import { loopDelaySampler } from './loop-delay.js';
 import { serializeError, type ElectionWorkerInit, type FromElectionThread, type ToElectionThread } from './messages.js';
 import { systemMonotonicClock } from './monotonic-clock.js';
@@ -41,6 +42,8 @@ async function runElectionThread(port: MessagePort, init: ElectionWorkerInit): P
   }
   const clock = systemMonotonicClock();
   const loopDelay = loopDelaySampler(clock);
+  // Keeps the thread's young generation mapped, so its scavenges take no mmap lock (allocation-floor.ts).
+  const floor = allocationFloor(clock);
   const driver: ElectionDriver = new ElectionDriver(
     state,
     {
@@ -52,6 +55,7 @@ async function runElectionThread(port: MessagePort, init: ElectionWorkerInit): P
       },
       stopped: (status) => {
         loopDelay.close();
+        floor.close();
         void transport.close().then(() => {
           post({ kind: 'stopped', status });
           port.close();
