@@ -358,6 +358,21 @@ describe('NativeNetlinkTransport dumpMany (fake socket)', () => {
     expect([bodies(small[0])?.[0]?.slice(0, 2), bodies(again[0])?.[0]?.slice(0, 2)]).toEqual(['zz', 'yy']);
   });
 
+  it('reads the next batch into the other receive buffer, never the one still being decoded', async () => {
+    const { socket } = fakeSocket(() => [], ({ message }) => parts(message.seq, message.payload.toString()));
+    // The addon owns `into` from the moment it is called: scribble over it at once, as a read
+    // that lands while the previous batch is decoded would.
+    const scribbling: NativeSocketPort = {
+      ...socket,
+      exchangeInTurn: (data, chunkEnds, timeoutMs, into) => {
+        into.fill(0xff);
+        return socket.exchangeInTurn(data, chunkEnds, timeoutMs, into);
+      },
+    };
+    const outcomes = await new NativeNetlinkTransport(scribbling).dumpMany(Array.from({ length: 200 }, (_v, i) => dumpOf(String(i))), texts);
+    expect(outcomes.map(bodies)).toEqual(Array.from({ length: 200 }, (_v, i) => [String(i)]));
+  });
+
   it('sends the dumps 64 to an addon call and decodes each batch while the next one is read', async () => {
     const { socket, dumps } = fakeSocket(() => [], ({ message }) => parts(message.seq, message.payload.toString()));
     let callsStarted = 0;
