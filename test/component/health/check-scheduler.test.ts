@@ -56,6 +56,14 @@ function probe(address: string, fields: Record<string, unknown> = {}, virtualSer
   return { key: probeKey(address, check), target: { address, check }, realServers: virtualServers.map((virtualServer) => ({ virtualServer, address, port: 80 })) };
 }
 
+/** advanceSettling moves `clock` in 1 ms steps, letting checker promises settle between steps. */
+async function advanceSettling(clock: FakeClock, ms: number): Promise<void> {
+  for (let i = 0; i < ms; i += 1) {
+    clock.advance(1);
+    for (let flush = 0; flush < 3; flush += 1) await Promise.resolve();
+  }
+}
+
 /** Harness wires a scheduler to a fake clock and records what it reports. */
 function harness(reply: (address: string) => Reply, options: { maxConcurrent?: MaxConcurrent; random?: () => number } = {}) {
   const clock = new FakeClock();
@@ -70,13 +78,7 @@ function harness(reply: (address: string) => Reply, options: { maxConcurrent?: M
     onVerdict: (change) => verdicts.push(change),
     onRun: (run) => runs.push(run),
   });
-  /** advance moves the clock in 1 ms steps, letting checker promises settle between steps. */
-  const advance = async (ms: number): Promise<void> => {
-    for (let i = 0; i < ms; i += 1) {
-      clock.advance(1);
-      for (let flush = 0; flush < 3; flush += 1) await Promise.resolve();
-    }
-  };
+  const advance = (ms: number): Promise<void> => advanceSettling(clock, ms);
   return { clock, checker, scheduler, verdicts, runs, advance };
 }
 
@@ -253,11 +255,9 @@ describe('CheckScheduler listener errors', () => {
     const target = probe('10.0.0.1');
     scheduler.update([target]);
     scheduler.start();
-    for (let ms = 0; ms < 12_001; ms += 1) {
-      clock.advance(1);
-      for (let flush = 0; flush < 3; flush += 1) await Promise.resolve();
-      if (ms === 6000) healthy = true;
-    }
+    await advanceSettling(clock, 6001);
+    healthy = true;
+    await advanceSettling(clock, 6000);
     // Runs at 0, 2000, …, 12000: the third failure (4000) and the second success after 6000 (10000) flip it.
     expect(checker.startsOf('10.0.0.1')).toEqual([0, 2000, 4000, 6000, 8000, 10_000, 12_000]);
     expect(heard).toEqual([false, true]);
@@ -273,15 +273,15 @@ describe('CheckScheduler listener errors', () => {
 describe('CheckScheduler listeners that stop or reload', () => {
   it('runs nothing more once an onRun listener stopped the scheduler, and leaves no timer', async () => {
     const clock = new FakeClock();
-    const checker = new ScriptedChecker(clock, () => PASSED);
+    // 10.0.0.2 hangs, so its deadline is armed when 10.0.0.1's run stops the scheduler.
+    const checker = new ScriptedChecker(clock, (address) => (address === '10.0.0.1' ? PASSED : 'hang'));
     const scheduler: CheckScheduler = new CheckScheduler({ clock, checker, maxConcurrent: 4, random: () => 0, onVerdict: () => undefined, onRun: () => { scheduler.stop(); } });
-    scheduler.update([probe('10.0.0.1')]);
+    scheduler.update([probe('10.0.0.2'), probe('10.0.0.1')]);
     scheduler.start();
-    for (let ms = 0; ms < 5000; ms += 1) {
-      clock.advance(1);
-      await Promise.resolve();
-    }
-    expect(checker.calls).toHaveLength(1);
+    await advanceSettling(clock, 1);
+    expect(clock.pending).toBe(0);
+    await advanceSettling(clock, 5000);
+    expect([checker.startsOf('10.0.0.1'), checker.startsOf('10.0.0.2')]).toEqual([[0], [0]]);
     expect(clock.pending).toBe(0);
   });
 
@@ -292,10 +292,7 @@ describe('CheckScheduler listeners that stop or reload', () => {
     const scheduler: CheckScheduler = new CheckScheduler({ clock, checker, maxConcurrent: 4, random: () => 0, onVerdict: () => { scheduler.update([kept]); } });
     scheduler.update([probe('10.0.0.1', { fall: 1 }), kept]);
     scheduler.start();
-    for (let ms = 0; ms < 6001; ms += 1) {
-      clock.advance(1);
-      await Promise.resolve();
-    }
+    await advanceSettling(clock, 6001);
     expect(checker.startsOf('10.0.0.1')).toEqual([0]);
     expect(checker.startsOf('10.0.0.2')).toEqual([0, 2000, 4000, 6000]);
   });
@@ -430,6 +427,7 @@ describe('CheckScheduler reload and stop', () => {
     await advance(10);
     scheduler.stop();
     expect(checker.calls[0]?.signal.aborted).toBe(true);
+    expect(clock.pending).toBe(0); // no due timer and no deadline sweep left, before any would fire
     await advance(10_000);
     expect(checker.calls).toHaveLength(1);
     expect(runs).toEqual([]);
