@@ -191,9 +191,18 @@ function masterHears(state: ElectionState, advert: Advert): Step {
  * successor's wait for vipsHeld ends. Any advert ends that wait; a competing master outweighs it.
  */
 function reassert(state: ElectionState): Step {
-  const advert = withAdvert(state, 'master', effectivePriority(state), 0);
+  return advertAndRearm(state, effectivePriority(state), 0);
+}
+
+/**
+ * advertAndRearm sends a master's advert now and arms the next one an interval later (a fresh
+ * arm replaces a pending one). Any advert ends a successor's wait for vipsHeld. It runs on every
+ * advert timer, so the state is copied once more only when a wait actually ends.
+ */
+function advertAndRearm(state: ElectionState, priority: number, flags: number): Step {
+  const advert = withAdvert(state, 'master', priority, flags);
   return {
-    state: { ...advert.state, awaitingVipsHeld: false },
+    state: state.awaitingVipsHeld ? { ...advert.state, awaitingVipsHeld: false } : advert.state,
     actions: [advert.action, { kind: 'armTimer', timer: 'advert', afterMs: state.options.advertIntervalMs }],
   };
 }
@@ -214,12 +223,7 @@ function healed(state: ElectionState, before: readonly ElectionAction[]): Step {
 function onTimer(state: ElectionState, timer: TimerName, lateByMs: number): Step {
   if (timer === 'advert' && state.name === 'master') {
     // Also the bound on a successor's wait for vipsHeld (becomeMaster): a stuck main thread.
-    const leaving = state.leaving !== 'no';
-    const advert = withAdvert(state, 'master', leaving ? 0 : effectivePriority(state), leaving ? ADVERT_FLAG_HANDOVER : 0);
-    return {
-      state: { ...advert.state, awaitingVipsHeld: false },
-      actions: [advert.action, { kind: 'armTimer', timer: 'advert', afterMs: state.options.advertIntervalMs }],
-    };
+    return state.leaving === 'no' ? reassert(state) : advertAndRearm(state, 0, ADVERT_FLAG_HANDOVER);
   }
   if (timer === 'masterDown' && state.name === 'backup' && state.masterDownMode !== 'off') {
     return masterDownFired(state, lateByMs);
@@ -263,16 +267,15 @@ function masterDownFired(state: ElectionState, lateByMs: number): Step {
 
 /** startLeaving begins a make-before-break exit: priority-0 adverts with the handover flag. */
 function startLeaving(state: ElectionState, leaving: 'handover' | 'shutdown'): Step {
-  const advert = withAdvert(state, 'master', 0, ADVERT_FLAG_HANDOVER);
+  const sent = advertAndRearm(state, 0, ADVERT_FLAG_HANDOVER);
   // A pending reannounce is dropped: announcing while the successor takes over would pull the
   // client back to us just before we remove the VIPs.
   const actions = [
-    advert.action,
-    { kind: 'armTimer', timer: 'advert', afterMs: state.options.advertIntervalMs } as const,
+    ...sent.actions,
     ...(state.leaving === 'no' ? [{ kind: 'armTimer', timer: 'handover', afterMs: state.options.handoverTimeoutMs } as const] : []),
     ...(state.reannouncePending ? [{ kind: 'cancelTimer', timer: 'reannounce' } as const] : []),
   ];
-  return { state: { ...advert.state, leaving, reannouncePending: false, awaitingVipsHeld: false }, actions };
+  return { state: { ...sent.state, leaving, reannouncePending: false }, actions };
 }
 
 /**
