@@ -185,17 +185,8 @@ export class RealServerRulesReader {
 }
 
 /**
- * decodeRealServerRules reads one real server's settings from the IPVS_CMD_ATTR_DEST nest
- * payload at buf[start, end), with a reader of its own (see RealServerRulesReader, which
- * callers decoding many should keep instead).
- */
-export function decodeRealServerRules(buf: Buffer, start: number, end: number, serviceFamily: AddressFamily): RealServer {
-  return new RealServerRulesReader().read(buf, start, end, serviceFamily);
-}
-
-/**
  * decodeRealServer reads one IPVS_CMD_ATTR_DEST nest (its payload bytes) of a GET_DEST reply
- * with its connection counts and counters: the settings as decodeRealServerRules reads them,
+ * with its connection counts and counters: the settings as RealServerRulesReader reads them,
  * and the counters from STATS64, or STATS on a kernel before 4.1. `rules` is the reader of
  * the settings (a caller decoding many passes the one it keeps).
  */

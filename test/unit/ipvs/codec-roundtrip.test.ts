@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { IPVS_CMD_ATTR_DAEMON, IPVS_CMD_ATTR_DEST, IPVS_CMD_ATTR_SERVICE } from '../../../src/ipvs/constants.js';
 import { decodeDaemon } from '../../../src/ipvs/daemon-codec.js';
-import { RealServerRulesReader, decodeRealServer, decodeRealServerRules } from '../../../src/ipvs/dest-codec.js';
+import { RealServerRulesReader, decodeRealServer } from '../../../src/ipvs/dest-codec.js';
 import { AddressSpellings } from '../../../src/ipvs/inet-address.js';
 import { IpvsError } from '../../../src/ipvs/ipvs-error.js';
 import { type RealServer, type SyncDaemon, type VirtualService, ZERO_STATS } from '../../../src/ipvs/model.js';
@@ -86,7 +86,7 @@ describe('IPVS codecs round-trip', () => {
         // The nest sits `lead` bytes into a larger buffer, as it does in a dump, with a STATS64 nest
         // and a connection count after the settings, as the kernel sends them.
         const dest = Buffer.concat([Buffer.alloc(lead, 0xee), nest(payload, IPVS_CMD_ATTR_DEST), STATS64_NEST, ACTIVE_CONNS_7, Buffer.alloc(3, 0xee)]);
-        expect(decodeRealServerRules(dest, lead, dest.length - 3, 4)).toEqual(rs);
+        expect(new RealServerRulesReader().read(dest, lead, dest.length - 3, 4)).toEqual(rs);
         expect(decodeRealServer(dest.subarray(lead, dest.length - 3), 4)).toMatchObject({ ...rs, activeConnections: 7, stats: { connections: 5n } });
       }),
       { numRuns: 500 },
@@ -97,9 +97,9 @@ describe('IPVS codecs round-trip', () => {
     const rs: RealServer = { address: '10.0.0.1', port: 80, forward: 'route', weight: 1, upperThreshold: 0, lowerThreshold: 0 };
     const payload = new IpvsRequestEncoder(0x1c).operation({ kind: 'add-real-server', service: { protocol: 'fwmark', family: 4, fwmark: 1 }, realServer: rs }).payload;
     const dest = nest(payload, IPVS_CMD_ATTR_DEST);
-    expect(() => decodeRealServerRules(dest, 0, dest.length - 2, 4)).toThrow(NetlinkParseError);
+    expect(() => new RealServerRulesReader().read(dest, 0, dest.length - 2, 4)).toThrow(NetlinkParseError);
     // The first attribute is ADDR_FAMILY (8 bytes), then ADDR: stopping after it leaves out the port.
-    expect(() => decodeRealServerRules(dest, 0, 8 + 20, 4)).toThrow(/IPVS_DEST_ATTR_PORT is missing/);
+    expect(() => new RealServerRulesReader().read(dest, 0, 8 + 20, 4)).toThrow(/IPVS_DEST_ATTR_PORT is missing/);
   });
 
   it('reads a run of real servers with one reader, none of them taking a setting from the one before', () => {
