@@ -11,7 +11,7 @@ import { createServer as createTlsServer } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createHttpChecker } from '../../../src/health/http-checker.js';
 import { BODY_LIMIT_BYTES } from '../../../src/health/http-expectations.js';
 import { checkOf } from '../../unit/health/check-fixtures.js';
@@ -244,6 +244,25 @@ describe('http checker, status-only path against raw servers', () => {
     );
     expect(split).toEqual({ ok: true });
     expect(other).toMatchObject({ ok: false, reason: 'status', detail: 'HTTP 503, expected 200-299' });
+  });
+
+  it('resets a plain socket once it has the status line, rather than closing it', async () => {
+    // The server leaves the connection open: a close (FIN) would reach it as 'end' and leave
+    // this side in TIME_WAIT; the reset reaches it as ECONNRESET and leaves nothing.
+    const ended: string[] = [];
+    const listener = await listenTcp((socket) => {
+      socket.once('data', () => {
+        socket.write('HTTP/1.1 204 No Content\r\n\r\n', 'latin1');
+      });
+      socket.once('end', () => ended.push('end'));
+      socket.once('error', (error: NodeJS.ErrnoException) => ended.push(error.code ?? 'error'));
+    });
+    cleanups.push(listener.close);
+    const check = checkOf('http', listener.port, { method: 'HEAD' });
+    expect(await checker.check({ address: '127.0.0.1', check }, AbortSignal.timeout(check.timeoutMs))).toEqual({ ok: true });
+    await vi.waitFor(() => {
+      expect(ended).toEqual(['ECONNRESET']);
+    });
   });
 
   it('refuses to send a path or Host that would split the request', async () => {
