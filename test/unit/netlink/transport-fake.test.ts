@@ -343,7 +343,7 @@ describe('NativeNetlinkTransport dumpMany (fake socket)', () => {
     expect(always.dumps).toHaveLength(4);
   });
 
-  it('reads every call into one receive buffer, kept at the largest size needed, and each value outlives it', async () => {
+  it('reads a one-batch call into the same receive buffer each time, kept at the largest size needed, and each value outlives it', async () => {
     const { socket, intos } = fakeSocket(() => [], ({ message }) => parts(message.seq, message.payload.toString().repeat(120_000)));
     const transport = new NativeNetlinkTransport(socket);
     const big = await transport.dumpMany(Array.from({ length: 10 }, (_v, i) => dumpOf(String(i))), texts);
