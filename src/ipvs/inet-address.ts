@@ -7,7 +7,6 @@
  */
 import { u32At } from '../netlink/bytes.js';
 
-
 /** AddressFamily is 4 (IPv4) or 6 (IPv6), as operators write it. */
 export type AddressFamily = 4 | 6;
 
