@@ -70,7 +70,7 @@ export function defaultStallThresholdMs(advertIntervalMs: number): number {
  * by 129–870 ms in 4 of 120 handovers at load 18–30 (bench/failover/README.md, "Planned handover",
  * kind 1). One second covers the worst lag measured.
  */
-export const VIPS_HELD_WAIT_MIN_MS = 1000;
+const VIPS_HELD_WAIT_MIN_MS = 1000;
 
 /**
  * HANDOVER_MARGIN_ADVERTS is how many advert intervals the leaving master's handover timeout
@@ -79,7 +79,7 @@ export const VIPS_HELD_WAIT_MIN_MS = 1000;
  * master's first priority-0 advert, which delays the takeover by an interval, or the successor's
  * first advert, repeated an interval later).
  */
-export const HANDOVER_MARGIN_ADVERTS = 2;
+const HANDOVER_MARGIN_ADVERTS = 2;
 
 /**
  * defaultHandoverTimeoutMs is how long a leaving master keeps its VIPs waiting for its successor's
