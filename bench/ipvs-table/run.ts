@@ -5,6 +5,7 @@
  *
  *   sudo npm run build:ts && sudo npx tsx bench/ipvs-table/run.ts [SERVICES] [SERVERS] [RUNS]
  */
+import { loadavg } from 'node:os';
 import { startGuest } from '../../test/kernel/harness/guest.js';
 import { median } from '../order-statistics.js';
 
@@ -50,6 +51,8 @@ interface CallPhases {
 }
 
 const [services = '1000', servers = '20', runs = '3'] = process.argv.slice(2);
+// The host is shared: the 1-minute load average goes next to the figures it weighed on.
+const loadBefore = loadavg()[0] ?? 0;
 const guest = await startGuest({ timeoutMs: 120_000, memMb: 1024 });
 try {
   const result = await guest.node('bench/ipvs-table/guest-bench.mjs', [services, servers, runs], { timeoutMs: 1_800_000 });
@@ -113,6 +116,7 @@ try {
       ' ms',
   );
   console.log(`(ipvsadm figures include its start through /bin/sh, ${of((r) => r.ipvsadmStartMs).toFixed(0)} ms measured here; tandem's exclude node's start-up, ${of((r) => r.nodeStartMs).toFixed(0)} ms for an empty node -e)`);
+  console.log(`host 1-minute load average: ${loadBefore.toFixed(2)} before, ${(loadavg()[0] ?? 0).toFixed(2)} after`);
 } finally {
   await guest.stop();
 }
