@@ -211,8 +211,9 @@ describe.skipIf(skipReason !== undefined)('guest kernel: tandem and ipvsadm read
   });
 
   it('reads back a table of 150 services that ipvsadm wrote, its dumps spread over several addon calls', async () => {
-    // 64 dumps go to one addon call, the next read while the previous is decoded: 151 dumps
-    // make three calls, and each service must still get its own real servers, whatever the weights.
+    // 64 dumps go to one addon call, the next read while the previous is decoded: the 150 GET_DEST
+    // dumps (the GET_SERVICE dump has a call of its own) make three calls, and each service must
+    // still get its own real servers, whatever the weights.
     const entries = Array.from({ length: 150 }, (_v, s) => {
       const service: VirtualService = { protocol: 'tcp', family: 4, address: `198.51.100.${(s % 250) + 1}`, port: 1000 + s, scheduler: 'wrr', ...plain };
       const realServers = Array.from({ length: 1 + (s % 4) }, (_w, r) => rs(`10.${r}.${s >> 8}.${s & 255}`, 2000 + r, 'masquerade', s + r));
