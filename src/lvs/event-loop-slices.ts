@@ -11,11 +11,6 @@
  */
 export const SLICE_REAL_SERVERS = 500;
 
-/** yieldLoop lets the event loop run what is waiting (a verdict, a netlink reply) before the caller goes on. */
-export function yieldLoop(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
-
 /** Slices counts the real servers handled and awaits `yieldLoop` each time a slice's worth is done. */
 export class Slices {
   readonly #yieldLoop: () => Promise<void>;

@@ -54,7 +54,7 @@ import { KnownServices } from './known-services.js';
 import { ipvsServiceId, realServerRef } from './config-to-ipvs.js';
 import type { DesiredService, Verdict } from './desired-table.js';
 import { DesiredServices } from './desired-services.js';
-import { yieldLoop } from './event-loop-slices.js';
+import { yieldLoop } from '../event-loop/yield-loop.js';
 import { reconcile, reconcileService } from './reconcile.js';
 import { SerialPasses } from './serial-passes.js';
 import { type TableDiff, diffTable, replan } from './table-diff.js';

@@ -24,6 +24,7 @@
  * ignored and counted in staleReplies.
  */
 import { constants } from 'node:os';
+import { yieldLoop } from '../event-loop/yield-loop.js';
 import { type NativeNetlinkSocket, loadNative } from '../kernel/native.js';
 import { type DumpPaths, DumpRunner } from './dump-runner.js';
 import {
@@ -240,7 +241,7 @@ export class NativeNetlinkTransport implements NetlinkTransport {
               partsSinceYield += outcome.parts.partStarts.length;
               if (partsSinceYield >= PARTS_PER_YIELD) {
                 partsSinceYield = 0;
-                await nextTurn();
+                await yieldLoop();
               }
             }
           }
@@ -375,11 +376,6 @@ export class NativeNetlinkTransport implements NetlinkTransport {
     }
     return outcomes;
   }
-}
-
-/** nextTurn resolves after the event loop has run what was waiting (timers, I/O callbacks). */
-function nextTurn(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
 }
 
 /** interrupted says whether a dump's parts carry NLM_F_DUMP_INTR: the table changed meanwhile. */
