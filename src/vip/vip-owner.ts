@@ -14,12 +14,20 @@
  * that a loaded host delays. A placement at most one verify tick old can only be wrong if the
  * interface was replaced meanwhile; the converge that follows then repairs it.
  *
- * A planned handover gives the VIPs up make-before-break too: release('handover') stops
+ * whenHeld() says when a take is complete: every VIP on its interface and announced since
+ * (take-progress.ts). The daemon reports vipsHeld to the election only then, so a successor never
+ * tells its leaving predecessor to let go of a VIP the kernel refused to add here. Until then no
+ * VIP missing from the kernel is announced (that would pull its clients to a node that cannot
+ * answer), and each frame of the announcement schedule first retries the missing adds; once the
+ * schedule is over, the verify tick does.
+ *
+ * A handover to a successor gives the VIPs up make-before-break too: release('handover') stops
  * announcing at once but keeps the addresses for releaseDelayMs (announce-schedule.ts) before it
  * removes them, so clients that have not yet moved to the successor, and connections accepted
  * just before they moved, are still answered. A hold() meanwhile ends the wait and keeps the
- * addresses. Any other release (a higher master heard, a fault) removes them at once: after a
- * split brain heals the VIP must not stay on both directors for longer than one advert interval.
+ * addresses. Any other release (a higher master heard, a fault, no successor answered) removes
+ * them at once: after a split brain heals the VIP must not stay on both directors for longer than
+ * one advert interval.
  *
  * Failures are logged and counted, never thrown to the caller: the next tick retries them.
  */
@@ -28,6 +36,7 @@ import type { AnnounceConfig, Vip } from '../config/types.js';
 import type { MonotonicClock, ScheduledTimer } from '../election-runtime/monotonic-clock.js';
 import type { AddressEvent, AddressPort, AnnouncePort, Link, LinkPort, ResyncEvent, Unsubscribe } from '../kernel/ports.js';
 import { burstOffsetsMs, refreshOffsetsMs, releaseDelayMs } from './announce-schedule.js';
+import { TakeProgress } from './take-progress.js';
 import { planVips, type PlacedVip } from './vip-plan.js';
 
 /** VipOwnerPorts are the kernel resources and the clock the owner uses. */
@@ -54,8 +63,9 @@ export interface VipOwnerOptions {
 }
 
 /**
- * ReleaseReason says why the VIPs go: 'handover' when this node is stopping and its successor
- * takes them (the addresses linger for one announce burst), 'step-down' for everything else.
+ * ReleaseReason says why the VIPs go: 'handover' when a successor has taken them over (it adverted
+ * as master after our priority-0 adverts; the addresses linger for one announce burst),
+ * 'step-down' for everything else.
  */
 export type ReleaseReason = 'handover' | 'step-down';
 
@@ -80,6 +90,8 @@ export class VipOwner {
   #unsubscribe: Unsubscribe | undefined;
   /** Set while release() keeps the addresses before removing them; calling it ends the wait. */
   #endReleaseDelay: (() => void) | undefined;
+  /** #take is the current hold's progress towards held; undefined while released. */
+  #take: TakeProgress | undefined;
 
   constructor(vips: readonly Vip[], announce: AnnounceConfig, ports: VipOwnerPorts, options: VipOwnerOptions = { verifyIntervalMs: DEFAULT_VERIFY_INTERVAL_MS }) {
     this.#vips = vips;
@@ -108,11 +120,23 @@ export class VipOwner {
     const taking = !this.stats.holding;
     if (taking) this.#ports.log.info({ event: 'vip.hold', vips: this.#vips.map((v) => v.address) }, 'taking the VIPs');
     this.stats.holding = true;
-    // A converge still queued now carries out this hold: what it adds is no repair.
-    if (taking) this.#driftSuspected = false;
+    if (taking) {
+      this.#take = new TakeProgress(this.#vips.map((vip) => vip.address));
+      // A converge still queued now carries out this hold: what it adds is no repair.
+      this.#driftSuspected = false;
+    }
     const announcedFirst = taking && (await this.#takeAtOnce());
     await this.#reconcile();
     this.#startAnnouncing(announcedFirst ? 1 : 0);
+  }
+
+  /**
+   * whenHeld resolves true once every VIP of the current hold is on its interface and has been
+   * announced, which may be before hold() resolves (its converge comes after) or, after a refused
+   * add, later; false if the VIPs are released (or the owner stops) first, or none are held.
+   */
+  whenHeld(): Promise<boolean> {
+    return this.#take?.held ?? Promise.resolve(false);
   }
 
   /**
@@ -123,6 +147,8 @@ export class VipOwner {
    */
   async release(reason: ReleaseReason): Promise<void> {
     this.#cancelAnnouncements();
+    this.#take?.abandon();
+    this.#take = undefined;
     const delayMs = reason === 'handover' ? releaseDelayMs(this.#announce) : 0;
     if (this.stats.holding) {
       this.#ports.log.info({ event: 'vip.release', reason, releaseDelayMs: delayMs }, 'releasing the VIPs');
@@ -166,6 +192,8 @@ export class VipOwner {
     }
     this.#vips = vips;
     this.#announce = announce;
+    // The converge below confirms the new list and announce() announces it: held is about that list.
+    this.#take?.restart(vips.map((vip) => vip.address));
     await this.#reconcile();
     if (wasHolding) this.announce();
   }
@@ -173,6 +201,7 @@ export class VipOwner {
   /** stop cancels every timer and the subscription; it leaves the addresses as they are. */
   async stop(): Promise<void> {
     this.#cancelAnnouncements();
+    this.#take?.abandon(); // whenHeld() callers learn the take was never completed
     this.#verifyTimer?.cancel();
     this.#verifyTimer = undefined;
     this.#unsubscribe?.();
@@ -198,16 +227,23 @@ export class VipOwner {
   async #takeAtOnce(): Promise<boolean> {
     await this.#running;
     const placement = this.#lastPlacement;
+    const take = this.#take;
     if (placement === undefined || placement.placed.length !== this.#vips.length) return false;
     let announced = 0;
     for (const vip of placement.placed) {
       if (!this.#holdingNow()) return false;
       const mac = placement.links.find((link) => link.index === vip.ifindex)?.mac;
       try {
+        // 'already-present' (EEXIST) is as good as added: the address is on the interface.
         await this.#ports.addresses.add(vip);
-        if (mac === undefined || !this.#holdingNow()) continue;
-        await this.#ports.announcer.announce(vip.address, { ifindex: vip.ifindex, mac });
-        this.stats.announcements++;
+        take?.present(vip.address);
+        if (!this.#holdingNow()) continue;
+        // A link without a MAC has no neighbour cache to update: nothing to send, nothing owed.
+        if (mac !== undefined) {
+          await this.#ports.announcer.announce(vip.address, { ifindex: vip.ifindex, mac });
+          this.stats.announcements++;
+        }
+        take?.announced(vip.address);
         announced++;
       } catch (error) {
         this.stats.errors++;
@@ -234,6 +270,8 @@ export class VipOwner {
     this.#verifyTimer = this.#ports.clock.schedule(this.#options.verifyIntervalMs, () => {
       this.#driftSuspected = true;
       void this.#reconcile().finally(() => {
+        // A take that the announcement schedule could not complete (an add or a send kept failing).
+        if (this.#take?.complete === false) void this.#announceAll();
         if (this.#verifyTimer !== undefined) this.#scheduleVerify();
       });
     });
@@ -279,26 +317,34 @@ export class VipOwner {
       // the difference is that request being carried out, not the kernel drifting.
       const holding = this.#holdingNow();
       const repairing = driftSuspected && holding === holdingBefore;
+      const take = holding ? this.#take : undefined;
       // During a release's delay the addresses stay: a verify tick then must not remove them early.
       const plan = !holding && this.#endReleaseDelay !== undefined ? { add: [], remove: [] } : planVips(placed, holding, actual);
+      for (const vip of placed) if (!plan.add.includes(vip)) take?.present(vip.address);
+      const repaired: PlacedVip[] = [];
       for (const vip of plan.add) {
+        take?.absent(vip.address);
         await this.#ports.addresses.add(vip);
-        if (repairing) this.#repaired('vip.repair.add', vip);
+        take?.present(vip.address);
+        // Until the take is complete, an add finishes taking the VIPs: no drift (the schedule announces it).
+        if (repairing && take?.complete !== false) repaired.push(this.#repaired('vip.repair.add', vip));
       }
       for (const vip of plan.remove) {
         await this.#ports.addresses.remove(vip);
         if (repairing) this.#repaired('vip.repair.remove', vip);
       }
-      if (repairing && plan.add.length > 0) void this.#announceAll(plan.add);
+      if (repaired.length > 0) void this.#announceAll(repaired);
     } catch (error) {
       this.stats.errors++;
       this.#ports.log.error({ event: 'vip.error', err: error }, 'could not converge the VIPs; retrying on the next tick');
     }
   }
 
-  #repaired(event: string, vip: PlacedVip): void {
+  /** #repaired counts and logs one repair, and returns the VIP repaired. */
+  #repaired(event: string, vip: PlacedVip): PlacedVip {
     this.stats.repairs++;
     this.#ports.log.warn({ event, vip: vip.address, interface: vip.interfaceName }, 'the kernel drifted from the VIP owner; repaired');
+    return vip;
   }
 
   /** #place resolves each VIP's interface name to its current index, and remembers the placement. */
@@ -322,6 +368,8 @@ export class VipOwner {
 
   async #announceAll(only?: readonly PlacedVip[]): Promise<void> {
     if (!this.stats.holding) return;
+    // A take still missing a VIP retries the add first: the announcement schedule is its retry schedule.
+    if (this.#take?.missing === true) await this.#reconcile();
     try {
       const placement = await this.#place();
       const links = placement.links;
@@ -330,10 +378,16 @@ export class VipOwner {
         // Checked again after the awaits: release() may have run meanwhile, and a gratuitous ARP
         // sent after the peer's would point the clients back at us (docs/protocol.md "Split brain heals").
         if (!this.#holdingNow()) return;
+        const take = this.#take;
+        // Nor may one point them at a VIP the kernel refused to add here: nobody would answer.
+        if (take?.isPresent(vip.address) === false) continue;
         const link = links.find((candidate) => candidate.index === vip.ifindex);
-        if (link?.mac === undefined) continue;
-        await this.#ports.announcer.announce(vip.address, { ifindex: vip.ifindex, mac: link.mac });
-        this.stats.announcements++;
+        if (link === undefined) continue;
+        if (link.mac !== undefined) {
+          await this.#ports.announcer.announce(vip.address, { ifindex: vip.ifindex, mac: link.mac });
+          this.stats.announcements++;
+        }
+        take?.announced(vip.address);
       }
     } catch (error) {
       this.stats.errors++;

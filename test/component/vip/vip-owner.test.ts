@@ -191,7 +191,7 @@ describe('VipOwner', () => {
     await t.owner.stop();
   });
 
-  it('retries a refused add on the next verify tick', async () => {
+  it('retries refused adds at the first announcement frame, announcing nothing before', async () => {
     const t = setup();
     await t.owner.start();
     // Refused three times: both adds of the first, immediate take, and the converge's first add.
@@ -199,8 +199,11 @@ describe('VipOwner', () => {
     await t.owner.hold();
     expect(await t.held()).toEqual([]);
     expect(t.owner.stats.errors).toBe(3);
-    await t.advance(1000);
+    expect(t.announcer.sent).toEqual([]);
+    await t.advance(10);
     expect(await t.held()).toEqual(['198.51.100.10/32', '2001:db8::10/128']);
+    expect(t.announcer.sent.map((a) => a.vip)).toEqual(['198.51.100.10', '2001:db8::10']);
+    expect(await t.owner.whenHeld()).toBe(true);
     await t.owner.stop();
   });
 
@@ -231,6 +234,154 @@ describe('VipOwner', () => {
     await t.owner.start();
     await t.owner.hold();
     await t.owner.update([{ address: '198.51.100.11', family: 'inet', prefixLength: 32, interface: 'eth0' }], announce);
+    expect(await t.held()).toEqual(['198.51.100.11/32']);
+    await t.owner.stop();
+  });
+});
+
+/**
+ * trace wraps the fakes so that `log` shows, in order, each add (its outcome, or `refused` while
+ * `refuse(address)` says so, through the fake's own refusal) and each announcement sent.
+ */
+function trace(t: ReturnType<typeof setup>, refuse: (address: string) => boolean = () => false): string[] {
+  const log: string[] = [];
+  const add = t.addresses.add.bind(t.addresses);
+  t.addresses.add = async (spec) => {
+    if (refuse(spec.address)) t.addresses.refuseNext('add', 'EPERM');
+    try {
+      const outcome = await add(spec);
+      log.push(`${outcome} ${spec.address}`);
+      return outcome;
+    } catch (error) {
+      log.push(`refused ${spec.address}`);
+      throw error;
+    }
+  };
+  const send = t.announcer.announce.bind(t.announcer);
+  t.announcer.announce = async (vip, target) => {
+    await send(vip, target);
+    log.push(`announce ${vip}`);
+  };
+  return log;
+}
+
+/** heldOutcome records what whenHeld() resolves with, and when, without awaiting it. */
+function heldOutcome(t: ReturnType<typeof setup>, log?: string[]): { value: boolean | undefined; atMs: number } {
+  const outcome: { value: boolean | undefined; atMs: number } = { value: undefined, atMs: -1 };
+  void t.owner.whenHeld().then((held) => {
+    outcome.value = held;
+    outcome.atMs = t.clock.nowMs;
+    log?.push(`held ${held}`);
+  });
+  return outcome;
+}
+
+describe('VipOwner.whenHeld', () => {
+  it('resolves true once each VIP is added and announced, before the converge that follows', async () => {
+    const t = setup();
+    await t.owner.start();
+    const log = trace(t);
+    const listLinks = t.links.list.bind(t.links);
+    t.links.list = () => { log.push('link dump'); return listLinks(); };
+    const holding = t.owner.hold();
+    heldOutcome(t, log);
+    await holding;
+    expect(log).toEqual(['added 198.51.100.10', 'announce 198.51.100.10', 'added 2001:db8::10', 'announce 2001:db8::10', 'held true', 'link dump']);
+  });
+
+  it('after a refused add, waits for the retry at the next announcement frame, and never announces the VIP before it is on the interface', async () => {
+    const t = setup();
+    await t.owner.start();
+    let refusals = 2; // the take's add and the converge's add of the IPv4 VIP
+    const log = trace(t, (address) => address === '198.51.100.10' && refusals-- > 0);
+    const holding = t.owner.hold();
+    const held = heldOutcome(t, log);
+    await holding;
+    expect(held.value).toBeUndefined();
+    expect(log).toEqual(['refused 198.51.100.10', 'added 2001:db8::10', 'announce 2001:db8::10', 'refused 198.51.100.10']);
+    await t.advance(10); // the schedule's first frame (at 0, before the second at 20) retries the add, then announces
+    expect(log.slice(4)).toEqual(['added 198.51.100.10', 'announce 198.51.100.10', 'held true', 'announce 2001:db8::10']);
+    expect(held.value).toBe(true);
+    expect(t.owner.stats).toMatchObject({ errors: 2, repairs: 0 });
+    await t.owner.stop();
+  });
+
+  it('when every frame of the schedule fails to add it, the verify tick retries, and held follows that add', async () => {
+    const t = setup();
+    await t.owner.start();
+    const log = trace(t, (address) => address === '198.51.100.10' && t.clock.nowMs < 1000);
+    await t.owner.hold();
+    const held = heldOutcome(t, log);
+    await t.advance(990);
+    expect(held.value).toBeUndefined();
+    // Tried by the take, its converge and each of the first burst's three frames; never announced.
+    expect(log.filter((line) => line === 'refused 198.51.100.10')).toHaveLength(5);
+    expect(log).not.toContain('announce 198.51.100.10');
+    await t.advance(20);
+    expect(held).toEqual({ value: true, atMs: 1000 });
+    const added = log.indexOf('added 198.51.100.10');
+    expect(added).toBeGreaterThan(0);
+    expect(log.indexOf('announce 198.51.100.10')).toBeGreaterThan(added);
+    // Taking a VIP late is no repair of drift.
+    expect(t.owner.stats.repairs).toBe(0);
+    await t.owner.stop();
+  });
+
+  it('counts a VIP already on the interface (EEXIST) as held: taken back during a release delay', async () => {
+    const t = setup();
+    await t.owner.start();
+    await t.owner.hold();
+    await t.advance(100);
+    const log = trace(t);
+    const released = t.owner.release('handover');
+    await t.advance(10);
+    const holding = t.owner.hold();
+    const held = heldOutcome(t, log);
+    await holding;
+    await released;
+    expect(log.slice(0, 5)).toEqual(['already-present 198.51.100.10', 'announce 198.51.100.10', 'already-present 2001:db8::10', 'announce 2001:db8::10', 'held true']);
+    expect(held.value).toBe(true);
+    await t.owner.stop();
+  });
+
+  it('resolves false when the VIPs are released before they were held, and is false while released', async () => {
+    const t = setup();
+    await t.owner.start();
+    expect(await t.owner.whenHeld()).toBe(false);
+    trace(t, () => true);
+    await t.owner.hold();
+    const held = heldOutcome(t);
+    await t.advance(100);
+    expect(held.value).toBeUndefined();
+    await t.owner.release('step-down');
+    await settle();
+    expect(held.value).toBe(false);
+    expect(t.announcer.sent).toEqual([]);
+    await t.owner.stop();
+  });
+
+  it('holds a VIP on a link without a MAC once it is added: there is nothing to announce there', async () => {
+    const t = setup({ withEth0: false });
+    t.links.addLink({ name: 'eth0', up: true });
+    await t.owner.start();
+    await t.owner.hold();
+    expect(await t.owner.whenHeld()).toBe(true);
+    expect(await t.held()).toEqual(['198.51.100.10/32', '2001:db8::10/128']);
+    expect(t.announcer.sent).toEqual([]);
+    await t.owner.stop();
+  });
+
+  it('after a reload during the take, is about the new list', async () => {
+    const t = setup();
+    await t.owner.start();
+    let refusals = 2;
+    trace(t, (address) => address === '198.51.100.10' && refusals-- > 0);
+    await t.owner.hold();
+    const held = heldOutcome(t);
+    await t.owner.update([{ address: '198.51.100.11', family: 'inet', prefixLength: 32, interface: 'eth0' }], announce);
+    expect(held.value).toBeUndefined();
+    await t.advance(10);
+    expect(held.value).toBe(true);
     expect(await t.held()).toEqual(['198.51.100.11/32']);
     await t.owner.stop();
   });
