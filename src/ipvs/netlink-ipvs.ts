@@ -14,7 +14,7 @@ import { NetlinkError } from '../netlink/netlink-error.js';
 import { NetlinkParseError } from '../netlink/parse-error.js';
 import { GENL_HDRLEN, NLA_HDRLEN, NLMSG_HDRLEN, align4 } from '../netlink/constants.js';
 import { u16At, u32At } from '../netlink/bytes.js';
-import { dumpManyInPlace } from '../netlink/dump-view.js';
+import { type DumpView, dumpManyInPlace } from '../netlink/dump-view.js';
 import { attributeEnd, attributeType } from './attribute-scan.js';
 import type { DumpOutcome, NetlinkTransport } from '../netlink/transport.js';
 import { decodeInfo, decodeTimeouts } from './config-codec.js';
@@ -127,15 +127,7 @@ export class NetlinkIpvs implements IpvsPort, SyncDaemonPort {
     // In place (dumpManyInPlace): 20,000 real servers are 20,000 reply messages, and an object
     // and a Buffer view for each cost more in the guest than decoding them (bench/ipvs-table).
     return this.withRealServers(await this.dumpServices(decodeServiceRules), (requests, familyAt) =>
-      dumpManyInPlace(this.transport, requests, ({ bytes, partStarts }, index) => {
-        const family = familyAt(index);
-        const found: RealServer[] = [];
-        const visit: NestVisitor = (buf, start, end) => found.push(this.realServerRules.read(buf, start, end, family));
-        for (const at of partStarts) {
-          this.forEachNestIn(bytes, at + NLMSG_HDRLEN, at + u32At(bytes, at), u16At(bytes, at + 4), IPVS_CMD_ATTR_DEST, visit);
-        }
-        return found;
-      }),
+      dumpManyInPlace(this.transport, requests, (view, index) => this.realServerRulesOf(view, familyAt(index))),
     );
   }
 
@@ -267,6 +259,26 @@ export class NetlinkIpvs implements IpvsPort, SyncDaemonPort {
     return this.nestBytes(parts, IPVS_CMD_ATTR_DEST).map((nest) => decodeRealServer(nest, family, this.realServerRules));
   }
 
+  /**
+   * realServerRulesOf reads the real servers of one GET_DEST dump in place. Indexed loops and
+   * no closure: the first read-back runs this 20,000 times in the interpreter, where an
+   * iterator step or a callback per part costs more than the part (bench/ipvs-table).
+   */
+  private realServerRulesOf({ bytes, partStarts }: DumpView, family: AddressFamily): RealServer[] {
+    const found: RealServer[] = [];
+    for (let p = 0; p < partStarts.length; p++) {
+      const at = partStarts[p] ?? 0;
+      if (u16At(bytes, at + 4) !== this.familyId) continue;
+      const end = at + u32At(bytes, at);
+      for (let nest = genericAttributesStart(at + NLMSG_HDRLEN, end); nest < end; ) {
+        const nestEnd = attributeEnd(bytes, nest, end);
+        if (attributeType(bytes, nest) === IPVS_CMD_ATTR_DEST) found.push(this.realServerRules.read(bytes, nest + NLA_HDRLEN, nestEnd, family));
+        nest += align4(nestEnd - nest);
+      }
+    }
+    return found;
+  }
+
   /** nests decodes each IPVS reply message and returns its one first-level nest of `type`. */
   private nests(replies: readonly NetlinkMessage[], type: number): AttributeSet[] {
     const sets: AttributeSet[] = [];
@@ -297,8 +309,7 @@ export class NetlinkIpvs implements IpvsPort, SyncDaemonPort {
    */
   private forEachNestIn(buf: Buffer, start: number, end: number, messageType: number, type: number, visit: NestVisitor): void {
     if (messageType !== this.familyId) return;
-    if (end - start < GENL_HDRLEN) throw new NetlinkParseError(`generic payload of ${end - start} bytes has no genlmsghdr`, 0);
-    for (let at = start + GENL_HDRLEN; at < end; ) {
+    for (let at = genericAttributesStart(start, end); at < end; ) {
       const attributeEndAt = attributeEnd(buf, at, end);
       if (attributeType(buf, at) === type) visit(buf, at + NLA_HDRLEN, attributeEndAt);
       at += align4(attributeEndAt - at);
@@ -311,6 +322,12 @@ export class NetlinkIpvs implements IpvsPort, SyncDaemonPort {
     if (reply === undefined) throw new NetlinkParseError('the kernel acked without the data reply', 0);
     return decodeGeneric(reply).attributes;
   }
+}
+
+/** genericAttributesStart is where the attributes of the generic netlink payload at [start, end) begin, after its genlmsghdr. */
+function genericAttributesStart(start: number, end: number): number {
+  if (end - start < GENL_HDRLEN) throw new NetlinkParseError(`generic payload of ${end - start} bytes has no genlmsghdr`, 0);
+  return start + GENL_HDRLEN;
 }
 
 /** NestVisitor is told where a nest's payload lies: buf[start, end). */

@@ -20,7 +20,8 @@ export interface DumpView {
 
 /**
  * DumpViewDecoder makes a value of one dump's parts in place. Like DumpDecoder it runs before
- * the call resolves and must keep nothing of `bytes`, which later dumps overwrite.
+ * the call resolves and must keep nothing of the view: later dumps overwrite `bytes`, and the
+ * transport reuses `partStarts` for the next dump.
  */
 export type DumpViewDecoder<T> = (dump: DumpView, index: number) => T;
 

@@ -30,28 +30,33 @@ export function frame(messages: readonly NetlinkRequest[], first: number, chunkB
   return { data, chunkEnds };
 }
 
-/** DumpMessages is where one dump's messages lie in the replies of an in-turn exchange. */
+/**
+ * DumpMessages is where one dump's messages lie in the replies of an in-turn exchange. The
+ * offsets go into arrays the caller keeps and dumpMessages clears: one per dump would be
+ * 2,000 arrays grown part by part in a read-back of 1,000 IPVS services (bench/ipvs-table).
+ */
 export interface DumpMessages {
   /** partStarts are the dump's data parts, the messages collect() would file as its replies. */
   readonly partStarts: number[];
   /** otherStarts are the other messages read: the dump's terminal one, and stray replies. */
   readonly otherStarts: number[];
   /** interrupted says whether a part carries NLM_F_DUMP_INTR: the table changed meanwhile. */
-  readonly interrupted: boolean;
+  interrupted: boolean;
   /** end is where the dump's terminal message ends, or the end of the bytes when none came. */
-  readonly end: number;
+  end: number;
 }
 
 /**
  * dumpMessages reads message headers from `start` through the terminal message (NLMSG_DONE
  * or NLMSG_ERROR) of dump `seq`, or to the end of `bytes`, in one pass, and sorts them into
- * the dump's data parts and the rest. It throws NetlinkParseError where the framing breaks
- * before that terminal message. One pass with no object per part: a read-back of 1,000 IPVS
- * services has 20,000 parts, most of them read before V8 has optimised this (bench/ipvs-table).
+ * `into`: the dump's data parts and the rest. It throws NetlinkParseError where the framing
+ * breaks before that terminal message. One pass with no object per part: a read-back of 1,000 IPVS services has 20,000 parts, most of them read
+ * before V8 has optimised this (bench/ipvs-table).
  */
-export function dumpMessages(bytes: Buffer, start: number, seq: number): DumpMessages {
-  const partStarts: number[] = [];
-  const otherStarts: number[] = [];
+export function dumpMessages(bytes: Buffer, start: number, seq: number, into: DumpMessages): void {
+  const { partStarts, otherStarts } = into;
+  partStarts.length = 0;
+  otherStarts.length = 0;
   let interrupted = false;
   let at = start;
   while (at < bytes.length) {
@@ -68,5 +73,6 @@ export function dumpMessages(bytes: Buffer, start: number, seq: number): DumpMes
     at = Math.min(at + align4(length), bytes.length);
     if (ours && (type === NLMSG_DONE || type === NLMSG_ERROR)) break;
   }
-  return { partStarts, otherStarts, interrupted, end: at };
+  into.interrupted = interrupted;
+  into.end = at;
 }

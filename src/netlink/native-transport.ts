@@ -30,6 +30,7 @@ import { type DumpPaths, DumpRunner } from './dump-runner.js';
 import {
   NLMSG_DONE,
   NLMSG_ERROR,
+  NLMSG_HDRLEN,
   NLMSG_NOOP,
   NLMSG_OVERRUN,
   NLM_F_ACK,
@@ -38,7 +39,8 @@ import {
   NLM_F_REQUEST,
 } from './constants.js';
 import type { DumpView, DumpViewDecoder } from './dump-view.js';
-import { dumpMessages, frame } from './framing.js';
+import { u16At, u32At } from './bytes.js';
+import { type DumpMessages, dumpMessages, frame } from './framing.js';
 import { type NetlinkMessage, type NetlinkRequest, decodeAckOrError, decodeMessages, messageAt, messageStarts } from './message.js';
 import { NetlinkError } from './netlink-error.js';
 import { NetlinkParseError } from './parse-error.js';
@@ -106,6 +108,8 @@ export class NativeNetlinkTransport implements NetlinkTransport {
   private closed = false;
   private tail: Promise<unknown> = Promise.resolve();
   private readonly dumps: DumpRunner;
+  /** framed is where dumpAt frames each dump, kept: a decoder sees its partStarts only until it returns. */
+  private readonly framed: DumpMessages = { partStarts: [], otherStarts: [], interrupted: false, end: 0 };
 
   constructor(socket: NativeSocketPort, options: NativeTransportOptions = {}) {
     this.socket = socket;
@@ -215,7 +219,7 @@ export class NativeNetlinkTransport implements NetlinkTransport {
 
   /**
    * runDumps runs the dumps in batches of DUMPS_PER_EXCHANGE (see batchesRead) and decodes
-   * each dump as viewsOf delivers its parts, letting the event loop run every PARTS_PER_YIELD
+   * each dump as dumpAt frames its parts, letting the event loop run every PARTS_PER_YIELD
    * parts (the receive buffers stay this call's: calls are serialised). A dump refused with
    * EBUSY (one left running by an earlier, timed-out call) or marked NLM_F_DUMP_INTR is run
    * once more, after the others.
@@ -231,7 +235,13 @@ export class NativeNetlinkTransport implements NetlinkTransport {
       for (let attempt = 1; pending.length > 0; attempt++) {
         const again: DumpEntry[] = [];
         for await (const { received, first, batch } of this.batchesRead(pending)) {
-          for (const { request, index, outcome } of this.viewsOf(received, first, batch)) {
+          // An indexed loop, not a generator or for-of: a first read-back runs this in the
+          // interpreter, where each iterator step allocates, and a generator is slow to optimise.
+          let at = 0;
+          for (let k = 0; k < batch.length; k++) {
+            const { request, index } = batch[k] as DumpEntry;
+            const { outcome, end } = this.dumpAt(received, at, first + k, k, batch.length);
+            at = end;
             const retry = (!outcome.ok && outcome.errno === EBUSY) || (outcome.ok && outcome.interrupted);
             if (retry && attempt === 1) again.push({ request, index });
             else if (outcome.ok && outcome.interrupted) throw dumpInterrupted(`dump ${index + 1} of ${requests.length}`);
@@ -245,6 +255,7 @@ export class NativeNetlinkTransport implements NetlinkTransport {
               }
             }
           }
+          if (at < received.length) this.stale += messageStarts(received, at, received.length).length;
         }
         pending = again;
       }
@@ -322,21 +333,20 @@ export class NativeNetlinkTransport implements NetlinkTransport {
   }
 
   /**
-   * viewsOf pairs each dump (sequence numbers from `first`) with its outcome, framing one
-   * dump's parts at a time and leaving them in place: only its other messages (the terminal
-   * one, stray ones) become objects, for collect() to judge as it does for request().
+   * dumpAt frames dump `seq` (the k-th of `count`) from `at` in the replies, leaving its parts
+   * in place, and says where it ended. Its other messages (the terminal one, stray ones) are
+   * judged by collect() as for request(), except the usual lone NLMSG_DONE, read where it lies:
+   * a read-back of 1,000 dumps would otherwise make a message object and a Buffer view for each.
    */
-  private *viewsOf(received: Buffer, first: number, entries: readonly DumpEntry[]): Generator<DumpEntry & { outcome: DumpRead }> {
-    let at = 0;
-    for (const [k, entry] of entries.entries()) {
-      const seq = first + k;
-      const { partStarts, otherStarts, interrupted, end } = dumpMessages(received, at, seq);
-      const [outcome] = this.collect(otherStarts.map((start) => messageAt(received, start)), seq, 1);
-      if (outcome === undefined) throw new NetlinkParseError(`dump ${k + 1} of ${entries.length} ended without NLMSG_DONE`, at);
-      yield { ...entry, outcome: outcome.ok ? { ok: true, parts: { bytes: received, partStarts }, interrupted } : outcome };
-      at = end;
-    }
-    if (at < received.length) this.stale += messageStarts(received, at, received.length).length;
+  private dumpAt(received: Buffer, at: number, seq: number, k: number, count: number): { outcome: DumpRead; end: number } {
+    const messages = this.framed;
+    dumpMessages(received, at, seq, messages);
+    const { partStarts, otherStarts, interrupted, end } = messages;
+    const parts = { bytes: received, partStarts };
+    if (otherStarts.length === 1 && doneStatus(received, otherStarts[0] ?? 0, seq) >= 0) return { outcome: { ok: true, parts, interrupted }, end };
+    const [outcome] = this.collect(otherStarts.map((start) => messageAt(received, start)), seq, 1);
+    if (outcome === undefined) throw new NetlinkParseError(`dump ${k + 1} of ${count} ended without NLMSG_DONE`, at);
+    return { outcome: outcome.ok ? { ok: true, parts, interrupted } : outcome, end };
   }
 
   /**
@@ -376,6 +386,16 @@ export class NativeNetlinkTransport implements NetlinkTransport {
     }
     return outcomes;
   }
+}
+
+/**
+ * doneStatus is the status of the message at `at` when it is dump `seq`'s NLMSG_DONE (the
+ * int after the header, 0 when absent, negative if the dump failed midway; framing already
+ * checked), or -1 for any other message.
+ */
+function doneStatus(bytes: Buffer, at: number, seq: number): number {
+  if (u16At(bytes, at + 4) !== NLMSG_DONE || u32At(bytes, at + 8) !== seq) return -1;
+  return u32At(bytes, at) >= NLMSG_HDRLEN + 4 ? u32At(bytes, at + NLMSG_HDRLEN) | 0 : 0;
 }
 
 /** interrupted says whether a dump's parts carry NLM_F_DUMP_INTR: the table changed meanwhile. */
