@@ -7,18 +7,20 @@
  * with the part of it spent queueing for a slot, so a late run says whether the concurrency bound
  * or a busy event loop made it late.
  * Clock and timers are injected: tests drive the scheduler with a fake clock and a fake checker.
- * Per run the scheduler allocates one ScheduledRun (the attempt's signal, attempt-abort.ts), one
- * due timer and the checker's promise. Deadlines are not a timer each: one DeadlineSweep
- * (deadline-sweep.ts) fires about once per timeoutMs for all of them. An AbortController and a
+ * Per run the scheduler allocates one ScheduledRun (the attempt's signal, attempt-abort.ts) and
+ * the checker's promise. Neither due times nor deadlines are a timer each: one DueQueue
+ * (due-queue.ts) holds every probe's next run on one timer, and one DeadlineSweep
+ * (deadline-sweep.ts) fires about once per timeoutMs for all deadlines. An AbortController and a
  * deadline timer per run cost more user time than a whole TCP check (bench/health/README.md).
  * The election runs on its own thread, so this loop's work never sits in front of an advert; the
  * cadence benchmark measures the advert delay while 10,000 real servers are checked.
  */
-import type { EventLoopClock, MonotonicClock, ScheduledTimer } from '../election-runtime/monotonic-clock.js';
+import type { EventLoopClock, MonotonicClock } from '../election-runtime/monotonic-clock.js';
 import { AttemptAbort } from './attempt-abort.js';
 import { failed, type CheckOutcome, type CheckResult } from './check-result.js';
 import type { Checker } from './checker.js';
 import { DeadlineSweep } from './deadline-sweep.js';
+import { DueQueue, type DueItem } from './due-queue.js';
 import { Fifo } from './fifo.js';
 import { initialHealth, nextHealth, type HealthState } from './hysteresis.js';
 import type { Probe, RealServerRef } from './probe-set.js';
@@ -124,13 +126,12 @@ export interface CheckSchedulerOptions {
   readonly random?: () => number;
 }
 
-/** ProbeEntry is the scheduler's state for one probe. */
-interface ProbeEntry {
+/** ProbeEntry is the scheduler's state for one probe; it waits for its next run in the DueQueue. */
+interface ProbeEntry extends DueItem {
   probe: Probe;
   health: HealthState;
   /** dueAtMs is the ideal start of the next run. */
   dueAtMs: number;
-  timer: ScheduledTimer | null;
   /** attempt is the run in flight; a result from any other (aborted, detached) attempt is dropped. */
   attempt: ScheduledRun | null;
   /** queuedAtMs is when the entry joined the queue for a slot, null while it is not queued. */
@@ -155,7 +156,7 @@ function isLive(run: ScheduledRun): boolean {
   return run.entry.attempt === run;
 }
 
-/** CheckScheduler owns the probes' timers and in-flight attempts. */
+/** CheckScheduler owns the probes' due times and in-flight attempts. */
 export class CheckScheduler {
   readonly #options: CheckSchedulerOptions;
   readonly #random: () => number;
@@ -166,6 +167,7 @@ export class CheckScheduler {
   /** #queue holds due entries waiting for a slot, oldest first. */
   readonly #queue = new Fifo<ProbeEntry>();
   readonly #deadlines: DeadlineSweep<ScheduledRun>;
+  readonly #dueQueue: DueQueue<ProbeEntry>;
   #inFlight = 0;
   #running = false;
   #started = 0;
@@ -181,6 +183,7 @@ export class CheckScheduler {
     this.#maxConcurrent = options.maxConcurrent === 'auto' ? AUTO_MAX_CONCURRENT_FLOOR : options.maxConcurrent;
     this.#random = options.random ?? Math.random;
     this.#deadlines = new DeadlineSweep({ clock: options.clock, isLive, expire: (runs) => { this.#expire(runs); } });
+    this.#dueQueue = new DueQueue({ clock: options.clock, due: (entry) => { this.#due(entry); } });
   }
 
   /** setMaxConcurrent follows a reloaded health.maxConcurrent; a raise starts queued runs at once, a cut lets runs in flight finish. */
@@ -211,7 +214,7 @@ export class CheckScheduler {
         entry.probe = probe;
         continue;
       }
-      const added: ProbeEntry = { probe, health: initialHealth(probe.target.check.initialState), dueAtMs: 0, timer: null, attempt: null, queuedAtMs: null };
+      const added: ProbeEntry = { probe, health: initialHealth(probe.target.check.initialState), dueAtMs: 0, queueIndex: -1, attempt: null, queuedAtMs: null };
       this.#entries.set(probe.key, added);
       if (this.#running) this.#armFirst(added);
     }
@@ -230,11 +233,12 @@ export class CheckScheduler {
     for (const entry of this.#entries.values()) this.#armFirst(entry);
   }
 
-  /** stop cancels every timer and aborts every attempt; verdicts are kept for a later start(). */
+  /** stop cancels every due run and aborts every attempt; verdicts are kept for a later start(). */
   stop(): void {
     this.#running = false;
     for (const entry of this.#entries.values()) this.#halt(entry);
     this.#queue.clear();
+    this.#dueQueue.clear();
     this.#deadlines.clear();
   }
 
@@ -263,16 +267,12 @@ export class CheckScheduler {
 
   #arm(entry: ProbeEntry, dueAtMs: number): void {
     entry.dueAtMs = dueAtMs;
-    entry.timer = this.#options.clock.schedule(Math.max(0, dueAtMs - this.#options.clock.nowMs), () => {
-      entry.timer = null;
-      this.#due(entry);
-    });
+    this.#dueQueue.add(entry);
   }
 
-  /** #halt cancels an entry's timer and detaches its attempt, freeing its slot now. */
+  /** #halt takes an entry out of the due queue and detaches its attempt, freeing its slot now. */
   #halt(entry: ProbeEntry): void {
-    entry.timer?.cancel();
-    entry.timer = null;
+    this.#dueQueue.remove(entry);
     entry.queuedAtMs = null;
     if (entry.attempt !== null) {
       entry.attempt.abort();
@@ -335,12 +335,25 @@ export class CheckScheduler {
   #expire(runs: readonly ScheduledRun[]): void {
     const { clock } = this.#options;
     if (!('afterPendingIo' in clock)) {
-      for (const run of runs) run.abort();
+      for (const run of runs) this.#abort(run);
       return;
     }
     clock.afterPendingIo(() => {
-      for (const run of runs) if (isLive(run)) run.abort();
+      for (const run of runs) if (isLive(run)) this.#abort(run);
     });
+  }
+
+  /**
+   * #abort aborts one expired run. A checker whose abort hook throws broke its contract (checker.ts)
+   * and may never resolve: its run ends as a local failure, freeing the slot, and the other runs
+   * of the same sweep are still aborted.
+   */
+  #abort(run: ScheduledRun): void {
+    try {
+      run.abort();
+    } catch (error) {
+      this.#settle(run, failed('local', `checker's abort failed: ${String(error)}`));
+    }
   }
 
   #finished({ entry, latenessMs, queuedMs }: ScheduledRun, result: CheckResult): void {
@@ -349,7 +362,7 @@ export class CheckScheduler {
     const health = nextHealth(entry.health, result.ok, probe.target.check);
     entry.health = health;
     // Armed before the listeners run: one that stops the scheduler or removes this probe halts
-    // the entry, and that cancels this timer too.
+    // the entry, and that takes it out of the due queue again.
     this.#armNext(entry);
     const { onRun, onVerdict } = this.#options;
     if (onRun !== undefined) this.#notify('onRun', probe.key, onRun, { probeKey: probe.key, result, latenessMs, queuedMs, health });

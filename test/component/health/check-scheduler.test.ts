@@ -163,16 +163,50 @@ describe('CheckScheduler verdicts', () => {
     ]);
   });
 
-  it('keeps one deadline timer however many attempts are in flight', async () => {
+  it('keeps one deadline timer and one due timer however many probes run', async () => {
     const { clock, scheduler, advance } = harness(() => 'hang');
     scheduler.update(Array.from({ length: 50 }, (_, i) => probe(`10.0.1.${i + 1}`)));
     scheduler.start();
-    await advance(1); // all 50 due at 0 (random 0): in flight, no due timers, one sweep
+    expect(clock.pending).toBe(1); // 50 first runs, one due timer
+    await advance(1); // all 50 due at 0 (random 0): in flight, nothing due, one sweep
     expect(scheduler.stats().inFlight).toBe(50);
     expect(clock.pending).toBe(1);
-    await advance(1000); // every one timed out and re-armed its next run; no sweep is left
+    await advance(1000); // every one timed out and queued its next run; no sweep is left
     expect(scheduler.stats().inFlight).toBe(0);
-    expect(clock.pending).toBe(50);
+    expect(clock.pending).toBe(1);
+  });
+});
+
+describe('CheckScheduler with a checker whose abort hook throws', () => {
+  it('still aborts the other attempts of the same sweep, and ends the thrower as a local failure', async () => {
+    const clock = new FakeClock();
+    const aborted: string[] = [];
+    const checker: Checker = {
+      // Only the abort ends an attempt; 10.0.0.1's hook throws before it resolves (a checker bug).
+      check: ({ address }, signal) =>
+        new Promise((resolve) => {
+          signal.addEventListener('abort', () => {
+            aborted.push(address);
+            if (address === '10.0.0.1') throw new Error('hook bug');
+            resolve(failed('timeout', 'aborted'));
+          });
+        }),
+    };
+    const runs: CheckRun[] = [];
+    // Due at 0, 0.2 and 0.4 ms: all three start at 1 ms in this order, and so expire in it, in one sweep.
+    const phases = [0, 0.0001, 0.0002];
+    const scheduler = new CheckScheduler({ clock, checker, maxConcurrent: 64, random: () => phases.shift() ?? 0, onVerdict: () => undefined, onRun: (run) => runs.push(run) });
+    scheduler.update(['10.0.0.1', '10.0.0.2', '10.0.0.3'].map((address) => probe(address)));
+    scheduler.start();
+    await advanceSettling(clock, 1001);
+    expect(aborted).toEqual(['10.0.0.1', '10.0.0.2', '10.0.0.3']);
+    expect(scheduler.stats().inFlight).toBe(0); // the thrower's slot is freed too
+    expect(runs.map(({ probeKey: key, result }) => [key, result.ok ? 'ok' : result.reason])).toEqual([
+      [probe('10.0.0.1').key, 'local'],
+      [probe('10.0.0.2').key, 'timeout'],
+      [probe('10.0.0.3').key, 'timeout'],
+    ]);
+    expect(runs[0]?.result.ok === false && runs[0].result.detail).toContain('hook bug');
   });
 });
 
