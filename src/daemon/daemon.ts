@@ -310,7 +310,9 @@ export class Daemon {
       }
     }
     await this.#notices;
-    await this.#vipOwner.release('handover');
+    // Already released by the election's removeVips, unless it failed or did not stop cleanly:
+    // then no successor is known to hold the VIPs, and they go at once.
+    await this.#vipOwner.release('step-down');
     await this.#vipOwner.stop();
     for (const component of [...this.#started].reverse()) {
       try {
@@ -331,18 +333,22 @@ export class Daemon {
         // hold() starts the announce schedule itself, once the addresses are in place.
         this.#announceCoveredByHold = true;
         const { takeover } = notice;
-        this.#enqueue(async () => {
-          await this.#vipOwner.hold();
-          // A successor of a leaving master adverts only now, so the old master lets go after the
-          // VIPs are here and announced, however late this thread runs (docs/protocol.md "Handover").
-          this.#send({ kind: 'vipsHeld', takeover });
+        this.#enqueue(() => {
+          const holding = this.#vipOwner.hold();
+          // A successor of a leaving master adverts only on this report, so the old master lets go
+          // once every VIP is here and announced, however late this thread runs, and never while a
+          // refused add is still being retried (docs/protocol.md "Handover").
+          void this.#vipOwner.whenHeld().then((held) => {
+            if (held) this.#send({ kind: 'vipsHeld', takeover });
+          });
+          return holding;
         });
         return;
       }
       case 'removeVips':
         this.#announceCoveredByHold = false;
-        // While stopping, the successor is taking over: a handover, where the addresses linger.
-        this.#enqueue(() => this.#vipOwner.release(this.#stopping === undefined ? 'step-down' : 'handover'));
+        // Only a successor that took over (it adverted after our priority-0 adverts) lets the addresses linger.
+        this.#enqueue(() => this.#vipOwner.release(notice.reason === 'handover-complete' ? 'handover' : 'step-down'));
         return;
       case 'announce':
         // The core follows addVips with announce (transitions.ts); restarting the burst would send its first packets twice.

@@ -80,7 +80,7 @@ export function becomeBackup(state: ElectionState, reason: TransitionReason, mas
     actions.push(advert.action);
   }
   actions.push({ kind: 'transition', from: state.name, to: 'backup', reason });
-  if (state.name === 'master') actions.push({ kind: 'removeVips' });
+  if (state.name === 'master') actions.push({ kind: 'removeVips', reason });
   actions.push(armMasterDown(state, masterAdvertIntervalMs));
   return {
     state: {
@@ -127,7 +127,7 @@ export function enterFault(state: ElectionState): Step {
     actions.push(...cancelBackupTimers(state));
   }
   actions.push({ kind: 'transition', from: state.name, to: 'fault', reason: 'tracked-down' });
-  if (state.name === 'master') actions.push({ kind: 'removeVips' });
+  if (state.name === 'master') actions.push({ kind: 'removeVips', reason: 'tracked-down' });
   return {
     state: { ...next, name: 'fault', masterDownMode: 'off', stallGraces: 0, preemptPending: false, leaving: 'no', reannouncePending: false, awaitingVipsHeld: false },
     actions,
@@ -140,7 +140,7 @@ export function enterFault(state: ElectionState): Step {
  */
 export function stop(state: ElectionState, reason: TransitionReason): Step {
   const actions: ElectionAction[] =
-    state.name === 'master' ? [...cancelMasterTimers(state), { kind: 'removeVips' }] : [...cancelBackupTimers(state)];
+    state.name === 'master' ? [...cancelMasterTimers(state), { kind: 'removeVips', reason }] : [...cancelBackupTimers(state)];
   if (state.name !== 'init') actions.push({ kind: 'transition', from: state.name, to: 'init', reason });
   return {
     state: { ...state, name: 'init', stopped: true, masterDownMode: 'off', preemptPending: false, leaving: 'no', reannouncePending: false, awaitingVipsHeld: false },

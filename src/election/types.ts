@@ -150,8 +150,13 @@ export type ElectionAction =
    * told apart from the one awaited.
    */
   | { readonly kind: 'addVips'; readonly takeover: number }
-  /** removeVips: remove every VIP of the group from this node. */
-  | { readonly kind: 'removeVips' }
+  /**
+   * removeVips: remove every VIP of the group from this node. reason is the transition's: only
+   * after 'handover-complete' has a successor taken the VIPs over, so only then may the shell keep
+   * the addresses one announce burst longer (docs/protocol.md "Handover"); anything else (a higher
+   * master, a fault, a handover that timed out) removes them at once.
+   */
+  | { readonly kind: 'removeVips'; readonly reason: TransitionReason }
   /** announce: gratuitous ARP / unsolicited NA for every VIP (after addVips, or on a heal). */
   | { readonly kind: 'announce' }
   /** transition: a role change; the shell logs it and flips the sync daemon role. */

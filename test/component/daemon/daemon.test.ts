@@ -48,8 +48,9 @@ describe('Daemon', () => {
 
     await daemon.stop();
     expect(await vipsOn(h)).toEqual([]);
-    // Stopping is a handover: the addresses linger for one announce burst before they go.
-    expect(h.logLines.find((line) => line.event === 'vip.release')).toMatchObject({ reason: 'handover' });
+    // No successor answered (the peer is silent): the handover timed out, and the VIP goes at once.
+    expect(h.logLines.filter((line) => line.event === 'election.transition').at(-1)).toMatchObject({ from: 'master', to: 'init', reason: 'handover-timeout' });
+    expect(h.logLines.find((line) => line.event === 'vip.release')).toMatchObject({ reason: 'step-down', releaseDelayMs: 0 });
     const removeAt = h.timeline.indexOf('remove 192.0.2.100');
     expect(removeAt).toBeGreaterThan(0);
     expect(h.timeline.indexOf('STOPPING')).toBeGreaterThan(removeAt);

@@ -210,3 +210,38 @@ describe('vipsHeld anywhere but a waiting successor', () => {
     expect(net.transitions('a').at(-1)).toBe('10700 master→init (handover-complete)');
   });
 });
+
+describe('removeVips carries the reason of its transition (only handover-complete lets the shell linger)', () => {
+  const removals = (net: ReturnType<typeof steadyPair>['net'], name: string): string[] =>
+    net.log(name).flatMap((entry) => (entry.kind === 'removeVips' ? [`${entry.atMs} ${entry.reason}`] : []));
+
+  it('handover-complete after a shutdown or an explicit handover that a successor answered', () => {
+    const stopped = steadyPair();
+    stopped.net.dispatch('a', { kind: 'shutdown' });
+    stopped.clock.advanceTo(11_000);
+    expect(removals(stopped.net, 'a')).toEqual(['10609 handover-complete']);
+    const handed = steadyPair();
+    handed.net.dispatch('a', { kind: 'handover' });
+    handed.clock.advanceTo(11_000);
+    expect(removals(handed.net, 'a')).toEqual(['10609 handover-complete']);
+  });
+
+  it('handover-timeout when no successor speaks, higher-priority-master after a split brain, tracked-down on a fault', () => {
+    const lone = steadyPair();
+    lone.net.crash('b');
+    lone.net.dispatch('a', { kind: 'shutdown' });
+    lone.clock.advanceTo(14_000);
+    expect(removals(lone.net, 'a')).toEqual(['13000 handover-timeout']);
+
+    const split = steadyPair();
+    split.net.partition('a');
+    split.clock.advanceTo(21_000); // b master since 12827; a's next advert (21218) reaches it first
+    split.net.heal();
+    split.clock.advanceTo(22_000);
+    expect(removals(split.net, 'b')).toEqual(['21218 higher-priority-master']);
+
+    const faulted = steadyPair({ trackedInterfaces: ['eth0'] });
+    faulted.net.dispatch('a', { kind: 'trackedInterface', name: 'eth0', up: false });
+    expect(removals(faulted.net, 'a')).toEqual(['10000 tracked-down']);
+  });
+});
