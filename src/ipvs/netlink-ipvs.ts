@@ -41,7 +41,7 @@ import type {
 import { serviceKey } from './model.js';
 import { type OperationLabel, labelOperation, refusal } from './operation-label.js';
 import { IpvsRequestEncoder } from './request-encoder.js';
-import { decodeService, decodeServiceRules } from './service-codec.js';
+import { ServiceFields, decodeService, decodeServiceRules } from './service-codec.js';
 
 const { ESRCH } = constants.errno;
 
@@ -50,6 +50,8 @@ export class NetlinkIpvs implements IpvsPort, SyncDaemonPort {
   private readonly transport: NetlinkTransport;
   private readonly familyId: number;
   private sent = 0;
+  /** serviceFields is where services are indexed as they are read. */
+  private readonly serviceFields = new ServiceFields();
   /** realServerRules reads real servers; its AddressSpellings keeps their address strings from one read to the next. */
   private readonly realServerRules = new RealServerRulesReader(new AddressSpellings());
 
@@ -89,7 +91,8 @@ export class NetlinkIpvs implements IpvsPort, SyncDaemonPort {
     const label = { action: 'get virtual service', object: serviceKey(service), context: {} } as const;
     try {
       const replies = await this.send(this.encoder().getService(service), label);
-      return this.nestBytes(replies, IPVS_CMD_ATTR_SERVICE).map(decodeService)[0];
+      const [nest] = this.nestBytes(replies, IPVS_CMD_ATTR_SERVICE);
+      return nest === undefined ? undefined : decodeService(nest, 0, nest.length, this.serviceFields);
     } catch (error) {
       if (error instanceof NetlinkError && error.errno === ESRCH) return undefined;
       throw error;
@@ -97,7 +100,7 @@ export class NetlinkIpvs implements IpvsPort, SyncDaemonPort {
   }
 
   listVirtualServices(): Promise<readonly VirtualServiceEntry[]> {
-    return this.dumpServices(decodeService);
+    return this.dumpServices((buf, start, end) => decodeService(buf, start, end, this.serviceFields));
   }
 
   addRealServer(service: VirtualServiceId, realServer: RealServer): Promise<void> {
@@ -126,8 +129,12 @@ export class NetlinkIpvs implements IpvsPort, SyncDaemonPort {
   async listRules(): Promise<IpvsRules> {
     // In place (dumpManyInPlace): 20,000 real servers are 20,000 reply messages, and an object
     // and a Buffer view for each cost more in the guest than decoding them (bench/ipvs-table).
-    return this.withRealServers(await this.dumpServices(decodeServiceRules), (requests, familyAt) =>
-      dumpManyInPlace(this.transport, requests, (view, index) => this.realServerRulesOf(view, familyAt(index))),
+    const services = await this.dumpServices((buf, start, end) => decodeServiceRules(buf, start, end, this.serviceFields));
+    return this.withRealServers(services, (requests, familyAt) =>
+      dumpManyInPlace(this.transport, requests, (view, index) => {
+        const family = familyAt(index);
+        return this.nestsIn(view, IPVS_CMD_ATTR_DEST, (buf, start, end) => this.realServerRules.read(buf, start, end, family));
+      }),
     );
   }
 
@@ -189,14 +196,14 @@ export class NetlinkIpvs implements IpvsPort, SyncDaemonPort {
     await this.send(this.encoder().operation(operation), labelOperation(operation));
   }
 
-  /** dumpServices is one GET_SERVICE dump, each service nest read by `decode`. */
-  private async dumpServices<S>(decode: (nest: Buffer) => S): Promise<readonly S[]> {
+  /** dumpServices is one GET_SERVICE dump, each service nest read in place by `decode`. */
+  private async dumpServices<S>(decode: NestReader<S>): Promise<readonly S[]> {
     const encoder = this.encoder();
     const [dump] = await this.dumpEach(
       ['all'],
       () => encoder.dumpServices(),
       () => simpleLabel('list virtual services'),
-      (requests) => this.transport.dumpMany(requests, (parts) => this.nestBytes(parts, IPVS_CMD_ATTR_SERVICE).map(decode)),
+      (requests) => dumpManyInPlace(this.transport, requests, (view) => this.nestsIn(view, IPVS_CMD_ATTR_SERVICE, decode)),
     );
     return dump?.value ?? [];
   }
@@ -260,19 +267,19 @@ export class NetlinkIpvs implements IpvsPort, SyncDaemonPort {
   }
 
   /**
-   * realServerRulesOf reads the real servers of one GET_DEST dump in place. Indexed loops and
-   * no closure: the first read-back runs this 20,000 times in the interpreter, where an
-   * iterator step or a callback per part costs more than the part (bench/ipvs-table).
+   * nestsIn reads the first-level nests of `type` of one dump's parts in place, each with
+   * `read`. Indexed loops: a first read-back runs this for 20,000 real servers in the
+   * interpreter, where an iterator step per part costs more than the part (bench/ipvs-table).
    */
-  private realServerRulesOf({ bytes, partStarts }: DumpView, family: AddressFamily): RealServer[] {
-    const found: RealServer[] = [];
+  private nestsIn<T>({ bytes, partStarts }: DumpView, type: number, read: NestReader<T>): T[] {
+    const found: T[] = [];
     for (let p = 0; p < partStarts.length; p++) {
       const at = partStarts[p] ?? 0;
       if (u16At(bytes, at + 4) !== this.familyId) continue;
       const end = at + u32At(bytes, at);
       for (let nest = genericAttributesStart(at + NLMSG_HDRLEN, end); nest < end; ) {
         const nestEnd = attributeEnd(bytes, nest, end);
-        if (attributeType(bytes, nest) === IPVS_CMD_ATTR_DEST) found.push(this.realServerRules.read(bytes, nest + NLA_HDRLEN, nestEnd, family));
+        if (attributeType(bytes, nest) === type) found.push(read(bytes, nest + NLA_HDRLEN, nestEnd));
         nest += align4(nestEnd - nest);
       }
     }
@@ -329,6 +336,9 @@ function genericAttributesStart(start: number, end: number): number {
   if (end - start < GENL_HDRLEN) throw new NetlinkParseError(`generic payload of ${end - start} bytes has no genlmsghdr`, 0);
   return start + GENL_HDRLEN;
 }
+
+/** NestReader makes a value of the nest payload at buf[start, end). */
+type NestReader<T> = (buf: Buffer, start: number, end: number) => T;
 
 /** NestVisitor is told where a nest's payload lies: buf[start, end). */
 type NestVisitor = (buf: Buffer, start: number, end: number) => void;

@@ -6,7 +6,8 @@
  * SCHED_NAME, PE_NAME, FLAGS {flags, mask}, TIMEOUT u32 seconds and NETMASK u32.
  */
 import { NetlinkParseError } from '../netlink/parse-error.js';
-import { forEachAttribute, sized } from './attribute-scan.js';
+import { be16At, u16At, u32At } from '../netlink/bytes.js';
+import { indexAttributes, sized } from './attribute-scan.js';
 import type { AttributeWriter } from './attribute-writer.js';
 import {
   AF_INET,
@@ -37,7 +38,7 @@ import {
 } from './constants.js';
 import { type AddressFamily, NF_INET_ADDR_LEN, formatInetAddress } from './inet-address.js';
 import { IpvsInputError } from './ipvs-error.js';
-import type { SchedulerFlag, VirtualService, VirtualServiceEntry, VirtualServiceId } from './model.js';
+import { SCHEDULER_FLAGS, type SchedulerFlag, type VirtualService, type VirtualServiceEntry, type VirtualServiceId } from './model.js';
 import { decodeStats } from './stats-codec.js';
 
 const PROTOCOL_NUMBERS = { tcp: IPPROTO_TCP, udp: IPPROTO_UDP, sctp: IPPROTO_SCTP } as const;
@@ -155,95 +156,122 @@ function prefixMask(prefix: number): number {
   return prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
 }
 
-/** ServiceFields locates each attribute of a service nest: payload [start, end) by type. */
-class ServiceFields {
-  readonly starts: number[] = [];
-  readonly ends: number[] = [];
+/** Mutable lets serviceSettings add the optional settings to the one object it returns. */
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
-  constructor(readonly nest: Buffer) {
-    forEachAttribute(nest, 0, nest.length, (type, start, end) => {
-      if (type > IPVS_SVC_ATTR_STATS64 || this.starts[type] !== undefined) return;
-      this.starts[type] = start;
-      this.ends[type] = end;
-    });
+/** SVC_ATTR_SLOTS is room for every IPVS_SVC_ATTR_* (ip_vs.h: STATS64 is the last). */
+const SVC_ATTR_SLOTS = IPVS_SVC_ATTR_STATS64 + 1;
+
+/**
+ * ServiceFields locates each attribute of a service nest at buf[start, end), in place, in
+ * arrays it keeps (indexAttributes): a read-back decodes 1,000 services before V8 has
+ * optimised anything, and a sub-buffer, closure or spread object per service is what costs
+ * then (bench/ipvs-table). One per caller: index() overwrites what the last nest left.
+ */
+export class ServiceFields {
+  private readonly starts = new Int32Array(SVC_ATTR_SLOTS);
+  private readonly ends = new Int32Array(SVC_ATTR_SLOTS);
+  private buf: Buffer = Buffer.alloc(0);
+
+  /** index locates the attributes of the service nest payload at buf[start, end). */
+  index(buf: Buffer, start: number, end: number): this {
+    this.buf = buf;
+    indexAttributes(buf, start, end, this.starts, this.ends);
+    return this;
   }
 
   has(type: number): boolean {
-    return this.starts[type] !== undefined;
+    return (this.starts[type] ?? -1) >= 0;
   }
 
   /** at returns where a required attribute of at least `size` bytes starts. */
   at(type: number, size: number, what: string): number {
-    const start = this.starts[type];
-    if (start === undefined) throw new NetlinkParseError(`required attribute ${what} is missing`, 0);
+    const start = this.starts[type] ?? -1;
+    if (start < 0) throw new NetlinkParseError(`required attribute ${what} is missing`, 0);
     return sized(start, this.ends[type] ?? start, size, what);
   }
 
+  u16(type: number, what: string): number {
+    return u16At(this.buf, this.at(type, 2, what));
+  }
+
+  u32(type: number, what: string): number {
+    return u32At(this.buf, this.at(type, 4, what));
+  }
+
+  /** be16 reads a network-order u16 (a port). */
+  be16(type: number, what: string): number {
+    return be16At(this.buf, this.at(type, 2, what));
+  }
+
   string(type: number): string | undefined {
-    const start = this.starts[type];
-    if (start === undefined) return undefined;
+    if (!this.has(type)) return undefined;
+    const start = this.starts[type] ?? 0;
     const end = this.ends[type] ?? start;
-    const nul = this.nest.indexOf(0, start);
-    return this.nest.toString('latin1', start, nul === -1 || nul > end ? end : nul);
+    const nul = this.buf.indexOf(0, start);
+    return this.buf.toString('latin1', start, nul === -1 || nul > end ? end : nul);
   }
 
   bytes(type: number): Buffer | undefined {
-    const start = this.starts[type];
-    return start === undefined ? undefined : this.nest.subarray(start, this.ends[type]);
+    return this.has(type) ? this.buf.subarray(this.starts[type], this.ends[type]) : undefined;
+  }
+
+  /** address is the text of the 16-byte address attribute `type`. */
+  address(type: number, family: AddressFamily, what: string): string {
+    return formatInetAddress(this.buf, family, this.at(type, NF_INET_ADDR_LEN, what));
   }
 }
 
 /**
- * decodeService reads one IPVS_CMD_ATTR_SERVICE nest (its payload bytes) of a GET_SERVICE
- * reply with its counters, walking it in place like the real server decoder.
+ * decodeService reads the IPVS_CMD_ATTR_SERVICE nest payload at buf[start, end) of a
+ * GET_SERVICE reply with its counters, in place like the real server decoder. `fields` is
+ * where it indexes the nest (a caller decoding many passes the one it keeps).
  */
-export function decodeService(nest: Buffer): VirtualServiceEntry {
-  const fields = new ServiceFields(nest);
-  return { ...serviceSettings(fields), stats: decodeStats(fields.bytes(IPVS_SVC_ATTR_STATS64), fields.bytes(IPVS_SVC_ATTR_STATS)) };
+export function decodeService(buf: Buffer, start = 0, end = buf.length, fields = new ServiceFields()): VirtualServiceEntry {
+  const service = serviceSettings(fields.index(buf, start, end));
+  return { ...service, stats: decodeStats(fields.bytes(IPVS_SVC_ATTR_STATS64), fields.bytes(IPVS_SVC_ATTR_STATS)) };
 }
 
-/** decodeServiceRules reads a service nest as decodeService does, leaving its counters unread. */
-export function decodeServiceRules(nest: Buffer): VirtualService {
-  return serviceSettings(new ServiceFields(nest));
+/** decodeServiceRules reads the service nest payload at buf[start, end) as decodeService does, leaving its counters unread. */
+export function decodeServiceRules(buf: Buffer, start = 0, end = buf.length, fields = new ServiceFields()): VirtualService {
+  return serviceSettings(fields.index(buf, start, end));
 }
 
+/** serviceSettings builds the service from indexed fields: one object, no spread, for the reason ServiceFields gives. */
 function serviceSettings(fields: ServiceFields): VirtualService {
-  const nest = fields.nest;
-  const family = familyFromNumber(nest.readUInt16LE(fields.at(IPVS_SVC_ATTR_AF, 2, 'IPVS_SVC_ATTR_AF')));
-  const flags = nest.readUInt32LE(fields.at(IPVS_SVC_ATTR_FLAGS, 4, 'IPVS_SVC_ATTR_FLAGS'));
-  const schedulerFlags = (Object.keys(SCHEDULER_FLAG_BITS) as SchedulerFlag[]).filter((flag) => (flags & SCHEDULER_FLAG_BITS[flag]) !== 0);
+  const family = familyFromNumber(fields.u16(IPVS_SVC_ATTR_AF, 'IPVS_SVC_ATTR_AF'));
+  const flags = fields.u32(IPVS_SVC_ATTR_FLAGS, 'IPVS_SVC_ATTR_FLAGS');
+  const schedulerFlags = SCHEDULER_FLAGS.filter((flag) => (flags & SCHEDULER_FLAG_BITS[flag]) !== 0);
   const scheduler = fields.string(IPVS_SVC_ATTR_SCHED_NAME);
   if (scheduler === undefined) throw new NetlinkParseError('required attribute IPVS_SVC_ATTR_SCHED_NAME is missing', 0);
-  const persistenceEngine = fields.string(IPVS_SVC_ATTR_PE_NAME);
-  const settings = {
-    scheduler,
-    onePacket: (flags & IP_VS_SVC_F_ONEPACKET) !== 0,
-    schedulerFlags,
-    ...((flags & IP_VS_SVC_F_PERSISTENT) === 0
-      ? {}
+  const onePacket = (flags & IP_VS_SVC_F_ONEPACKET) !== 0;
+  const fwmark = fields.has(IPVS_SVC_ATTR_FWMARK) ? fields.u32(IPVS_SVC_ATTR_FWMARK, 'IPVS_SVC_ATTR_FWMARK') : 0;
+  const service: Mutable<VirtualService> =
+    fwmark !== 0
+      ? { protocol: 'fwmark', family, fwmark, scheduler, onePacket, schedulerFlags }
       : {
-          persistence: {
-            timeoutSeconds: nest.readUInt32LE(fields.at(IPVS_SVC_ATTR_TIMEOUT, 4, 'IPVS_SVC_ATTR_TIMEOUT')),
-            netmaskPrefixLength: decodeNetmask(family, nest.readUInt32LE(fields.at(IPVS_SVC_ATTR_NETMASK, 4, 'IPVS_SVC_ATTR_NETMASK'))),
-          },
-        }),
-    ...(persistenceEngine === undefined || persistenceEngine === '' ? {} : { persistenceEngine }),
-  };
-  const fwmark = fields.has(IPVS_SVC_ATTR_FWMARK) ? nest.readUInt32LE(fields.at(IPVS_SVC_ATTR_FWMARK, 4, 'IPVS_SVC_ATTR_FWMARK')) : 0;
-  if (fwmark !== 0) return { protocol: 'fwmark', family, fwmark, ...settings };
-  return { ...decodeServiceAddress(fields, family), ...settings };
+          protocol: serviceProtocol(fields.u16(IPVS_SVC_ATTR_PROTOCOL, 'IPVS_SVC_ATTR_PROTOCOL')),
+          family,
+          address: fields.address(IPVS_SVC_ATTR_ADDR, family, 'IPVS_SVC_ATTR_ADDR'),
+          port: fields.be16(IPVS_SVC_ATTR_PORT, 'IPVS_SVC_ATTR_PORT'),
+          scheduler,
+          onePacket,
+          schedulerFlags,
+        };
+  if ((flags & IP_VS_SVC_F_PERSISTENT) !== 0) {
+    service.persistence = {
+      timeoutSeconds: fields.u32(IPVS_SVC_ATTR_TIMEOUT, 'IPVS_SVC_ATTR_TIMEOUT'),
+      netmaskPrefixLength: decodeNetmask(family, fields.u32(IPVS_SVC_ATTR_NETMASK, 'IPVS_SVC_ATTR_NETMASK')),
+    };
+  }
+  const persistenceEngine = fields.string(IPVS_SVC_ATTR_PE_NAME);
+  if (persistenceEngine !== undefined && persistenceEngine !== '') service.persistenceEngine = persistenceEngine;
+  return service;
 }
 
-function decodeServiceAddress(fields: ServiceFields, family: AddressFamily): Extract<VirtualServiceId, { protocol: 'tcp' | 'udp' | 'sctp' }> {
-  const nest = fields.nest;
-  const number = nest.readUInt16LE(fields.at(IPVS_SVC_ATTR_PROTOCOL, 2, 'IPVS_SVC_ATTR_PROTOCOL'));
-  const protocol = number === IPPROTO_TCP ? 'tcp' : number === IPPROTO_UDP ? 'udp' : number === IPPROTO_SCTP ? 'sctp' : undefined;
-  if (protocol === undefined) throw new NetlinkParseError(`service protocol ${number} is not tcp, udp or sctp`, 0);
-  const addressAt = fields.at(IPVS_SVC_ATTR_ADDR, NF_INET_ADDR_LEN, 'IPVS_SVC_ATTR_ADDR');
-  return {
-    protocol,
-    family,
-    address: formatInetAddress(nest.subarray(addressAt, addressAt + NF_INET_ADDR_LEN), family),
-    port: nest.readUInt16BE(fields.at(IPVS_SVC_ATTR_PORT, 2, 'IPVS_SVC_ATTR_PORT')),
-  };
+function serviceProtocol(number: number): 'tcp' | 'udp' | 'sctp' {
+  if (number === IPPROTO_TCP) return 'tcp';
+  if (number === IPPROTO_UDP) return 'udp';
+  if (number === IPPROTO_SCTP) return 'sctp';
+  throw new NetlinkParseError(`service protocol ${number} is not tcp, udp or sctp`, 0);
 }

@@ -96,10 +96,11 @@ class InPlaceTransport extends DumpingTransport {
 }
 
 describe('NetlinkIpvs.list() over dumpMany', () => {
-  it('listRules decodes the GET_DEST dumps in place where the transport offers it, into the same rules', async () => {
+  it('listRules decodes the GET_SERVICE dump and the GET_DEST dumps in place where the transport offers it, into the same rules', async () => {
     const inPlace = new InPlaceTransport();
     const rules = await new NetlinkIpvs(inPlace, familyId).listRules();
-    expect(inPlace.inPlaceCalls).toEqual([3]);
+    // One GET_SERVICE dump, then one GET_DEST dump per service, all read in place.
+    expect(inPlace.inPlaceCalls).toEqual([1, 3]);
     expect(rules).toEqual(await new NetlinkIpvs(new DumpingTransport(), familyId).listRules());
     expect(rules.services.flatMap((service) => service.realServers)).toHaveLength(expected.services.reduce((n, service) => n + service.realServers.length, 0));
   });
