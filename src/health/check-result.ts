@@ -56,3 +56,11 @@ export const PASSED: CheckOutcome = Object.freeze({ ok: true });
 export function failed(reason: FailureReason, detail: string): CheckFailure {
   return { ok: false, reason, detail };
 }
+
+/**
+ * withLatency times an outcome. It copies the fields by name rather than spreading: a spread of
+ * the two shapes of CheckOutcome is a generic object clone on a check's hot path.
+ */
+export function withLatency(outcome: CheckOutcome, latencyMs: number): CheckResult {
+  return outcome.ok ? { ok: true, latencyMs } : { ok: false, reason: outcome.reason, detail: outcome.detail, latencyMs };
+}

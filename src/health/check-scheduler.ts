@@ -17,8 +17,8 @@
  */
 import type { EventLoopClock, MonotonicClock } from '../election-runtime/monotonic-clock.js';
 import { AttemptAbort } from './attempt-abort.js';
-import { failed, type CheckOutcome, type CheckResult } from './check-result.js';
-import type { Checker } from './checker.js';
+import { failed, withLatency, type CheckOutcome, type CheckResult } from './check-result.js';
+import { startWithPromise, type AttemptSink, type Checker } from './checker.js';
 import { DeadlineSweep } from './deadline-sweep.js';
 import { DueQueue, type DueItem } from './due-queue.js';
 import { Fifo } from './fifo.js';
@@ -138,16 +138,21 @@ interface ProbeEntry extends DueItem {
   queuedAtMs: number | null;
 }
 
-/** ScheduledRun is one attempt: its signal, and what its CheckRun will report. */
-class ScheduledRun extends AttemptAbort {
+/** ScheduledRun is one attempt: its signal, the sink its checker settles, and what its CheckRun will report. */
+class ScheduledRun extends AttemptAbort implements AttemptSink {
   constructor(
     readonly entry: ProbeEntry,
     readonly startedAtMs: number,
     readonly deadlineMs: number,
     readonly latenessMs: number,
     readonly queuedMs: number,
+    private readonly onSettled: (run: ScheduledRun, outcome: CheckOutcome) => void,
   ) {
     super();
+  }
+
+  settled(outcome: CheckOutcome): void {
+    this.onSettled(this, outcome);
   }
 }
 
@@ -175,6 +180,10 @@ export class CheckScheduler {
   #waited = 0;
   #skipped = 0;
   #maxLatenessMs = 0;
+  /** #settleRun is every ScheduledRun's onSettled: made once, not per run. */
+  readonly #settleRun = (run: ScheduledRun, outcome: CheckOutcome): void => {
+    this.#settle(run, outcome);
+  };
 
   constructor(options: CheckSchedulerOptions) {
     assertMaxConcurrent(options.maxConcurrent);
@@ -301,19 +310,12 @@ export class CheckScheduler {
     this.#started += 1;
     if (latenessMs > check.intervalMs * LATE_SHARE_OF_INTERVAL) this.#late += 1;
     if (latenessMs > this.#maxLatenessMs) this.#maxLatenessMs = latenessMs;
-    const run = new ScheduledRun(entry, startedAtMs, startedAtMs + check.timeoutMs, latenessMs, queuedMs);
+    const run = new ScheduledRun(entry, startedAtMs, startedAtMs + check.timeoutMs, latenessMs, queuedMs, this.#settleRun);
     entry.attempt = run;
     this.#inFlight += 1;
     this.#deadlines.add(run, check.timeoutMs);
-    // A checker resolves by contract; a bug that rejects must still free the slot, and says so.
-    checker.check(entry.probe.target, run).then(
-      (outcome) => {
-        this.#settle(run, outcome);
-      },
-      (error: unknown) => {
-        this.#settle(run, failed('local', `checker failed unexpectedly: ${String(error)}`));
-      },
-    );
+    if (checker.start === undefined) startWithPromise(checker, entry.probe.target, run, run);
+    else checker.start(entry.probe.target, run, run);
   }
 
   #settle(run: ScheduledRun, outcome: CheckOutcome): void {
@@ -321,7 +323,7 @@ export class CheckScheduler {
     if (entry.attempt !== run) return;
     entry.attempt = null;
     this.#inFlight -= 1;
-    this.#finished(run, { ...outcome, latencyMs: this.#options.clock.nowMs - run.startedAtMs });
+    this.#finished(run, withLatency(outcome, this.#options.clock.nowMs - run.startedAtMs));
     this.#drainQueue();
   }
 

@@ -2,7 +2,7 @@
  * checker-for: one Checker for every kind, dispatching on the check's `kind`. The scheduler
  * holds one of these; tests hand the scheduler a fake instead.
  */
-import type { Checker } from './checker.js';
+import { startWithPromise, type Checker } from './checker.js';
 import { dnsChecker } from './dns-checker.js';
 import { execChecker } from './exec-checker.js';
 import { createHttpChecker, type HttpCheckerOptions } from './http-checker.js';
@@ -13,7 +13,12 @@ import { createUdpChecker } from './udp-checker.js';
 export function checkerFor(options: HttpCheckerOptions = {}): Checker {
   const http = createHttpChecker(options);
   const udp = createUdpChecker();
-  return {
+  const checker: Checker = {
+    // Only the tcp checker has a promise-free path so far; every other kind settles through its promise.
+    start({ address, check }, signal, sink) {
+      if (check.kind === 'tcp') tcpChecker.start({ address, check }, signal, sink);
+      else startWithPromise(checker, { address, check }, signal, sink);
+    },
     check({ address, check }, signal) {
       switch (check.kind) {
         case 'tcp':
@@ -30,4 +35,5 @@ export function checkerFor(options: HttpCheckerOptions = {}): Checker {
       }
     },
   };
+  return checker;
 }

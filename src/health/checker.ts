@@ -2,7 +2,7 @@
  * checker: the one interface every kind of health check implements, and what it is pointed at.
  */
 import type { HealthCheck } from '../config/types.js';
-import type { CheckOutcome } from './check-result.js';
+import { failed, type CheckOutcome } from './check-result.js';
 
 /** HealthCheckKind is a check's `kind`: tcp, http, https, udp, dns or exec. */
 export type HealthCheckKind = HealthCheck['kind'];
@@ -33,11 +33,41 @@ export interface AttemptSignal {
 }
 
 /**
+ * AttemptSink hears how one attempt ended. Checker.start calls `settled` exactly once, and never
+ * before start has returned (so a caller that starts the next attempt from `settled` never
+ * recurses into itself).
+ */
+export interface AttemptSink {
+  settled(outcome: CheckOutcome): void;
+}
+
+/**
  * Checker runs one attempt. It resolves, never rejects: a failure is a CheckOutcome. When `signal`
  * aborts (the attempt's timeout, or the scheduler stopping) it resolves promptly, after it has
  * destroyed every socket and killed every process it made. A checker adds at most one abort
  * listener per attempt.
+ *
+ * `start` is the same attempt without a promise, for the scheduler: a promise, its resolve and
+ * the scheduler's two reactions cost more than the rest of a TCP check's JS (bench/health/README.md,
+ * 2026-11-21 18:30). A checker that has no such path leaves it out and is run through `check`.
  */
 export interface Checker<C extends HealthCheck = HealthCheck> {
   check(target: ProbeTarget<C>, signal: AttemptSignal): Promise<CheckOutcome>;
+  start?(target: ProbeTarget<C>, signal: AttemptSignal, sink: AttemptSink): void;
+}
+
+/**
+ * startWithPromise runs an attempt through `checker.check` for an AttemptSink: what `start` does
+ * for a checker that has none. A checker resolves by contract; one that rejects (a bug) still
+ * settles, as a local failure that says so.
+ */
+export function startWithPromise<C extends HealthCheck>(checker: Checker<C>, target: ProbeTarget<C>, signal: AttemptSignal, sink: AttemptSink): void {
+  checker.check(target, signal).then(
+    (outcome) => {
+      sink.settled(outcome);
+    },
+    (error: unknown) => {
+      sink.settled(failed('local', `checker failed unexpectedly: ${String(error)}`));
+    },
+  );
 }

@@ -12,7 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { getSystemErrorName } from 'node:util';
 import { timedOut } from './attempt.js';
 import { failed, PASSED, type CheckOutcome } from './check-result.js';
-import type { AttemptSignal, CheckOf, Checker, ProbeTarget } from './checker.js';
+import type { AttemptSignal, AttemptSink, CheckOf, Checker, ProbeTarget } from './checker.js';
 import { failureFromErrno, failureFromError } from './socket-failure.js';
 import { TcpProber, type ConnectWaiter } from '../kernel/tcp-prober.js';
 
@@ -35,19 +35,26 @@ class TcpAttempt implements ConnectWaiter {
     private readonly prober: TcpProber,
     private readonly target: TcpTarget,
     private readonly signal: AttemptSignal,
-    private readonly resolve: (outcome: CheckOutcome) => void,
+    private readonly sink: AttemptSink,
   ) {}
 
   connectSettled(errno: number): void {
     this.signal.removeEventListener('abort', this);
-    this.resolve(errno === 0 ? PASSED : connectFailure(errno, this.target));
+    this.sink.settled(errno === 0 ? PASSED : connectFailure(errno, this.target));
   }
 
   /** handleEvent is the abort: drop the half-open socket now (a blackholed SYN would wait minutes). */
   handleEvent(): void {
     this.prober.cancel(this.id);
-    this.resolve(timedOut(this.target.check.timeoutMs));
+    this.sink.settled(timedOut(this.target.check.timeoutMs));
   }
+}
+
+/** settleLater tells `sink` an outcome known at once, after start() returned (AttemptSink's promise). */
+function settleLater(sink: AttemptSink, outcome: CheckOutcome): void {
+  queueMicrotask(() => {
+    sink.settled(outcome);
+  });
 }
 
 /**
@@ -55,6 +62,7 @@ class TcpAttempt implements ConnectWaiter {
  * sockets; checks still in flight then end when their signal aborts, with reason `timeout`.
  */
 export interface TcpChecker extends Checker<CheckOf<'tcp'>> {
+  start(target: TcpTarget, signal: AttemptSignal, sink: AttemptSink): void;
   close(): void;
 }
 
@@ -77,36 +85,50 @@ export function createTcpChecker(
 ): TcpChecker {
   let prober: TcpProber | undefined;
   let openFailure: { outcome: CheckOutcome; retryAtMs: number } | undefined;
+  /** openedProber is the prober, opened now if need be, or the outcome every check gets while it cannot open. */
+  const openedProber = (): TcpProber | CheckOutcome => {
+    if (prober !== undefined) return prober;
+    if (openFailure !== undefined && nowMs() < openFailure.retryAtMs) return openFailure.outcome;
+    try {
+      prober = openProber();
+      openFailure = undefined;
+      return prober;
+    } catch (error) {
+      const outcome = failed('local', error instanceof Error ? error.message : String(error));
+      openFailure = { outcome, retryAtMs: nowMs() + PROBER_RETRY_MS };
+      return outcome;
+    }
+  };
+  const start = (target: TcpTarget, signal: AttemptSignal, sink: AttemptSink): void => {
+    if (signal.aborted) {
+      settleLater(sink, timedOut(target.check.timeoutMs));
+      return;
+    }
+    const opened = openedProber();
+    if ('ok' in opened) {
+      settleLater(sink, opened);
+      return;
+    }
+    const attempt = new TcpAttempt(opened, target, signal, sink);
+    let result: number;
+    try {
+      result = opened.connect(target.address, target.check.port, target.check.sourceAddress, attempt);
+    } catch (error) {
+      settleLater(sink, failureFromError(error));
+      return;
+    }
+    if (result > 0) {
+      attempt.id = result;
+      signal.addEventListener('abort', attempt);
+    } else {
+      settleLater(sink, result === 0 ? PASSED : connectFailure(-result, target));
+    }
+  };
   return {
+    start,
     check(target, signal) {
-      if (signal.aborted) return Promise.resolve(timedOut(target.check.timeoutMs));
-      if (prober === undefined) {
-        if (openFailure !== undefined && nowMs() < openFailure.retryAtMs) return Promise.resolve(openFailure.outcome);
-        try {
-          prober = openProber();
-          openFailure = undefined;
-        } catch (error) {
-          const outcome = failed('local', error instanceof Error ? error.message : String(error));
-          openFailure = { outcome, retryAtMs: nowMs() + PROBER_RETRY_MS };
-          return Promise.resolve(outcome);
-        }
-      }
-      const opened = prober;
       return new Promise<CheckOutcome>((resolve) => {
-        const attempt = new TcpAttempt(opened, target, signal, resolve);
-        let result: number;
-        try {
-          result = opened.connect(target.address, target.check.port, target.check.sourceAddress, attempt);
-        } catch (error) {
-          resolve(failureFromError(error));
-          return;
-        }
-        if (result > 0) {
-          attempt.id = result;
-          signal.addEventListener('abort', attempt);
-        } else {
-          resolve(result === 0 ? PASSED : connectFailure(-result, target));
-        }
+        start(target, signal, { settled: resolve });
       });
     },
     close() {

@@ -177,6 +177,32 @@ describe('CheckScheduler verdicts', () => {
   });
 });
 
+describe('CheckScheduler with a promise-free checker', () => {
+  it('runs a checker that has start() through it, not through check()', async () => {
+    const clock = new FakeClock();
+    const started: string[] = [];
+    const checker: Checker = {
+      check: () => Promise.reject(new Error('check() must not be called when start() exists')),
+      start: ({ address }, _signal, sink) => {
+        started.push(address);
+        queueMicrotask(() => {
+          sink.settled(failed('refused', 'connection refused'));
+        });
+      },
+    };
+    const runs: CheckRun[] = [];
+    const verdicts: VerdictChange[] = [];
+    const scheduler = new CheckScheduler({ clock, checker, maxConcurrent: 64, random: () => 0, onVerdict: (change) => verdicts.push(change), onRun: (run) => runs.push(run) });
+    scheduler.update([probe('10.0.0.1')]);
+    scheduler.start();
+    await advanceSettling(clock, 4001); // runs at 0, 2000, 4000: the third failure tips it
+    expect(started).toEqual(['10.0.0.1', '10.0.0.1', '10.0.0.1']);
+    expect(runs.map(({ result }) => (result.ok ? 'ok' : `${result.reason}: ${result.detail}`))).toEqual(Array.from({ length: 3 }, () => 'refused: connection refused'));
+    expect(verdicts.map(({ up }) => up)).toEqual([false]);
+    expect(scheduler.stats().inFlight).toBe(0);
+  });
+});
+
 describe('CheckScheduler with a checker whose abort hook throws', () => {
   it('still aborts the other attempts of the same sweep, and ends the thrower as a local failure', async () => {
     const clock = new FakeClock();

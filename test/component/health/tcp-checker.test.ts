@@ -205,6 +205,48 @@ describe('tcpChecker', () => {
     expect(await tcpChecker.check({ address: 'localhost', check }, AbortSignal.timeout(check.timeoutMs))).toMatchObject({ ok: false, reason: 'local' });
   });
 
+  it('start settles its sink exactly once and never before start returned, for every way a check ends', async () => {
+    const listener = await listenTcp();
+    cleanups.push(listener.close);
+    const blackhole = await unansweredTcpPort();
+    cleanups.push(blackhole.release);
+    const { checker, baselineFds } = openChecker();
+    const cases: [string, string, number, AbortSignal][] = [
+      ['passed', '127.0.0.1', listener.port, AbortSignal.timeout(1000)],
+      ['refused', '127.0.0.1', await closedPort(), AbortSignal.timeout(1000)],
+      ['aborted before start', '127.0.0.1', listener.port, AbortSignal.abort()],
+      ['not numeric', 'localhost', listener.port, AbortSignal.timeout(1000)],
+      ['timed out', '127.0.0.1', blackhole.port, AbortSignal.timeout(100)],
+    ];
+    const settled = await Promise.all(
+      cases.map(
+        ([name, address, port, signal]) =>
+          new Promise<[string, string, number]>((resolve) => {
+            const outcomes: string[] = [];
+            let returned = false;
+            checker.start({ address, check: checkOf('tcp', port, { timeoutMs: 100, intervalMs: 1000 }) }, signal, {
+              settled: (outcome) => {
+                outcomes.push(`${returned ? '' : 'before return: '}${outcome.ok ? 'ok' : outcome.reason}`);
+                // A second call would land within this wait and be counted.
+                setTimeout(() => {
+                  resolve([name, outcomes.join(', '), outcomes.length]);
+                }, 50);
+              },
+            });
+            returned = true;
+          }),
+      ),
+    );
+    expect(settled).toEqual([
+      ['passed', 'ok', 1],
+      ['refused', 'refused', 1],
+      ['aborted before start', 'timeout', 1],
+      ['not numeric', 'local', 1],
+      ['timed out', 'timeout', 1],
+    ]);
+    await expectFdsBack(checker, baselineFds);
+  });
+
   it('returns at once for an attempt whose signal already aborted', async () => {
     const check = checkOf('tcp', 1);
     expect(await tcpChecker.check({ address: '127.0.0.1', check }, AbortSignal.abort())).toMatchObject({ ok: false, reason: 'timeout' });
