@@ -113,9 +113,13 @@ describe('tandem run in network namespaces', () => {
     await waitFor('beta to hold the VIP', () => l.holdsVip('beta'), FAILOVER_BOUND_MS);
     expect(holders(l)).toEqual(['beta']);
     await answeredBy(l, 'beta');
-    const alphaLog = (l.logs.get('alpha') ?? []).map((line) => line.event);
+    const alphaLines = l.logs.get('alpha') ?? [];
+    const alphaLog = alphaLines.map((line) => line.event);
     expect(alphaLog.indexOf('vip.release')).toBeGreaterThan(alphaLog.indexOf('daemon.stop'));
     expect(alphaLog.at(-1)).toBe('daemon.stopped');
+    // beta answered as master (handover-complete), so alpha's address lingered one announce burst.
+    expect(alphaLines.filter((line) => line.event === 'election.transition').at(-1)).toMatchObject({ to: 'init', reason: 'handover-complete' });
+    expect(alphaLines.filter((line) => line.event === 'vip.release').at(-1)).toMatchObject({ reason: 'handover' });
   }, 60_000);
 
   it('SIGHUP with a broken config keeps beta running and holding the VIP, and logs each issue with its position', async () => {
