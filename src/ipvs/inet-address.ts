@@ -5,7 +5,7 @@
  * Hand-written rather than via node:net because the encoder runs 21,000 times per large table
  * inside a slow guest: it writes straight into the request buffer and allocates nothing.
  */
-import { u32At } from '../netlink/bytes.js';
+import { i32At } from '../netlink/bytes.js';
 
 /** AddressFamily is 4 (IPv4) or 6 (IPv6), as operators write it. */
 export type AddressFamily = 4 | 6;
@@ -156,8 +156,9 @@ export class AddressSpellings {
   /** spell is formatInetAddress, from memory for an IPv4 address seen before. */
   spell(bytes: Buffer, family: AddressFamily, offset: number): string {
     if (family !== 4) return formatInetAddress(bytes, family, offset);
-    // Any one number per address will do as the key: the read without Buffer's offset checks.
-    const key = u32At(bytes, offset);
+    // Any one number per address will do as the key: its bytes as an int32, which V8 keeps
+    // unboxed (as a u32, half the addresses would be a heap number allocated at each read).
+    const key = i32At(bytes, offset);
     const known = this.v4.get(key);
     if (known !== undefined) return known;
     if (this.v4.size >= this.limit) this.v4.clear();

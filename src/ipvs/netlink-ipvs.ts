@@ -272,17 +272,20 @@ export class NetlinkIpvs implements IpvsPort, SyncDaemonPort {
    * interpreter, where an iterator step per part costs more than the part (bench/ipvs-table).
    */
   private nestsIn<T>({ bytes, partStarts }: DumpView, type: number, read: NestReader<T>): T[] {
-    const found: T[] = [];
+    // Room for one nest a part, as the kernel sends them, instead of growing the array as it fills.
+    const found = new Array<T>(partStarts.length);
+    let count = 0;
     for (let p = 0; p < partStarts.length; p++) {
       const at = partStarts[p] ?? 0;
       if (u16At(bytes, at + 4) !== this.familyId) continue;
       const end = at + u32At(bytes, at);
       for (let nest = genericAttributesStart(at + NLMSG_HDRLEN, end); nest < end; ) {
         const nestEnd = attributeEnd(bytes, nest, end);
-        if (attributeType(bytes, nest) === type) found.push(read(bytes, nest + NLA_HDRLEN, nestEnd));
+        if (attributeType(bytes, nest) === type) found[count++] = read(bytes, nest + NLA_HDRLEN, nestEnd);
         nest += align4(nestEnd - nest);
       }
     }
+    found.length = count;
     return found;
   }
 

@@ -18,6 +18,11 @@ export function u32At(buf: Uint8Array, at: number): number {
   return ((buf[at] ?? 0) | ((buf[at + 1] ?? 0) << 8) | ((buf[at + 2] ?? 0) << 16)) + (buf[at + 3] ?? 0) * 0x1000000;
 }
 
+/** i32At reads the little-endian int32 at `at`: a signed int, or any u32 as an int32 key (V8 keeps it unboxed, where a u32 above 2^31 is a heap number). */
+export function i32At(buf: Uint8Array, at: number): number {
+  return (buf[at] ?? 0) | ((buf[at + 1] ?? 0) << 8) | ((buf[at + 2] ?? 0) << 16) | ((buf[at + 3] ?? 0) << 24);
+}
+
 /** be16At reads the network-order (big-endian) u16 at `at`, as ports travel. */
 export function be16At(buf: Uint8Array, at: number): number {
   return ((buf[at] ?? 0) << 8) | (buf[at + 1] ?? 0);

@@ -20,8 +20,7 @@ export interface DumpView {
 
 /**
  * DumpViewDecoder makes a value of one dump's parts in place. Like DumpDecoder it runs before
- * the call resolves and must keep nothing of the view: later dumps overwrite `bytes`, and the
- * transport reuses `partStarts` for the next dump.
+ * the call resolves and must keep nothing of `bytes`, which later dumps overwrite.
  */
 export type DumpViewDecoder<T> = (dump: DumpView, index: number) => T;
 

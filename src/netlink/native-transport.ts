@@ -39,7 +39,7 @@ import {
   NLM_F_REQUEST,
 } from './constants.js';
 import type { DumpView, DumpViewDecoder } from './dump-view.js';
-import { u16At, u32At } from './bytes.js';
+import { i32At, u16At, u32At } from './bytes.js';
 import { type DumpMessages, dumpMessages, frame } from './framing.js';
 import { type NetlinkMessage, type NetlinkRequest, decodeAckOrError, decodeMessages, messageAt, messageStarts } from './message.js';
 import { NetlinkError } from './netlink-error.js';
@@ -108,8 +108,8 @@ export class NativeNetlinkTransport implements NetlinkTransport {
   private closed = false;
   private tail: Promise<unknown> = Promise.resolve();
   private readonly dumps: DumpRunner;
-  /** framed is where dumpAt frames each dump, kept: a decoder sees its partStarts only until it returns. */
-  private readonly framed: DumpMessages = { partStarts: [], otherStarts: [], interrupted: false, end: 0 };
+  /** framed is where dumpAt frames each dump, kept from one dump to the next. */
+  private readonly framed: DumpMessages = { partStarts: [], partCount: 0, otherStarts: [], otherCount: 0, interrupted: false, end: 0 };
 
   constructor(socket: NativeSocketPort, options: NativeTransportOptions = {}) {
     this.socket = socket;
@@ -339,12 +339,14 @@ export class NativeNetlinkTransport implements NetlinkTransport {
    * a read-back of 1,000 dumps would otherwise make a message object and a Buffer view for each.
    */
   private dumpAt(received: Buffer, at: number, seq: number, k: number, count: number): { outcome: DumpRead; end: number } {
-    const messages = this.framed;
-    dumpMessages(received, at, seq, messages);
-    const { partStarts, otherStarts, interrupted, end } = messages;
-    const parts = { bytes: received, partStarts };
-    if (otherStarts.length === 1 && doneStatus(received, otherStarts[0] ?? 0, seq) >= 0) return { outcome: { ok: true, parts, interrupted }, end };
-    const [outcome] = this.collect(otherStarts.map((start) => messageAt(received, start)), seq, 1);
+    const framed = this.framed;
+    dumpMessages(received, at, seq, framed);
+    const { interrupted, end } = framed;
+    // Exactly as long as the dump: the arrays the framing keeps only grow.
+    const parts = { bytes: received, partStarts: framed.partStarts.slice(0, framed.partCount) };
+    if (framed.otherCount === 1 && doneStatus(received, framed.otherStarts[0] ?? 0, seq) >= 0) return { outcome: { ok: true, parts, interrupted }, end };
+    const others = framed.otherStarts.slice(0, framed.otherCount);
+    const [outcome] = this.collect(others.map((start) => messageAt(received, start)), seq, 1);
     if (outcome === undefined) throw new NetlinkParseError(`dump ${k + 1} of ${count} ended without NLMSG_DONE`, at);
     return { outcome: outcome.ok ? { ok: true, parts, interrupted } : outcome, end };
   }
@@ -395,7 +397,7 @@ export class NativeNetlinkTransport implements NetlinkTransport {
  */
 function doneStatus(bytes: Buffer, at: number, seq: number): number {
   if (u16At(bytes, at + 4) !== NLMSG_DONE || u32At(bytes, at + 8) !== seq) return -1;
-  return u32At(bytes, at) >= NLMSG_HDRLEN + 4 ? u32At(bytes, at + NLMSG_HDRLEN) | 0 : 0;
+  return u32At(bytes, at) >= NLMSG_HDRLEN + 4 ? i32At(bytes, at + NLMSG_HDRLEN) : 0;
 }
 
 /** interrupted says whether a dump's parts carry NLM_F_DUMP_INTR: the table changed meanwhile. */
