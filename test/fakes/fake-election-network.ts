@@ -11,7 +11,8 @@
  *   loop orders its phases; lateByMs is how late each timer ran.
  * - addVips is carried out by the node's "main thread", mainThreadLagMs later (0 unless
  *   setMainThreadLag says otherwise, 'stuck' for never): only then does the node hold the VIPs
- *   and report vipsHeld to its core, as the daemon does after VipOwner.hold(). removeVips takes
+ *   and report vipsHeld to its core, as the daemon does once VipOwner.whenHeld() says every VIP is
+ *   on its interface and announced. removeVips takes
  *   effect at once and drops a pending add: the worst case for make-before-break.
  * - addVips/removeVips/announce/transition/rejected/stall/configMismatch are recorded with times.
  */
