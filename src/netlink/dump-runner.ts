@@ -9,6 +9,15 @@
  * replies: the addon redoes in turn any dump the ring did not read whole, so nothing here, and
  * nothing that decodes the bytes, depends on which path ran.
  *
+ * Writes first. A listing on this socket and a weight change on another share the guest's one
+ * CPU and Node's one JS thread; traced in a user-mode-linux guest (bench/verdict-latency,
+ * 2026-11-21 18:30), a weight change that waited mostly had its ack read by the addon's thread
+ * and then waited for the JS thread to see it, busy decoding the listing's previous batch. So
+ * with a gate (`yieldTo`, the daemon's WritesFirst) the runner starts no batch and hands none
+ * back for decoding while a write is queued or in flight (`yieldToWrites` is the same wait for
+ * the decoder's own pauses): a write waits for the batch or the decoding slice under way, never
+ * the next one.
+ *
  * When io_uring cannot be set up (ENOSYS without CONFIG_IO_URING, EPERM under a seccomp
  * filter or kernel.io_uring_disabled, EOPNOTSUPP on a kernel older than 5.17), the runner
  * says so once in `paths.ringUnavailable` and uses exchangeInTurn from then on. So it does
@@ -25,6 +34,51 @@ const FIRST_RECEIVE_BUFFER_BYTES = 1024 * 1024;
 /** DumpSocketPort is the part of the addon's netlink socket that runs dumps (fakeable). */
 export type DumpSocketPort = Pick<NativeNetlinkSocket, 'exchangeInTurn' | 'exchangeInRing'>;
 
+/** DumpGate is what a runner waits for (see the file comment): `whenClear` is undefined to go on at once, else a promise to wait for. */
+export interface DumpGate {
+  whenClear(): Promise<void> | undefined;
+}
+
+/**
+ * WritesFirst is the gate between writes and a listing (see the file comment): the writer holds
+ * it from when a write is queued until its reply is in, and the listing waits for it between
+ * its pieces of work. Writes are few and short (a weight change, a batch), so a listing waits
+ * for them, never the other way round.
+ */
+export class WritesFirst implements DumpGate {
+  private writes = 0;
+  private clear: Promise<void> | undefined;
+  private open: (() => void) | undefined;
+
+  /** pending is how many writes are queued or in flight. */
+  get pending(): number {
+    return this.writes;
+  }
+
+  /** hold marks one write queued or in flight; call the function it returns once, when its reply is in (or it failed). */
+  hold(): () => void {
+    this.writes++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.writes--;
+      if (this.writes > 0) return;
+      const open = this.open;
+      this.clear = undefined;
+      this.open = undefined;
+      open?.();
+    };
+  }
+
+  /** whenClear resolves once no write is pending; undefined when none is now. */
+  whenClear(): Promise<void> | undefined {
+    if (this.writes === 0) return undefined;
+    this.clear ??= new Promise((resolve) => (this.open = resolve));
+    return this.clear;
+  }
+}
+
 /**
  * DumpPaths says how the dumps so far were read: `ring` whole by the io_uring chains,
  * `inTurn` by the system calls of exchangeInTurn (every dump when io_uring is unavailable,
@@ -39,6 +93,7 @@ export interface DumpPaths {
 /** DumpRunner runs framed dump requests on one socket; see the file comment. */
 export class DumpRunner {
   private readonly socket: DumpSocketPort;
+  private readonly gate: DumpGate | undefined;
   private ringUnavailable: ErrnoException | undefined;
   private ringDumps = 0;
   private inTurnDumps = 0;
@@ -53,9 +108,13 @@ export class DumpRunner {
    */
   private readonly receiveBuffers: [Buffer, Buffer] = [touchedBuffer(FIRST_RECEIVE_BUFFER_BYTES), touchedBuffer(FIRST_RECEIVE_BUFFER_BYTES)];
 
-  /** `useRing` false keeps to exchangeInTurn (to compare the two, or to rule the ring out). */
-  constructor(socket: DumpSocketPort, useRing = true) {
+  /**
+   * `useRing` false keeps to exchangeInTurn (to compare the two, or to rule the ring out).
+   * `yieldTo` is the gate each addon call waits for (writes on another socket first).
+   */
+  constructor(socket: DumpSocketPort, useRing = true, yieldTo?: DumpGate) {
     this.socket = socket;
+    this.gate = yieldTo;
     if (!useRing) this.ringUnavailable = Object.assign(new Error('io_uring not wanted (useRing: false)'), { code: 'EOPNOTSUPP', errno: -95, syscall: 'io_uring_setup' });
   }
 
@@ -69,14 +128,22 @@ export class DumpRunner {
    * run sends each chunk of `data` (one dump request each) once the previous dump has ended
    * and resolves with every reply, each datagram padded to 4 bytes. The bytes live in receive
    * buffer `slot` (0 or 1): decode them before that slot's next run. One run at a time per
-   * runner (the socket's). Rejects with the addon's errors.
+   * runner (the socket's). With a gate it waits for it before the batch and before handing the
+   * replies back. Rejects with the addon's errors.
    */
   async run(data: Buffer, chunkEnds: readonly number[], timeoutMs: number, slot: 0 | 1): Promise<Buffer> {
+    await this.gate?.whenClear();
     const into = this.receiveBuffers[slot];
     const received = await this.exchange(data, chunkEnds, timeoutMs, into);
     // The replies outgrew the buffer: keep the larger one the addon read them into.
     if (received.buffer !== into.buffer) this.receiveBuffers[slot] = Buffer.from(received.buffer);
+    await this.gate?.whenClear();
     return received;
+  }
+
+  /** yieldToWrites is the gate's wait, for a decoder between slices of a batch: undefined to go on at once. */
+  yieldToWrites(): Promise<void> | undefined {
+    return this.gate?.whenClear();
   }
 
   private async exchange(data: Buffer, chunkEnds: readonly number[], timeoutMs: number, into: Buffer): Promise<Buffer> {
