@@ -62,6 +62,7 @@ function settleLater(sink: AttemptSink, outcome: CheckOutcome): void {
  * sockets; checks still in flight then end when their signal aborts, with reason `timeout`.
  */
 export interface TcpChecker extends Checker<CheckOf<'tcp'>> {
+  /** start runs one check without a promise (Checker.start): the scheduler's path. */
   start(target: TcpTarget, signal: AttemptSignal, sink: AttemptSink): void;
   close(): void;
 }
