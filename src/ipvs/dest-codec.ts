@@ -8,7 +8,7 @@
  */
 import { NetlinkParseError } from '../netlink/parse-error.js';
 import { be16At, u16At, u32At } from '../netlink/bytes.js';
-import { forEachAttribute, indexAttributes, sized } from './attribute-scan.js';
+import { AttributeIndex, forEachAttribute, sized } from './attribute-scan.js';
 import type { AttributeWriter } from './attribute-writer.js';
 import {
   IPVS_CMD_ATTR_DEST,
@@ -124,7 +124,7 @@ const DEST_ATTR_SLOTS = IPVS_DEST_ATTR_TUN_FLAGS + 1;
 /**
  * RealServerRulesReader reads the settings of IPVS_CMD_ATTR_DEST nests of GET_DEST replies, as
  * `ipvsadm-save` shows them. It indexes a nest's attributes in place into arrays it keeps
- * (indexAttributes), then reads each setting once: no closure, map, sub-buffer or call per
+ * (AttributeIndex), then reads each setting once: no closure, map, sub-buffer or call per
  * attribute, because a read-back decodes tens of thousands of these, the first of them before
  * V8 has optimised anything, and in a user-mode-linux guest the interpreter's calls and what
  * is allocated are most of the read-back's time (bench/ipvs-table). The connection counts and
@@ -132,8 +132,7 @@ const DEST_ATTR_SLOTS = IPVS_DEST_ATTR_TUN_FLAGS + 1;
  * from memory (a table re-read every 500 ms). One reader per caller: it is not reentrant.
  */
 export class RealServerRulesReader {
-  private readonly starts = new Int32Array(DEST_ATTR_SLOTS);
-  private readonly ends = new Int32Array(DEST_ATTR_SLOTS);
+  private readonly attributes = new AttributeIndex(DEST_ATTR_SLOTS);
   private readonly addresses: AddressSpellings | undefined;
 
   constructor(addresses?: AddressSpellings) {
@@ -145,7 +144,7 @@ export class RealServerRulesReader {
    * predates IPVS_DEST_ATTR_ADDR_FAMILY (all servers then share their service's family).
    */
   read(buf: Buffer, start: number, end: number, serviceFamily: AddressFamily): RealServer {
-    indexAttributes(buf, start, end, this.starts, this.ends);
+    this.attributes.index(buf, start, end);
     const familyAt = this.optional(IPVS_DEST_ATTR_ADDR_FAMILY, 2, 'IPVS_DEST_ATTR_ADDR_FAMILY');
     const family = familyAt < 0 ? serviceFamily : familyFromNumber(u16At(buf, familyAt));
     const addressAt = this.required(IPVS_DEST_ATTR_ADDR, NF_INET_ADDR_LEN, 'IPVS_DEST_ATTR_ADDR');
@@ -171,8 +170,8 @@ export class RealServerRulesReader {
 
   /** optional is where the payload of the indexed attribute `type` starts (checked to hold `size` bytes), or -1. */
   private optional(type: number, size: number, what: string): number {
-    const start = this.starts[type] ?? -1;
-    const end = this.ends[type] ?? start;
+    const start = this.attributes.starts[type] ?? -1;
+    const end = this.attributes.ends[type] ?? start;
     // sized() only to word the error: no call per setting while this is interpreted.
     return start < 0 ? -1 : end - start >= size ? start : sized(start, end, size, what);
   }

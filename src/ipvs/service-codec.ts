@@ -7,7 +7,7 @@
  */
 import { NetlinkParseError } from '../netlink/parse-error.js';
 import { be16At, u16At, u32At } from '../netlink/bytes.js';
-import { indexAttributes, sized } from './attribute-scan.js';
+import { AttributeIndex, sized } from './attribute-scan.js';
 import type { AttributeWriter } from './attribute-writer.js';
 import {
   AF_INET,
@@ -164,31 +164,30 @@ const SVC_ATTR_SLOTS = IPVS_SVC_ATTR_STATS64 + 1;
 
 /**
  * ServiceFields locates each attribute of a service nest at buf[start, end), in place, in
- * arrays it keeps (indexAttributes): a read-back decodes 1,000 services before V8 has
+ * arrays it keeps (AttributeIndex): a read-back decodes 1,000 services before V8 has
  * optimised anything, and a sub-buffer, closure or spread object per service is what costs
  * then (bench/ipvs-table). One per caller: index() overwrites what the last nest left.
  */
 export class ServiceFields {
-  private readonly starts = new Int32Array(SVC_ATTR_SLOTS);
-  private readonly ends = new Int32Array(SVC_ATTR_SLOTS);
+  private readonly attributes = new AttributeIndex(SVC_ATTR_SLOTS);
   private buf: Buffer = Buffer.alloc(0);
 
   /** index locates the attributes of the service nest payload at buf[start, end). */
   index(buf: Buffer, start: number, end: number): this {
     this.buf = buf;
-    indexAttributes(buf, start, end, this.starts, this.ends);
+    this.attributes.index(buf, start, end);
     return this;
   }
 
   has(type: number): boolean {
-    return (this.starts[type] ?? -1) >= 0;
+    return (this.attributes.starts[type] ?? -1) >= 0;
   }
 
   /** at returns where a required attribute of at least `size` bytes starts. */
   at(type: number, size: number, what: string): number {
-    const start = this.starts[type] ?? -1;
+    const start = this.attributes.starts[type] ?? -1;
     if (start < 0) throw new NetlinkParseError(`required attribute ${what} is missing`, 0);
-    return sized(start, this.ends[type] ?? start, size, what);
+    return sized(start, this.attributes.ends[type] ?? start, size, what);
   }
 
   u16(type: number, what: string): number {
@@ -206,14 +205,14 @@ export class ServiceFields {
 
   string(type: number): string | undefined {
     if (!this.has(type)) return undefined;
-    const start = this.starts[type] ?? 0;
-    const end = this.ends[type] ?? start;
+    const start = this.attributes.starts[type] ?? 0;
+    const end = this.attributes.ends[type] ?? start;
     const nul = this.buf.indexOf(0, start);
     return this.buf.toString('latin1', start, nul === -1 || nul > end ? end : nul);
   }
 
   bytes(type: number): Buffer | undefined {
-    return this.has(type) ? this.buf.subarray(this.starts[type], this.ends[type]) : undefined;
+    return this.has(type) ? this.buf.subarray(this.attributes.starts[type], this.attributes.ends[type]) : undefined;
   }
 
   /** address is the text of the 16-byte address attribute `type`. */
