@@ -37,6 +37,8 @@ export interface TableSize {
 
 /** Measurement is one table's latencies (ms, in arrival order) and the owner's counters after it. */
 export interface Measurement extends TableSize {
+  /** arm names what was measured when a run compares variants (run.ts `--arms`). */
+  readonly arm?: string;
   readonly latenciesMs: readonly number[];
   /**
    * queuedMs[i] is the part of latenciesMs[i] before the owner called the port's `apply` with the
@@ -47,6 +49,8 @@ export interface Measurement extends TableSize {
   readonly queuedMs: readonly number[];
   /** metFullPass[i]: a full pass's listing was running when verdict i arrived, or started before its edit was accepted. */
   readonly metFullPass: readonly boolean[];
+  /** listingsMs are the full passes' listings (`listRules()` on `tableReads`) during the verdicts, in ms. */
+  readonly listingsMs: readonly number[];
   /** verdictsMs is how long the verdict loop took, pauses included. */
   readonly verdictsMs: number;
   /** startMs is the owner's first pass: programming the whole table. */
@@ -103,18 +107,21 @@ function observeEdits(ipvs: IpvsPort): (key: string) => Promise<number> {
  * function that, called when a verdict arrives, returns another saying whether a listing was
  * running then or has started since. A full pass whose diff is empty (the usual tick) is its
  * listing, so this tells the verdicts that queued behind a full pass from those that did not.
+ * Each listing's duration goes to `durationsMs`.
  */
-function watchListings(ipvs: IpvsPort): () => () => boolean {
+function watchListings(ipvs: IpvsPort, durationsMs: number[]): () => () => boolean {
   let running = 0;
   let started = 0;
   const listRules = ipvs.listRules.bind(ipvs);
   ipvs.listRules = async () => {
     running++;
     started++;
+    const startedAt = performance.now();
     try {
       return await listRules();
     } finally {
       running--;
+      durationsMs.push(performance.now() - startedAt);
     }
   };
   return () => {
@@ -141,7 +148,8 @@ export async function measureVerdictLatency(ipvs: IpvsPort, size: TableSize, tab
 async function measure(ipvs: IpvsPort, tableReads: IpvsPort, size: TableSize): Promise<Measurement> {
   const virtualServers = configFor(size);
   const edited = observeEdits(ipvs);
-  const markListings = watchListings(tableReads);
+  const listingsMs: number[] = [];
+  const markListings = watchListings(tableReads, listingsMs);
   const owner = new IpvsOwner(
     { virtualServers, ipvs: { timeouts: { tcpSeconds: 0, tcpFinSeconds: 0, udpSeconds: 0 }, purgeUnmanaged: false } },
     { ipvs, tableReads, clock: systemMonotonicClock(), log: pino({ level: 'silent' }) },
@@ -154,6 +162,8 @@ async function measure(ipvs: IpvsPort, tableReads: IpvsPort, size: TableSize): P
   const latenciesMs: number[] = [];
   const queuedMs: number[] = [];
   const metFullPass: boolean[] = [];
+  // The first pass's listing (of an empty table) is not one of those the verdicts meet.
+  listingsMs.length = 0;
   const loopStarted = performance.now();
   for (let i = 0; i < size.verdicts; i++) {
     const vs = virtualServers[Math.floor(Math.random() * virtualServers.length)];
@@ -175,7 +185,7 @@ async function measure(ipvs: IpvsPort, tableReads: IpvsPort, size: TableSize): P
   }
   const verdictsMs = performance.now() - loopStarted;
   await owner.stop();
-  return { ...size, latenciesMs, queuedMs, metFullPass, verdictsMs, startMs, stats: { ...owner.stats } };
+  return { ...size, latenciesMs, queuedMs, metFullPass, listingsMs, verdictsMs, startMs, stats: { ...owner.stats } };
 }
 
 /** Figures are one set of latencies' order statistics, in ms. */
@@ -221,21 +231,23 @@ function row(label: string, latenciesMs: readonly number[]): string {
  * formatMedians is one line per table: the median over its runs of each run's p50, p99 and max,
  * for every verdict and for the verdicts that met no full pass; for those that met one, the
  * median p99 of their latency, of its part queued in tandem and of the port's round trip; and
- * how many met one. (The p99 of the parts come from different verdicts and need not add up.)
+ * how many met one; and the median of each run's p50 and max full-pass listing. (The p99 of the
+ * parts come from different verdicts and need not add up.) Arms of a table get a line each.
  */
 export function formatMedians(measurements: readonly Measurement[]): string {
   const tables = new Map<string, Measurement[]>();
   for (const m of measurements) {
-    const key = `${m.services} × ${m.servers} (${(m.services * m.servers).toLocaleString('en')} rs)`;
+    const key = `${m.services} × ${m.servers} (${(m.services * m.servers).toLocaleString('en')} rs)${m.arm === undefined ? '' : ` ${m.arm}`}`;
     tables.set(key, [...(tables.get(key) ?? []), m]);
   }
   const lines = [
-    `${'table'.padEnd(24)}${'runs'.padStart(5)}${'p50'.padStart(9)}${'p99'.padStart(9)}${'max'.padStart(9)}   | no full pass met:${'p50'.padStart(7)}${'p99'.padStart(9)}${'max'.padStart(9)} | behind a full pass: p99${'in tandem'.padStart(11)}${'round trip'.padStart(11)} | how many`,
+    `${'table'.padEnd(40)}${'runs'.padStart(5)}${'p50'.padStart(9)}${'p99'.padStart(9)}${'max'.padStart(9)}   | no full pass met:${'p50'.padStart(7)}${'p99'.padStart(9)}${'max'.padStart(9)} | behind a full pass: p99${'in tandem'.padStart(11)}${'round trip'.padStart(11)} | listing p50${'max'.padStart(9)} | how many`,
   ];
   for (const [key, runs] of tables) {
     const of = (part: keyof ReturnType<typeof split>, pick: keyof Figures): string => ms(median(runs.map((m) => figuresOf(split(m)[part])[pick])));
+    const listing = (pick: keyof Figures): string => ms(median(runs.map((m) => figuresOf(m.listingsMs)[pick])));
     const queued = runs.map((m) => `${split(m).queued.length}/${m.latenciesMs.length}`).join(', ');
-    lines.push(`${key.padEnd(24)}${String(runs.length).padStart(5)}${of('all', 'p50')}${of('all', 'p99')}${of('all', 'max')}   |${' '.repeat(16)}${of('alone', 'p50')}${of('alone', 'p99')}${of('alone', 'max')} |${' '.repeat(16)}${of('queued', 'p99')}${of('inTandem', 'p99')}  ${of('roundTrip', 'p99')} | ${queued}`);
+    lines.push(`${key.padEnd(40)}${String(runs.length).padStart(5)}${of('all', 'p50')}${of('all', 'p99')}${of('all', 'max')}   |${' '.repeat(16)}${of('alone', 'p50')}${of('alone', 'p99')}${of('alone', 'max')} |${' '.repeat(16)}${of('queued', 'p99')}${of('inTandem', 'p99')}  ${of('roundTrip', 'p99')} |  ${listing('p50')}${listing('max')} | ${queued}`);
   }
   return lines.join('\n');
 }
@@ -248,7 +260,7 @@ export function formatMedians(measurements: readonly Measurement[]): string {
 export function formatMeasurement(m: Measurement, where: string): string {
   const { all, queued, alone, inTandem, roundTrip } = split(m);
   return [
-    `table ${m.services} services × ${m.servers} real servers (${m.services * m.servers}), ${where}`,
+    `table ${m.services} services × ${m.servers} real servers (${m.services * m.servers}), ${where}${m.arm === undefined ? '' : `, ${m.arm}`}`,
     `first pass (programming the table) ${m.startMs.toFixed(0)} ms; ${m.latenciesMs.length} verdicts 0–${m.maxPauseMs} ms apart in ${(m.verdictsMs / 1000).toFixed(1)} s`,
     `${'ms, verdict → accepted'.padEnd(28)}${FIGURE_HEADER}${'verdicts'.padStart(10)}`,
     row('all verdicts', all),
@@ -256,6 +268,7 @@ export function formatMeasurement(m: Measurement, where: string): string {
     row('  of which in tandem', inTandem),
     row('  of which the round trip', roundTrip),
     row('no full pass met', alone),
+    row('full-pass listings', m.listingsMs),
     `owner: ${m.stats.passes} full passes, ${m.stats.fastPasses} fast passes, ${m.stats.operations} operations, ${m.stats.refused} refused, ${m.stats.errors} errors`,
   ].join('\n');
 }

@@ -4,12 +4,16 @@
  *   npx tsx bench/verdict-latency/run.ts [SERVICES=100] [SERVERS=10] [VERDICTS=2000] [MAX_PAUSE_MS=5] [LISTING_MS=0]
  *     in process against FakeIpvs: tandem's own path, no kernel; LISTING_MS makes each of the
  *     owner's full-pass listings take that much longer, as a large real table does;
- *   sudo npx tsx bench/verdict-latency/run.ts --guest [VERDICTS=500] [RUNS=3] [MAX_PAUSE_MS=5] [SERVICESxSERVERS...]
+ *   sudo npx tsx bench/verdict-latency/run.ts --guest [--baseline=DIR] [VERDICTS=500] [RUNS=3] [MAX_PAUSE_MS=5] [SERVICESxSERVERS...]
  *     boots a user-mode-linux guest (the kernel tier's harness) and runs the measurement inside
  *     it on NetlinkIpvs, i.e. Linux's IPVS over netlink, RUNS times at each table given (by
  *     default 10 × 10, 100 × 10 and 1000 × 20 real servers); each latency ends at the kernel's acknowledgement of the
  *     weight change. The owner's full passes list on a second netlink socket, as in the daemon
- *     (ipvs-owner.ts). Prints every run, then per table the medians over the runs.
+ *     (ipvs-owner.ts), and the listing socket yields to the writing one as `tandem run` wires
+ *     them (dump-runner.ts WritesFirst). Prints every run, then per table the medians over the
+ *     runs. With --baseline, each run is made first in DIR (another checkout, e.g. an older
+ *     commit with this file, measure.ts and dump-runner.ts copied in, and its own node_modules
+ *     and addon) and then in this one, in the same guest, and the medians compare the two.
  *
  * Verdicts come one at a time, a random 0 to MAX_PAUSE_MS apart (measure.ts says what each
  * pause measures). In the guest this file runs again with
@@ -37,10 +41,13 @@ function parseTable(text: string, verdicts: number, maxPauseMs: number): TableSi
 async function inGuest(verdicts: number, maxPauseMs: number, tables: readonly string[]): Promise<void> {
   // Imported here, not at the top: loading the addon is only possible (and needed) in the guest.
   const { NativeNetlinkTransport } = await import('../../src/netlink/native-transport.js');
+  const { WritesFirst } = await import('../../src/netlink/dump-runner.js');
   const { NETLINK_GENERIC } = await import('../../src/netlink/constants.js');
   const { NetlinkIpvs } = await import('../../src/ipvs/netlink-ipvs.js');
-  const transport = NativeNetlinkTransport.open(NETLINK_GENERIC, { timeoutMs: 120_000 });
-  const readTransport = NativeNetlinkTransport.open(NETLINK_GENERIC, { timeoutMs: 120_000 });
+  // As `tandem run` opens them (src/cli/run.ts).
+  const writesFirst = new WritesFirst();
+  const transport = NativeNetlinkTransport.open(NETLINK_GENERIC, { timeoutMs: 120_000, writesFirst });
+  const readTransport = NativeNetlinkTransport.open(NETLINK_GENERIC, { timeoutMs: 120_000, dumpsYieldTo: writesFirst });
   try {
     const ipvs = await NetlinkIpvs.open(transport);
     const tableReads = await NetlinkIpvs.open(readTransport);
@@ -55,18 +62,24 @@ async function inGuest(verdicts: number, maxPauseMs: number, tables: readonly st
   }
 }
 
-/** onGuest boots a guest, runs this file in it with --in-guest, and prints its tables. */
-async function onGuest(verdicts: number, runs: number, maxPauseMs: number, sizes: readonly string[]): Promise<void> {
-  const { startGuest } = await import('../../test/kernel/harness/guest.js');
+/** onGuest boots a guest, runs this file in it with --in-guest (in `baseline` first, then here, each run), and prints its tables. */
+async function onGuest(verdicts: number, runs: number, maxPauseMs: number, sizes: readonly string[], baseline: string | undefined): Promise<void> {
+  const { startGuest, REPO_ROOT } = await import('../../test/kernel/harness/guest.js');
   const loadBefore = load();
   const guest = await startGuest({ timeoutMs: 120_000, memMb: 1024 });
   try {
     for (const size of sizes) parseTable(size, verdicts, maxPauseMs);
-    const tables = Array.from({ length: runs }, () => sizes).flat();
-    const program = ['--import', 'tsx', 'bench/verdict-latency/run.ts', '--in-guest', String(verdicts), String(maxPauseMs), ...tables];
-    const result = await guest.run([process.execPath, ...program], { timeoutMs: 3_600_000 });
-    if (result.code !== 0) throw new Error(`the guest run failed (${result.code}): ${result.stderr}`);
-    const measurements = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as Measurement);
+    const program = [process.execPath, '--import', 'tsx', 'bench/verdict-latency/run.ts', '--in-guest', String(verdicts), String(maxPauseMs), ...sizes];
+    const checkouts = baseline === undefined ? [REPO_ROOT] : [baseline, REPO_ROOT];
+    const measurements: Measurement[] = [];
+    for (let run = 0; run < runs; run++) {
+      for (const cwd of checkouts) {
+        const result = await guest.run(program, { timeoutMs: 3_600_000, cwd });
+        if (result.code !== 0) throw new Error(`the guest run in ${cwd} failed (${result.code}): ${result.stderr}`);
+        const arm = baseline === undefined ? undefined : cwd === baseline ? 'baseline' : 'this checkout';
+        for (const line of result.stdout.trim().split('\n')) measurements.push({ ...(JSON.parse(line) as Measurement), ...(arm === undefined ? {} : { arm }) });
+      }
+    }
     for (const measurement of measurements) console.log(`${formatMeasurement(measurement, 'Linux IPVS over netlink in a UML guest')}\n`);
     console.log(`medians over ${runs} runs (ms, verdict → the kernel's ack of the weight change):`);
     console.log(formatMedians(measurements));
@@ -76,12 +89,13 @@ async function onGuest(verdicts: number, runs: number, maxPauseMs: number, sizes
   console.log(`host 1-minute load average: ${loadBefore} before, ${load()} after (2 cores, shared with the guest)`);
 }
 
-const args = process.argv.slice(2);
+const baselineFlag = process.argv.find((arg) => arg.startsWith('--baseline='));
+const args = process.argv.slice(2).filter((arg) => arg !== baselineFlag);
 if (args[0] === '--in-guest') {
   await inGuest(Number(args[1]), Number(args[2]), args.slice(3));
 } else if (args[0] === '--guest') {
   const sizes = args.slice(4);
-  await onGuest(Number(args[1] ?? '500'), Number(args[2] ?? '3'), Number(args[3] ?? '5'), sizes.length > 0 ? sizes : GUEST_TABLES);
+  await onGuest(Number(args[1] ?? '500'), Number(args[2] ?? '3'), Number(args[3] ?? '5'), sizes.length > 0 ? sizes : GUEST_TABLES, baselineFlag?.slice('--baseline='.length));
 } else {
   const [services = '100', servers = '10', verdicts = '2000', maxPauseMs = '5', listingMs = '0'] = args;
   const loadBefore = load();

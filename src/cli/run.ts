@@ -22,6 +22,7 @@ import { NetlinkIpvs } from '../ipvs/netlink-ipvs.js';
 import type { IpvsAccess } from '../daemon/lvs-components.js';
 import { NETLINK_GENERIC, NETLINK_ROUTE } from '../netlink/constants.js';
 import { GenericFamilyMissingError } from '../netlink/generic-family.js';
+import { WritesFirst } from '../netlink/dump-runner.js';
 import { NativeNetlinkTransport } from '../netlink/native-transport.js';
 
 /** RunOptions are the command's flags. */
@@ -45,11 +46,14 @@ export async function runDaemon(options: RunOptions): Promise<number> {
       opened.push(route);
       const packets = PacketSocket.openSender();
       opened.push(packets);
-      const generic = NativeNetlinkTransport.open(NETLINK_GENERIC);
+      // The listing socket yields to the writing one (dump-runner.ts, WritesFirst): the two share
+      // the JS thread, and a weight change's ack would otherwise wait behind the listing's decoding.
+      const writesFirst = new WritesFirst();
+      const generic = NativeNetlinkTransport.open(NETLINK_GENERIC, { writesFirst });
       opened.push(generic);
       // A second socket for the IPVS owner's full-pass listings: one socket runs one exchange at
       // a time, so a verdict's weight change on `generic` never waits behind a table read.
-      const genericReads = NativeNetlinkTransport.open(NETLINK_GENERIC);
+      const genericReads = NativeNetlinkTransport.open(NETLINK_GENERIC, { dumpsYieldTo: writesFirst });
       opened.push(genericReads);
       daemon = await Daemon.start(
         { configFile: options.config, node: options.node, hostname: hostname(), watchdogIntervalMs: notify.watchdogIntervalMs },

@@ -26,7 +26,7 @@
 import { constants } from 'node:os';
 import { yieldLoop } from '../event-loop/yield-loop.js';
 import { type NativeNetlinkSocket, loadNative } from '../kernel/native.js';
-import { type DumpPaths, DumpRunner } from './dump-runner.js';
+import { type DumpGate, type DumpPaths, DumpRunner, type WritesFirst } from './dump-runner.js';
 import {
   NLMSG_DONE,
   NLMSG_ERROR,
@@ -57,6 +57,14 @@ export interface NativeTransportOptions {
   readonly chunkBytes?: number;
   /** useRing false keeps dumpMany off io_uring (see DumpRunner); by default it is used when available. */
   readonly useRing?: boolean;
+  /**
+   * writesFirst is held by request() (of anything but a dump) and batch() from when they are
+   * queued until their reply is in, so that a listing on another socket yields to the write
+   * (dump-runner.ts, WritesFirst).
+   */
+  readonly writesFirst?: WritesFirst;
+  /** dumpsYieldTo is the gate dumpMany waits for between its pieces of work (DumpRunner): give the listing socket the writing one's WritesFirst. */
+  readonly dumpsYieldTo?: DumpGate;
 }
 
 /** NativeSocketPort is the part of the addon's netlink socket the transport uses (fakeable). */
@@ -108,6 +116,7 @@ export class NativeNetlinkTransport implements NetlinkTransport {
   private closed = false;
   private tail: Promise<unknown> = Promise.resolve();
   private readonly dumps: DumpRunner;
+  private readonly writesFirst: WritesFirst | undefined;
   /** framed is where dumpAt frames each dump, kept from one dump to the next. */
   private readonly framed: DumpMessages = { partStarts: [], partCount: 0, otherStarts: [], otherCount: 0, interrupted: false, end: 0 };
 
@@ -115,7 +124,8 @@ export class NativeNetlinkTransport implements NetlinkTransport {
     this.socket = socket;
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
-    this.dumps = new DumpRunner(socket, options.useRing ?? true);
+    this.dumps = new DumpRunner(socket, options.useRing ?? true, options.dumpsYieldTo);
+    this.writesFirst = options.writesFirst;
   }
 
   /**
@@ -139,7 +149,7 @@ export class NativeNetlinkTransport implements NetlinkTransport {
 
   /** request sends one message; see NetlinkTransport.request. A dump is retried once if interrupted. */
   request(request: NetlinkRequest, operation: string): Promise<readonly NetlinkMessage[]> {
-    return this.serialise(async () => {
+    return this.write((request.flags & NLM_F_DUMP) !== NLM_F_DUMP, async () => {
       const dump = (request.flags & NLM_F_DUMP) === NLM_F_DUMP;
       const flags = request.flags | NLM_F_REQUEST | (dump ? 0 : NLM_F_ACK);
       for (let attempt = 1; ; attempt++) {
@@ -160,7 +170,7 @@ export class NativeNetlinkTransport implements NetlinkTransport {
    * and would interleave its pages with the other replies.
    */
   batch(requests: readonly NetlinkRequest[]): Promise<readonly RequestOutcome[]> {
-    return this.serialise(async () => {
+    return this.write(true, async () => {
       if (requests.some((request) => (request.flags & NLM_F_DUMP) === NLM_F_DUMP)) {
         throw new NetlinkTransportError('TANDEM_NETLINK_DUMP_IN_BATCH', 'a batch cannot hold a dump request; use request() for dumps');
       }
@@ -205,6 +215,13 @@ export class NativeNetlinkTransport implements NetlinkTransport {
     if (this.closed) return;
     this.closed = true;
     this.socket.close();
+  }
+
+  /** write serialises `task`, holding writesFirst meanwhile when `writes` (see NativeTransportOptions.writesFirst). */
+  private write<T>(writes: boolean, task: () => Promise<T>): Promise<T> {
+    const release = writes ? this.writesFirst?.hold() : undefined;
+    const run = this.serialise(task);
+    return release === undefined ? run : run.finally(release);
   }
 
   private serialise<T>(task: () => Promise<T>): Promise<T> {
@@ -252,6 +269,7 @@ export class NativeNetlinkTransport implements NetlinkTransport {
               if (partsSinceYield >= PARTS_PER_YIELD) {
                 partsSinceYield = 0;
                 await yieldLoop();
+                await this.dumps.yieldToWrites();
               }
             }
           }
