@@ -49,13 +49,19 @@ export class WritesFirst implements DumpGate {
   private writes = 0;
   private clear: Promise<void> | undefined;
   private open: (() => void) | undefined;
+  private opening = false;
 
   /** pending is how many writes are queued or in flight. */
   get pending(): number {
     return this.writes;
   }
 
-  /** hold marks one write queued or in flight; call the function it returns once, when its reply is in (or it failed). */
+  /**
+   * hold marks one write queued or in flight; call the function it returns once, when its
+   * reply is in (or it failed). The gate opens a turn of the event loop after the last
+   * release, not at once: the write's caller then sees its outcome (a chain of promise
+   * reactions) before a waiting listing goes on decoding, which would run first otherwise.
+   */
   hold(): () => void {
     this.writes++;
     let released = false;
@@ -63,17 +69,22 @@ export class WritesFirst implements DumpGate {
       if (released) return;
       released = true;
       this.writes--;
-      if (this.writes > 0) return;
-      const open = this.open;
-      this.clear = undefined;
-      this.open = undefined;
-      open?.();
+      if (this.writes > 0 || this.opening) return;
+      this.opening = true;
+      setImmediate(() => {
+        this.opening = false;
+        if (this.writes > 0) return;
+        const open = this.open;
+        this.clear = undefined;
+        this.open = undefined;
+        open?.();
+      });
     };
   }
 
-  /** whenClear resolves once no write is pending; undefined when none is now. */
+  /** whenClear resolves once no write is pending and the last one's caller has had its turn; undefined when that is now. */
   whenClear(): Promise<void> | undefined {
-    if (this.writes === 0) return undefined;
+    if (this.writes === 0 && !this.opening) return undefined;
     this.clear ??= new Promise((resolve) => (this.open = resolve));
     return this.clear;
   }

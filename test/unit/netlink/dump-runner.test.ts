@@ -61,6 +61,31 @@ describe('WritesFirst', () => {
     expect(cleared).toBe(true);
     expect(gate.whenClear()).toBeUndefined();
   });
+
+  it("opens a turn of the event loop after the last release, so the write's caller sees its outcome first", async () => {
+    const gate = new WritesFirst();
+    const order: string[] = [];
+    const release = gate.hold();
+    const listing = gate.whenClear()?.then(() => order.push('listing'));
+    const caller = Promise.resolve()
+      .then(release)
+      .then(() => undefined)
+      .then(() => undefined)
+      .then(() => order.push('caller'));
+    await Promise.all([listing, caller]);
+    expect(order).toEqual(['caller', 'listing']);
+    // A write held again before that turn keeps the gate shut.
+    const again = gate.hold();
+    let opened = false;
+    again();
+    const reheld = gate.hold();
+    const wait = gate.whenClear()?.then(() => (opened = true));
+    await turns(2);
+    expect(opened).toBe(false);
+    reheld();
+    await wait;
+    expect(opened).toBe(true);
+  });
 });
 
 describe('DumpRunner', () => {
