@@ -283,11 +283,13 @@ export class CheckScheduler {
   #halt(entry: ProbeEntry): void {
     this.#dueQueue.remove(entry);
     entry.queuedAtMs = null;
-    if (entry.attempt !== null) {
-      entry.attempt.abort();
-      entry.attempt = null;
-      this.#inFlight -= 1;
-    }
+    const attempt = entry.attempt;
+    if (attempt === null) return;
+    // Detached before the abort: a checker may settle from inside its abort hook (Checker.start),
+    // and a halted run must not be reported or queue its next interval.
+    entry.attempt = null;
+    this.#inFlight -= 1;
+    attempt.abort();
   }
 
   #due(entry: ProbeEntry): void {

@@ -201,6 +201,34 @@ describe('CheckScheduler with a promise-free checker', () => {
     expect(verdicts.map(({ up }) => up)).toEqual([false]);
     expect(scheduler.stats().inFlight).toBe(0);
   });
+
+  it('neither reports nor re-queues a run that settles from its abort hook while stop() or a reload halts it', async () => {
+    const clock = new FakeClock();
+    // Settles synchronously when aborted, as the tcp checker's start() does.
+    const checker: Checker = {
+      check: () => Promise.reject(new Error('check() must not be called when start() exists')),
+      start: (_target, signal, sink) => {
+        signal.addEventListener('abort', () => {
+          sink.settled(failed('timeout', 'aborted'));
+        });
+      },
+    };
+    const runs: CheckRun[] = [];
+    const scheduler = new CheckScheduler({ clock, checker, maxConcurrent: 64, random: () => 0, onVerdict: () => undefined, onRun: (run) => runs.push(run) });
+    scheduler.update([probe('10.0.0.1'), probe('10.0.0.2'), probe('10.0.0.3')]);
+    scheduler.start();
+    await advanceSettling(clock, 10); // all three in flight
+    expect(scheduler.stats().inFlight).toBe(3);
+    scheduler.update([probe('10.0.0.1'), probe('10.0.0.2')]); // 10.0.0.3 removed: halted
+    expect(scheduler.stats().inFlight).toBe(2);
+    scheduler.stop();
+    expect(runs).toEqual([]);
+    expect(scheduler.stats().inFlight).toBe(0);
+    expect(clock.pending).toBe(0);
+    scheduler.start(); // only the two kept probes come back, each once
+    await advanceSettling(clock, 10);
+    expect(scheduler.stats().inFlight).toBe(2);
+  });
 });
 
 describe('CheckScheduler with a checker whose abort hook throws', () => {
