@@ -149,6 +149,19 @@ export class IpvsRequestEncoder {
   }
 
   private finish(flags: number): NetlinkRequest {
-    return { type: this.familyId, flags, payload: this.writer.finish() };
+    return new EncodedRequest(this.familyId, flags, this.writer.finish());
   }
+}
+
+/**
+ * EncodedRequest is a NetlinkRequest made with `new` rather than as an object literal, for the
+ * reason ListedRealServer gives (dest-codec.ts): a read-back keeps its 1,000 GET_DEST requests
+ * until the last dump, and V8 then recompiled the encoder to make them in old space.
+ */
+class EncodedRequest implements NetlinkRequest {
+  constructor(
+    readonly type: number,
+    readonly flags: number,
+    readonly payload: Uint8Array,
+  ) {}
 }

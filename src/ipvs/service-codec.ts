@@ -38,7 +38,7 @@ import {
 } from './constants.js';
 import { type AddressFamily, NF_INET_ADDR_LEN, formatInetAddress } from './inet-address.js';
 import { IpvsInputError } from './ipvs-error.js';
-import { SCHEDULER_FLAGS, type SchedulerFlag, type VirtualService, type VirtualServiceEntry, type VirtualServiceId } from './model.js';
+import { type Persistence, SCHEDULER_FLAGS, type SchedulerFlag, type VirtualService, type VirtualServiceEntry, type VirtualServiceId } from './model.js';
 import { decodeStats } from './stats-codec.js';
 
 const PROTOCOL_NUMBERS = { tcp: IPPROTO_TCP, udp: IPPROTO_UDP, sctp: IPPROTO_SCTP } as const;
@@ -247,16 +247,16 @@ function serviceSettings(fields: ServiceFields): VirtualService {
   const fwmark = fields.has(IPVS_SVC_ATTR_FWMARK) ? fields.u32(IPVS_SVC_ATTR_FWMARK, 'IPVS_SVC_ATTR_FWMARK') : 0;
   const service: Mutable<VirtualService> =
     fwmark !== 0
-      ? { protocol: 'fwmark', family, fwmark, scheduler, onePacket, schedulerFlags }
-      : {
-          protocol: serviceProtocol(fields.u16(IPVS_SVC_ATTR_PROTOCOL, 'IPVS_SVC_ATTR_PROTOCOL')),
+      ? new ListedFwmarkService(family, fwmark, scheduler, onePacket, schedulerFlags)
+      : new ListedAddressService(
+          serviceProtocol(fields.u16(IPVS_SVC_ATTR_PROTOCOL, 'IPVS_SVC_ATTR_PROTOCOL')),
           family,
-          address: fields.address(IPVS_SVC_ATTR_ADDR, family, 'IPVS_SVC_ATTR_ADDR'),
-          port: fields.be16(IPVS_SVC_ATTR_PORT, 'IPVS_SVC_ATTR_PORT'),
+          fields.address(IPVS_SVC_ATTR_ADDR, family, 'IPVS_SVC_ATTR_ADDR'),
+          fields.be16(IPVS_SVC_ATTR_PORT, 'IPVS_SVC_ATTR_PORT'),
           scheduler,
           onePacket,
           schedulerFlags,
-        };
+        );
   if ((flags & IP_VS_SVC_F_PERSISTENT) !== 0) {
     service.persistence = {
       timeoutSeconds: fields.u32(IPVS_SVC_ATTR_TIMEOUT, 'IPVS_SVC_ATTR_TIMEOUT'),
@@ -266,6 +266,41 @@ function serviceSettings(fields: ServiceFields): VirtualService {
   const persistenceEngine = fields.string(IPVS_SVC_ATTR_PE_NAME);
   if (persistenceEngine !== undefined && persistenceEngine !== '') service.persistenceEngine = persistenceEngine;
   return service;
+}
+
+/**
+ * ListedAddressService and ListedFwmarkService are services as a listing makes them: made with
+ * `new`, not as object literals, for the reason ListedRealServer gives (dest-codec.ts): a
+ * read-back keeps its 1,000 services, and V8 recompiled serviceSettings to make them in old
+ * space. The optional settings are added after, only when the kernel has them.
+ */
+class ListedAddressService {
+  declare persistence?: Persistence;
+  declare persistenceEngine?: string;
+
+  constructor(
+    readonly protocol: 'tcp' | 'udp' | 'sctp',
+    readonly family: AddressFamily,
+    readonly address: string,
+    readonly port: number,
+    readonly scheduler: string,
+    readonly onePacket: boolean,
+    readonly schedulerFlags: readonly SchedulerFlag[],
+  ) {}
+}
+
+class ListedFwmarkService {
+  readonly protocol = 'fwmark';
+  declare persistence?: Persistence;
+  declare persistenceEngine?: string;
+
+  constructor(
+    readonly family: AddressFamily,
+    readonly fwmark: number,
+    readonly scheduler: string,
+    readonly onePacket: boolean,
+    readonly schedulerFlags: readonly SchedulerFlag[],
+  ) {}
 }
 
 function serviceProtocol(number: number): 'tcp' | 'udp' | 'sctp' {
