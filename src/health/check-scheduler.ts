@@ -7,8 +7,8 @@
  * with the part of it spent queueing for a slot, so a late run says whether the concurrency bound
  * or a busy event loop made it late.
  * Clock and timers are injected: tests drive the scheduler with a fake clock and a fake checker.
- * Per run the scheduler allocates one ScheduledRun (the attempt's signal, attempt-abort.ts) and
- * the checker's promise. Neither due times nor deadlines are a timer each: one DueQueue
+ * Per run the scheduler allocates one ScheduledRun (the attempt's signal and the sink its
+ * checker settles, attempt-abort.ts; a checker without start() adds its promise). Neither due times nor deadlines are a timer each: one DueQueue
  * (due-queue.ts) holds every probe's next run on one timer, and one DeadlineSweep
  * (deadline-sweep.ts) fires about once per timeoutMs for all deadlines. An AbortController and a
  * deadline timer per run cost more user time than a whole TCP check (bench/health/README.md).
