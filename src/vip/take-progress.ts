@@ -24,10 +24,10 @@ export class TakeProgress {
 
   /** The take starts with nothing confirmed: `addresses` are the VIPs being taken. */
   constructor(addresses: readonly string[]) {
-    this.restart(addresses);
     this.held = new Promise((resolve) => {
       this.#settle = resolve;
     });
+    this.restart(addresses);
   }
 
   /** complete is true once every VIP has been present and announced (held resolved true). */
@@ -63,7 +63,10 @@ export class TakeProgress {
     this.#check();
   }
 
-  /** restart tracks `addresses` from scratch (a reload changed the VIP list): none confirmed yet. */
+  /**
+   * restart tracks `addresses` from scratch (a reload changed the VIP list): none confirmed yet.
+   * An empty list is held at once: no add or announcement will ever come to complete it.
+   */
   restart(addresses: readonly string[]): void {
     this.#missing.clear();
     this.#unannounced.clear();
@@ -71,6 +74,7 @@ export class TakeProgress {
       this.#missing.add(address);
       this.#unannounced.add(address);
     }
+    this.#check();
   }
 
   /** abandon ends a take that was not completed (the VIPs are released): `held` resolves false. */

@@ -65,4 +65,12 @@ describe('TakeProgress', () => {
     take.announced('192.0.2.2');
     expect(await outcome(take)).toBe(true);
   });
+
+  it('is held at once with no VIPs, or once a reload empties the list, since nothing will ever complete it', async () => {
+    expect(await outcome(new TakeProgress([]))).toBe(true);
+    const take = new TakeProgress(['192.0.2.1']);
+    expect(await outcome(take)).toBe('pending');
+    take.restart([]);
+    expect(await outcome(take)).toBe(true);
+  });
 });
