@@ -43,50 +43,59 @@ export interface DumpGate {
  * WritesFirst is the gate between writes and a listing (see the file comment): the writer holds
  * it from when a write is queued until its reply is in, and the listing waits for it between
  * its pieces of work. Writes are few and short (a weight change, a batch), so a listing waits
- * for them, never the other way round.
+ * for them, never the other way round; but a waiter waits only for the writes held when it
+ * began to wait, not for later ones: under a steady stream of writes that overlap (verdicts
+ * queued behind each other) the gate would otherwise never open, and the full pass that repairs
+ * drift within 1 s would never list. Each piece of the listing still lets every write then
+ * pending go first.
  */
 export class WritesFirst implements DumpGate {
-  private writes = 0;
-  private clear: Promise<void> | undefined;
-  private open: (() => void) | undefined;
-  private opening = false;
+  /** #nextWrite numbers the writes in the order they are held. */
+  #nextWrite = 0;
+  /** #held are the numbers of the writes queued or in flight. */
+  readonly #held = new Set<number>();
+  /** #waiters wait for every write numbered below `before` to be released. */
+  #waiters: { readonly before: number; readonly open: () => void }[] = [];
+  #opening = false;
 
   /** pending is how many writes are queued or in flight. */
   get pending(): number {
-    return this.writes;
+    return this.#held.size;
   }
 
   /**
    * hold marks one write queued or in flight; call the function it returns once, when its
-   * reply is in (or it failed). The gate opens a turn of the event loop after the last
-   * release, not at once: the write's caller then sees its outcome (a chain of promise
-   * reactions) before a waiting listing goes on decoding, which would run first otherwise.
+   * reply is in (or it failed). Waiters go on a turn of the event loop after the release of
+   * the last write they wait for, not at once: the write's caller then sees its outcome (a
+   * chain of promise reactions) before a waiting listing goes on decoding, which would run
+   * first otherwise.
    */
   hold(): () => void {
-    this.writes++;
-    let released = false;
+    const write = this.#nextWrite++;
+    this.#held.add(write);
     return () => {
-      if (released) return;
-      released = true;
-      this.writes--;
-      if (this.writes > 0 || this.opening) return;
-      this.opening = true;
+      if (!this.#held.delete(write) || this.#opening) return;
+      this.#opening = true;
       setImmediate(() => {
-        this.opening = false;
-        if (this.writes > 0) return;
-        const open = this.open;
-        this.clear = undefined;
-        this.open = undefined;
-        open?.();
+        this.#opening = false;
+        this.#openWaiters();
       });
     };
   }
 
-  /** whenClear resolves once no write is pending and the last one's caller has had its turn; undefined when that is now. */
+  /** whenClear resolves once the writes pending now are released and the last one's caller has had its turn; undefined when that is now. */
   whenClear(): Promise<void> | undefined {
-    if (this.writes === 0 && !this.opening) return undefined;
-    this.clear ??= new Promise((resolve) => (this.open = resolve));
-    return this.clear;
+    if (this.#held.size === 0 && !this.#opening) return undefined;
+    return new Promise((open) => this.#waiters.push({ before: this.#nextWrite, open }));
+  }
+
+  /** #openWaiters lets go every waiter whose writes are all released. */
+  #openWaiters(): void {
+    let oldest = this.#nextWrite;
+    for (const write of this.#held) oldest = Math.min(oldest, write);
+    const waiting = this.#waiters;
+    this.#waiters = waiting.filter((waiter) => waiter.before > oldest);
+    for (const waiter of waiting) if (waiter.before <= oldest) waiter.open();
   }
 }
 

@@ -86,6 +86,30 @@ describe('WritesFirst', () => {
     await wait;
     expect(opened).toBe(true);
   });
+  it('waits only for the writes held when it began to wait, so a steady stream of overlapping writes cannot keep it shut', async () => {
+    const gate = new WritesFirst();
+    let release = gate.hold();
+    let opened = false;
+    const wait = gate.whenClear()?.then(() => (opened = true));
+    // Each write is held before the previous one is released: the gate is never without a write.
+    for (let i = 0; i < 5; i++) {
+      const next = gate.hold();
+      release();
+      release = next;
+      await turns(1);
+    }
+    await wait;
+    expect(opened).toBe(true);
+    expect(gate.pending).toBe(1);
+    // A new waiter waits for the write held now.
+    let later = false;
+    const laterWait = gate.whenClear()?.then(() => (later = true));
+    await turns(2);
+    expect(later).toBe(false);
+    release();
+    await laterWait;
+    expect(later).toBe(true);
+  });
 });
 
 describe('DumpRunner', () => {
