@@ -5,15 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { PASSED, failed, type CheckOutcome } from '../../../src/health/check-result.js';
 import type { AttemptSignal, Checker, ProbeTarget } from '../../../src/health/checker.js';
-import {
-  AUTO_MAX_CONCURRENT_FLOOR,
-  autoMaxConcurrent,
-  CheckScheduler,
-  type CheckRun,
-  type ListenerError,
-  type MaxConcurrent,
-  type VerdictChange,
-} from '../../../src/health/check-scheduler.js';
+import { CheckScheduler, type CheckRun, type ListenerError, type VerdictChange } from '../../../src/health/check-scheduler.js';
+import { AUTO_MAX_CONCURRENT_FLOOR, autoMaxConcurrent, type MaxConcurrent } from '../../../src/health/max-concurrent.js';
 import { probeKey, type Probe } from '../../../src/health/probe-set.js';
 import { FakeClock } from '../../fakes/fake-clock.js';
 import { checkOf } from '../../unit/health/check-fixtures.js';
