@@ -264,7 +264,7 @@ export class CheckScheduler {
     // and a halted run must not be reported or queue its next interval.
     entry.attempt = null;
     this.#inFlight -= 1;
-    attempt.abort();
+    this.#abort(attempt);
   }
 
   #due(entry: ProbeEntry): void {
@@ -323,9 +323,10 @@ export class CheckScheduler {
   }
 
   /**
-   * #abort aborts one expired run. A checker whose abort hook throws broke its contract (checker.ts)
-   * and may never resolve: its run ends as a local failure, freeing the slot, and the other runs
-   * of the same sweep are still aborted.
+   * #abort aborts one run (expired, or halted by stop() or a reload). A checker whose abort hook
+   * throws broke its contract (checker.ts) and may never resolve: a live run ends as a local
+   * failure, freeing the slot (a halted one is detached already, so nothing is reported), and the
+   * other runs of the same sweep or stop() are still aborted.
    */
   #abort(run: ScheduledRun): void {
     try {

@@ -255,6 +255,33 @@ describe('CheckScheduler with a checker whose abort hook throws', () => {
     ]);
     expect(runs[0]?.result.ok === false && runs[0].result.detail).toContain('hook bug');
   });
+
+  it('still halts every probe when stop() meets the throwing hook, and reports no run', async () => {
+    const clock = new FakeClock();
+    const aborted: string[] = [];
+    const checker: Checker = {
+      check: ({ address }, signal) =>
+        new Promise(() => {
+          signal.addEventListener('abort', () => {
+            aborted.push(address);
+            if (address === '10.0.0.1') throw new Error('hook bug');
+          });
+        }),
+    };
+    const runs: CheckRun[] = [];
+    const phases = [0, 0.0001, 0.0002];
+    const scheduler = new CheckScheduler({ clock, checker, maxConcurrent: 64, random: () => phases.shift() ?? 0, onVerdict: () => undefined, onRun: (run) => runs.push(run) });
+    scheduler.update(['10.0.0.1', '10.0.0.2', '10.0.0.3'].map((address) => probe(address)));
+    scheduler.start();
+    await advanceSettling(clock, 10); // all three in flight
+    expect(() => {
+      scheduler.stop();
+    }).not.toThrow();
+    expect(aborted).toEqual(['10.0.0.1', '10.0.0.2', '10.0.0.3']);
+    expect(scheduler.stats().inFlight).toBe(0);
+    expect(clock.pending).toBe(0);
+    expect(runs).toEqual([]);
+  });
 });
 
 describe('CheckScheduler deadlines after a stall', () => {
