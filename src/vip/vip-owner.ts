@@ -320,10 +320,12 @@ export class VipOwner {
       const take = holding ? this.#take : undefined;
       // During a release's delay the addresses stay: a verify tick then must not remove them early.
       const plan = !holding && this.#endReleaseDelay !== undefined ? { add: [], remove: [] } : planVips(placed, holding, actual);
+      // Every VIP to add is absent before any is found present or added: a refused add ends the
+      // pass, and the VIPs after it must be neither announced meanwhile nor count towards held.
+      for (const vip of plan.add) take?.absent(vip.address);
       for (const vip of placed) if (!plan.add.includes(vip)) take?.present(vip.address);
       const repaired: PlacedVip[] = [];
       for (const vip of plan.add) {
-        take?.absent(vip.address);
         await this.#ports.addresses.add(vip);
         take?.present(vip.address);
         // Until the take is complete, an add finishes taking the VIPs: no drift (the schedule announces it).

@@ -327,6 +327,24 @@ describe('VipOwner.whenHeld', () => {
     await t.owner.stop();
   });
 
+  it('never announces a VIP found gone from its interface while the add before it in the same converge is refused', async () => {
+    const t = setup();
+    await t.owner.start();
+    const log = trace(t, (address) => address === '198.51.100.10' && t.clock.nowMs < 1000);
+    await t.owner.hold();
+    const ifindex = (await t.links.list()).find((link) => link.name === 'eth0')?.index ?? -1;
+    await t.addresses.remove({ ifindex, address: '2001:db8::10', prefixLength: 128 });
+    const removedAt = log.length;
+    await t.advance(1020);
+    const after = log.slice(removedAt);
+    const readded = after.indexOf('added 2001:db8::10');
+    expect(readded).toBeGreaterThan(0);
+    expect(after.slice(0, readded)).not.toContain('announce 2001:db8::10');
+    expect(after.slice(readded)).toContain('announce 2001:db8::10');
+    expect(await t.held()).toEqual(['198.51.100.10/32', '2001:db8::10/128']);
+    await t.owner.stop();
+  });
+
   it('counts a VIP already on the interface (EEXIST) as held: taken back during a release delay', async () => {
     const t = setup();
     await t.owner.start();
