@@ -48,6 +48,7 @@ export async function runDaemon(options: RunOptions): Promise<number> {
       opened.push(packets);
       // The listing socket yields to the writing one (dump-runner.ts, WritesFirst): the two share
       // the JS thread, and a weight change's ack would otherwise wait behind the listing's decoding.
+      // The IPVS owner's full-pass slices wait for the same gate (IpvsOwnerPorts.writesFirst).
       const writesFirst = new WritesFirst();
       const generic = NativeNetlinkTransport.open(NETLINK_GENERIC, { writesFirst });
       opened.push(generic);
@@ -62,7 +63,7 @@ export async function runDaemon(options: RunOptions): Promise<number> {
           links: new RtnetlinkLinks(route),
           announcer: new Announcer(packets),
           notify,
-          ipvs: await openIpvs(generic, genericReads),
+          ipvs: await openIpvs(generic, genericReads, writesFirst),
           clock: systemMonotonicClock(),
           log,
         },
@@ -84,13 +85,13 @@ export async function runDaemon(options: RunOptions): Promise<number> {
 }
 
 /**
- * openIpvs resolves the IPVS family on both sockets (writes, and the owner's table reads). Its absence (no ip_vs module) is not an error yet: the
+ * openIpvs resolves the IPVS family on both sockets (writes, and the owner's table reads), with the gate between them. Its absence (no ip_vs module) is not an error yet: the
  * daemon decides, because a director without virtual servers or a sync daemon can run without it.
  */
-async function openIpvs(transport: NativeNetlinkTransport, readTransport: NativeNetlinkTransport): Promise<IpvsAccess> {
+async function openIpvs(transport: NativeNetlinkTransport, readTransport: NativeNetlinkTransport, writesFirst: WritesFirst): Promise<IpvsAccess> {
   try {
     const kernel = await NetlinkIpvs.open(transport);
-    return { available: true, kernel, tableReads: await NetlinkIpvs.open(readTransport), syncSysctls: new ProcIpvsSysctls() };
+    return { available: true, kernel, tableReads: await NetlinkIpvs.open(readTransport), writesFirst, syncSysctls: new ProcIpvsSysctls() };
   } catch (error) {
     if (error instanceof GenericFamilyMissingError) return { available: false, error };
     throw error;

@@ -18,6 +18,7 @@ import type { IpvsPort, SyncDaemonPort } from '../ipvs/ipvs-port.js';
 import type { IpvsSysctlPort } from '../kernel/ipvs-sysctl.js';
 import { DEFAULT_TICK_INTERVAL_MS, IpvsOwner } from '../lvs/ipvs-owner.js';
 import { DEFAULT_SYNC_TICK_INTERVAL_MS, SyncDaemonOwner } from '../lvs/sync-daemon-owner.js';
+import type { WritesFirst } from '../netlink/dump-runner.js';
 import type { DaemonComponent } from './daemon-component.js';
 import { HealthComponent } from './health-component.js';
 import { IpvsComponent } from './ipvs-component.js';
@@ -29,13 +30,15 @@ import { SyncDaemonComponent } from './sync-daemon-component.js';
  * net.ipv4.vs sync sysctls, which exist only with ip_vs), or missing with the reason.
  * `tableReads` is the table on a second netlink socket for the IPVS owner's full-pass listings,
  * so a verdict's weight change never queues behind a listing on the socket it writes on
- * (ipvs-owner.ts); without it the owner lists on `kernel`.
+ * (ipvs-owner.ts); without it the owner lists on `kernel`. `writesFirst` is the gate that listing
+ * socket yields to, which the owner holds and waits for too (IpvsOwnerPorts).
  */
 export type IpvsAccess =
   | {
       readonly available: true;
       readonly kernel: IpvsPort & SyncDaemonPort;
       readonly tableReads?: Pick<IpvsPort, 'listRules'> | undefined;
+      readonly writesFirst?: WritesFirst | undefined;
       readonly syncSysctls: IpvsSysctlPort;
     }
   | { readonly available: false; readonly error: Error };
@@ -68,10 +71,10 @@ export function lvsComponents(config: Config, role: ElectionStateName, ports: Lv
     componentLogger(ports.log, 'ipvs').warn({ event: 'ipvs.unavailable', err: ports.ipvs.error }, 'no IPVS in this kernel; running without the IPVS table, health checks and sync daemons (the config has none)');
     return [];
   }
-  const { kernel, tableReads, syncSysctls } = ports.ipvs;
+  const { kernel, tableReads, writesFirst, syncSysctls } = ports.ipvs;
   const ipvsOwner = new IpvsOwner(
     { virtualServers: config.virtualServers, ipvs: config.ipvs },
-    { ipvs: kernel, tableReads, clock: ports.clock, log: componentLogger(ports.log, 'ipvs') },
+    { ipvs: kernel, tableReads, writesFirst, clock: ports.clock, log: componentLogger(ports.log, 'ipvs') },
     { tickIntervalMs: ports.ipvsTickIntervalMs ?? DEFAULT_TICK_INTERVAL_MS },
   );
   const syncOwner = new SyncDaemonOwner(

@@ -69,11 +69,15 @@ export interface IpvsOwnerConfig {
 /**
  * IpvsOwnerPorts are the kernel table, the clock for the tick, and a logger bound to component
  * "ipvs". `tableReads` is the same table on a second netlink socket, for full passes' listings
- * (see the file comment); without it they list on `ipvs`.
+ * (see the file comment); without it they list on `ipvs`. `writesFirst` is the gate the owner
+ * holds while a batch is in flight and its full pass's slices wait for: give it the one the
+ * listing socket yields to (src/cli/run.ts), so that one gate orders writes before both; without
+ * it the owner keeps its own.
  */
 export interface IpvsOwnerPorts {
   readonly ipvs: IpvsPort;
   readonly tableReads?: Pick<IpvsPort, 'listRules'> | undefined;
+  readonly writesFirst?: WritesFirst | undefined;
   readonly clock: MonotonicClock;
   readonly log: Logger;
 }
@@ -146,7 +150,7 @@ export class IpvsOwner {
   /** #listingLog is what this owner changed since the running full pass began its listing; undefined while none lists. */
   #listingLog: ListingLog | undefined;
   /** #writes is held while a batch is in flight: a full pass's slices outside the line wait for it (#yieldToWrites). */
-  readonly #writes = new WritesFirst();
+  readonly #writes: WritesFirst;
   /** Services dropped from the config by a reload, deleted even without purgeUnmanaged. */
   readonly #retired = new Set<string>();
   readonly #timeouts: IpvsTimeouts;
@@ -160,6 +164,7 @@ export class IpvsOwner {
     this.#config = config;
     this.#serviceOfRef = serviceOfRef(config.virtualServers);
     this.#ports = ports;
+    this.#writes = ports.writesFirst ?? new WritesFirst();
     this.#timeouts = new IpvsTimeouts(ports.ipvs, ports.log);
     this.#known = new KnownServices(ports.ipvs);
     this.#desired = new DesiredServices({ verdicts: this.#verdicts, drains: this.#drains }, ports.log);

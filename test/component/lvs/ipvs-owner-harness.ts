@@ -6,6 +6,7 @@ import { pino } from 'pino';
 import type { IpvsConfig, VirtualServer } from '../../../src/config/types.js';
 import type { IpvsOperation } from '../../../src/ipvs/ipvs-port.js';
 import { IpvsOwner } from '../../../src/lvs/ipvs-owner.js';
+import type { WritesFirst } from '../../../src/netlink/dump-runner.js';
 import { FakeClock } from '../../fakes/fake-clock.js';
 import { FakeIpvs } from '../../fakes/fake-ipvs.js';
 
@@ -17,8 +18,8 @@ export async function settle(): Promise<void> {
   for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
 }
 
-/** harness builds the owner with a 500 ms tick; `batches` records what reached apply(). */
-export function harness(virtualServers: readonly VirtualServer[], ipvs: IpvsConfig = ipvsConfig) {
+/** harness builds the owner with a 500 ms tick (and `writesFirst`, when given, as its gate); `batches` records what reached apply(). */
+export function harness(virtualServers: readonly VirtualServer[], ipvs: IpvsConfig = ipvsConfig, writesFirst?: WritesFirst) {
   const kernel = new FakeIpvs();
   const batches: (readonly IpvsOperation[])[] = [];
   const apply = kernel.apply.bind(kernel);
@@ -29,7 +30,7 @@ export function harness(virtualServers: readonly VirtualServer[], ipvs: IpvsConf
   const clock = new FakeClock();
   const logs: Record<string, unknown>[] = [];
   const log = pino({ level: 'debug' }, { write: (line: string) => logs.push(JSON.parse(line) as Record<string, unknown>) });
-  const owner = new IpvsOwner({ virtualServers, ipvs }, { ipvs: kernel, clock, log }, { tickIntervalMs: 500 });
+  const owner = new IpvsOwner({ virtualServers, ipvs }, { ipvs: kernel, clock, log, writesFirst }, { tickIntervalMs: 500 });
   return { kernel, batches, clock, logs, owner };
 }
 

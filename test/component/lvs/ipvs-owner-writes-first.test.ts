@@ -6,6 +6,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { IpvsOperation, OperationOutcome } from '../../../src/ipvs/ipvs-port.js';
 import { realServerRef } from '../../../src/lvs/config-to-ipvs.js';
+import { WritesFirst } from '../../../src/netlink/dump-runner.js';
 import { web } from '../../unit/lvs/virtual-server-fixture.js';
 import { harness, settle, weights } from './ipvs-owner-harness.js';
 
@@ -70,6 +71,28 @@ describe('IpvsOwner full pass and a verdict in flight', () => {
     expect(probe.slicesResumed).not.toContain(true);
     expect((await weights(kernel))['10.0.0.1']).toBe(0);
     expect(owner.stats).toMatchObject({ refused: 0, errors: 0 });
+    await owner.stop();
+  });
+
+  it('holds the gate it is given while a batch is in flight, so the listing socket that yields to that gate yields to the batch', async () => {
+    const gate = new WritesFirst();
+    const service = web({ realServers: [{ address: '10.0.0.1', weight: 1 }] });
+    const { kernel, owner } = harness([service], undefined, gate);
+    await owner.start();
+    const apply = kernel.apply.bind(kernel);
+    let release: (() => void) | undefined;
+    kernel.apply = async (operations: readonly IpvsOperation[]): Promise<readonly OperationOutcome[]> => {
+      await new Promise<void>((resolve) => (release = resolve));
+      return apply(operations);
+    };
+    const verdict = owner.setVerdict(realServerRef(service, { address: '10.0.0.1', port: 80 }), 'down');
+    await settle();
+    expect(release).toBeDefined();
+    expect(gate.pending).toBe(1);
+    release?.();
+    await verdict;
+    expect(gate.pending).toBe(0);
+    expect((await weights(kernel))['10.0.0.1']).toBe(0);
     await owner.stop();
   });
 });
