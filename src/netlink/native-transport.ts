@@ -149,8 +149,8 @@ export class NativeNetlinkTransport implements NetlinkTransport {
 
   /** request sends one message; see NetlinkTransport.request. A dump is retried once if interrupted. */
   request(request: NetlinkRequest, operation: string): Promise<readonly NetlinkMessage[]> {
-    return this.write((request.flags & NLM_F_DUMP) !== NLM_F_DUMP, async () => {
-      const dump = (request.flags & NLM_F_DUMP) === NLM_F_DUMP;
+    const dump = (request.flags & NLM_F_DUMP) === NLM_F_DUMP;
+    return this.write(!dump, async () => {
       const flags = request.flags | NLM_F_REQUEST | (dump ? 0 : NLM_F_ACK);
       for (let attempt = 1; ; attempt++) {
         const seq = this.allocate(1);
