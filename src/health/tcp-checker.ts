@@ -39,6 +39,10 @@ class TcpAttempt implements ConnectWaiter {
   ) {}
 
   connectSettled(errno: number): void {
+    // Aborted already: handleEvent settled. Its cancel finds nothing when this connect was reaped in
+    // the completion batch being handed out (a sink earlier in the batch aborted it), and the
+    // prober still calls us: settling again would break AttemptSink's exactly once.
+    if (this.signal.aborted) return;
     this.signal.removeEventListener('abort', this);
     this.sink.settled(errno === 0 ? PASSED : connectFailure(errno, this.target));
   }

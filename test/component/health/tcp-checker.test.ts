@@ -247,6 +247,33 @@ describe('tcpChecker', () => {
     await expectFdsBack(checker, baselineFds);
   });
 
+  it('settles once a check aborted from a sink of its own completion batch (its connect already reaped, so cancel finds nothing)', async () => {
+    const listener = await listenTcp();
+    cleanups.push(listener.close);
+    const { checker, baselineFds } = openChecker();
+    const check = checkOf('tcp', listener.port, { timeoutMs: 1000, intervalMs: 2000 });
+    const controllers = Array.from({ length: 32 }, () => new AbortController());
+    const settles = controllers.map(() => 0);
+    let first = true;
+    for (const [i, controller] of controllers.entries()) {
+      checker.start({ address: '127.0.0.1', check }, controller.signal, {
+        settled: () => {
+          settles[i] = (settles[i] ?? 0) + 1;
+          if (!first) return;
+          // The first to settle aborts every other check, as a listener that stops the scheduler does.
+          first = false;
+          for (const other of controllers) other.abort();
+        },
+      });
+    }
+    await eventually(() => {
+      expect(settles.every((count) => count >= 1)).toBe(true);
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50)); // a second settle would land within this wait
+    expect(settles).toEqual(controllers.map(() => 1));
+    await expectFdsBack(checker, baselineFds);
+  });
+
   it('returns at once for an attempt whose signal already aborted', async () => {
     const check = checkOf('tcp', 1);
     expect(await tcpChecker.check({ address: '127.0.0.1', check }, AbortSignal.abort())).toMatchObject({ ok: false, reason: 'timeout' });
