@@ -128,7 +128,7 @@ export const healthSchema = z
   .strictObject({
     /**
      * Caps probes in flight. 'auto' (the default) sizes the cap from the probe set so that no run
-     * waits for a slot even when every probe times out (autoMaxConcurrent in check-scheduler); a
+     * waits for a slot even when every probe times out (autoMaxConcurrent in src/health/max-concurrent.ts); a
      * number caps sockets and processes at the cost of late runs when it is too small.
      */
     maxConcurrent: maxConcurrentSchema.default('auto'),

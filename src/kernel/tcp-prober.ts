@@ -57,7 +57,12 @@ export class TcpProber {
     return result;
   }
 
-  /** cancel drops connect `id` if it is still in flight; its waiter is not called. */
+  /**
+   * cancel drops connect `id` if it is still in flight; its waiter is then not called. A connect
+   * that already ended in the batch being delivered (a waiter earlier in that batch cancelled
+   * it) is no longer in flight, and its waiter is still told: the addon may have reused the id
+   * since, so it cannot be dropped by id here, and a waiter that cancels must ignore a late end.
+   */
   cancel(id: number): void {
     if (this.#native.cancel(id)) this.#waiters[id] = undefined;
   }
