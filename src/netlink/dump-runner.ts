@@ -15,8 +15,8 @@
  * and then waited for the JS thread to see it, busy decoding the listing's previous batch. So
  * with a gate (`yieldTo`, the daemon's WritesFirst) the runner starts no batch and hands none
  * back for decoding while a write is queued or in flight (`yieldToWrites` is the same wait for
- * the decoder's own pauses): a write waits for the batch or the decoding slice under way, never
- * the next one.
+ * the decoder's own pauses): a write waits for one piece of the listing at most, the batch or
+ * decoding slice under way or one that was waiting for older writes when it was queued.
  *
  * When io_uring cannot be set up (ENOSYS without CONFIG_IO_URING, EPERM under a seccomp
  * filter or kernel.io_uring_disabled, EOPNOTSUPP on a kernel older than 5.17), the runner
