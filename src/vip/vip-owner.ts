@@ -270,8 +270,8 @@ export class VipOwner {
     this.#verifyTimer = this.#ports.clock.schedule(this.#options.verifyIntervalMs, () => {
       this.#driftSuspected = true;
       void this.#reconcile().finally(() => {
-        // A take that the announcement schedule could not complete (an add or a send kept failing).
-        if (this.#take?.complete === false) void this.#announceAll();
+        // A take the schedule could not complete (an add or send kept failing); this converge retried the adds.
+        if (this.#take?.complete === false) void this.#announcePresent();
         if (this.#verifyTimer !== undefined) this.#scheduleVerify();
       });
     });
@@ -320,8 +320,7 @@ export class VipOwner {
       const take = holding ? this.#take : undefined;
       // During a release's delay the addresses stay: a verify tick then must not remove them early.
       const plan = !holding && this.#endReleaseDelay !== undefined ? { add: [], remove: [] } : planVips(placed, holding, actual);
-      // Every VIP to add is absent before any is found present or added: a refused add ends the
-      // pass, and the VIPs after it must be neither announced meanwhile nor count towards held.
+      // All to add are absent first: a refused add ends the pass, and no VIP after it may be announced.
       for (const vip of plan.add) take?.absent(vip.address);
       for (const vip of placed) if (!plan.add.includes(vip)) take?.present(vip.address);
       const repaired: PlacedVip[] = [];
@@ -372,6 +371,11 @@ export class VipOwner {
     if (!this.stats.holding) return;
     // A take still missing a VIP retries the add first: the announcement schedule is its retry schedule.
     if (this.#take?.missing === true) await this.#reconcile();
+    await this.#announcePresent(only);
+  }
+
+  /** #announcePresent announces every placed VIP (or `only`) known on its interface; it converges nothing. */
+  async #announcePresent(only?: readonly PlacedVip[]): Promise<void> {
     try {
       const placement = await this.#place();
       const links = placement.links;

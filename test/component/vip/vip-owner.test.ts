@@ -345,6 +345,18 @@ describe('VipOwner.whenHeld', () => {
     await t.owner.stop();
   });
 
+  it('while an add keeps being refused after the schedule, each verify tick tries it once', async () => {
+    const t = setup();
+    await t.owner.start();
+    const log = trace(t, (address) => address === '198.51.100.10');
+    await t.owner.hold();
+    await t.advance(1500);
+    const before = log.length;
+    await t.advance(2000); // verify ticks at 2000 and 3000; the second burst is not due before 5000
+    expect(log.slice(before).filter((line) => line === 'refused 198.51.100.10')).toHaveLength(2);
+    await t.owner.stop();
+  });
+
   it('counts a VIP already on the interface (EEXIST) as held: taken back during a release delay', async () => {
     const t = setup();
     await t.owner.start();
