@@ -8,9 +8,9 @@
  *     boots a user-mode-linux guest (the kernel tier's harness) and runs the measurement inside
  *     it on NetlinkIpvs, i.e. Linux's IPVS over netlink, RUNS times at each table given (by
  *     default 10 × 10, 100 × 10 and 1000 × 20 real servers); each latency ends at the kernel's acknowledgement of the
- *     weight change. The owner's full passes list on a second netlink socket, as in the daemon
- *     (ipvs-owner.ts), and the listing socket yields to the writing one as `tandem run` wires
- *     them (dump-runner.ts WritesFirst). Prints every run, then per table the medians over the
+ *     weight change. The sockets are those `tandem run` opens (src/cli/ipvs-sockets.ts): the
+ *     owner's full passes list on a second one that yields to the writing one, and small
+ *     batches are sent from the JS thread. Prints every run, then per table the medians over the
  *     runs. With --baseline, each run is made first in DIR (another checkout, e.g. an older
  *     commit with this file, measure.ts and dump-runner.ts copied in, and its own node_modules
  *     and addon) and then in this one, in the same guest, and the medians compare the two.
@@ -40,25 +40,21 @@ function parseTable(text: string, verdicts: number, maxPauseMs: number): TableSi
 /** inGuest measures each table on the guest kernel, from an empty table each time, and prints JSON lines. */
 async function inGuest(verdicts: number, maxPauseMs: number, tables: readonly string[]): Promise<void> {
   // Imported here, not at the top: loading the addon is only possible (and needed) in the guest.
-  const { NativeNetlinkTransport } = await import('../../src/netlink/native-transport.js');
-  const { WritesFirst } = await import('../../src/netlink/dump-runner.js');
-  const { NETLINK_GENERIC } = await import('../../src/netlink/constants.js');
+  const { openIpvsSockets } = await import('../../src/cli/ipvs-sockets.js');
   const { NetlinkIpvs } = await import('../../src/ipvs/netlink-ipvs.js');
-  // As `tandem run` opens them (src/cli/run.ts).
-  const writesFirst = new WritesFirst();
-  const transport = NativeNetlinkTransport.open(NETLINK_GENERIC, { timeoutMs: 120_000, writesFirst });
-  const readTransport = NativeNetlinkTransport.open(NETLINK_GENERIC, { timeoutMs: 120_000, dumpsYieldTo: writesFirst });
+  // As `tandem run` opens them.
+  const { writes, reads } = openIpvsSockets(120_000);
   try {
-    const ipvs = await NetlinkIpvs.open(transport);
-    const tableReads = await NetlinkIpvs.open(readTransport);
+    const ipvs = await NetlinkIpvs.open(writes);
+    const tableReads = await NetlinkIpvs.open(reads);
     for (const table of tables) {
       await ipvs.flush();
       console.log(JSON.stringify(await measureVerdictLatency(ipvs, parseTable(table, verdicts, maxPauseMs), tableReads)));
     }
     await ipvs.flush();
   } finally {
-    readTransport.close();
-    transport.close();
+    reads.close();
+    writes.close();
   }
 }
 

@@ -104,25 +104,33 @@ class ExchangeWorker : public Napi::AsyncWorker {
 
   Napi::Promise Promise() const { return deferred_.Promise(); }
 
+  // BeginHere runs a Together exchange's sends, and reads the replies already queued, on the
+  // calling thread (see StartExchange). True when that finished the exchange, its terminal
+  // reply read or an error met: OnOK may then settle it at once. False leaves the rest, the
+  // wait for the terminal reply, to Execute on the pool.
+  bool BeginHere() {
+    begunHere_ = true;
+    SendTogether();
+    return err_ != 0 || done_;
+  }
+
   void Execute() override {
-    if (mode_ == ExchangeMode::InRing) {
-      ExecuteInRing();
-      return;
-    }
-    size_t start = 0;
-    for (size_t end : chunkEnds_) {
-      if (mode_ == ExchangeMode::InTurn) {
-        if (!TakeTurn(start, end)) return;
-        start = end;
-        continue;
+    switch (mode_) {
+      case ExchangeMode::InRing:
+        ExecuteInRing();
+        return;
+      case ExchangeMode::InTurn: {
+        size_t start = 0;
+        for (size_t end : chunkEnds_) {
+          if (!TakeTurn(start, end)) return;
+          start = end;
+        }
+        return;
       }
-      if (!SendChunk(start, end)) return;
-      start = end;
-      // The kernel queued every reply to this chunk before sendmsg returned; reading them now
-      // keeps the receive queue short so a large batch cannot overflow it.
-      if (!ReceiveAvailable()) return;
+      case ExchangeMode::Together:
+        if (begunHere_ || SendTogether()) AwaitTerminal();
+        return;
     }
-    if (mode_ == ExchangeMode::Together) AwaitTerminal();
   }
 
   void OnOK() override {
@@ -153,6 +161,19 @@ class ExchangeWorker : public Napi::AsyncWorker {
   }
 
  private:
+  // SendTogether sends every chunk, reading the replies queued after each. False means it failed.
+  bool SendTogether() {
+    size_t start = 0;
+    for (size_t end : chunkEnds_) {
+      if (!SendChunk(start, end)) return false;
+      start = end;
+      // The kernel queued every reply to this chunk before sendmsg returned; reading them now
+      // keeps the receive queue short so a large batch cannot overflow it.
+      if (!ReceiveAvailable()) return false;
+    }
+    return true;
+  }
+
   // TakeTurn sends one chunk once the previous one is over and reads until the terminal
   // message of the chunk's last sequence number. False means it failed or the bytes did not frame.
   bool TakeTurn(size_t start, size_t end) {
@@ -465,6 +486,7 @@ class ExchangeWorker : public Napi::AsyncWorker {
   int timeoutMs_;
   bool done_ = false;
   bool malformed_ = false;
+  bool begunHere_ = false;
   int err_ = 0;
   const char* syscall_ = "";
   // Every datagram read, each padded to 4 bytes, is in [0, length_) of the caller's buffer
@@ -484,10 +506,15 @@ class ExchangeWorker : public Napi::AsyncWorker {
 
 Napi::Promise StartExchange(Napi::Env env, NetlinkSocket* socket, Napi::Buffer<uint8_t> data,
                             std::vector<size_t> chunkEnds, ExchangeMode mode, uint32_t untilSeq, int timeoutMs,
-                            Napi::Value into) {
+                            Napi::Value into, bool beginHere) {
   auto* worker = new ExchangeWorker(env, socket, data, std::move(chunkEnds), mode, untilSeq, timeoutMs, into);
   Napi::Promise promise = worker->Promise();
-  worker->Queue();  // the worker deletes itself after OnOK
+  if (beginHere && worker->BeginHere()) {
+    worker->OnOK();
+    delete worker;  // never queued: nothing else holds it
+  } else {
+    worker->Queue();  // the worker deletes itself after OnOK
+  }
   return promise;
 }
 

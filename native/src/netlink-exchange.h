@@ -13,8 +13,14 @@ namespace tandem {
 // resolves with the replies, as `mode` says (see ExchangeWorker in netlink-exchange.cc). The
 // socket must not be busy; the worker calls socket->ExchangeFinished() when done with the fd.
 // `into` is the caller's receive buffer (InTurn) or undefined.
+//
+// beginHere (Together only) makes the calling thread, the JS thread, send the chunks and read
+// the replies already queued, without ever waiting: for a small write request the kernel runs
+// the handler inside sendmsg and queues its ack before sendmsg returns, so the exchange ends
+// there, settled before this returns, with no hop to the pool and back. Only a reply not yet
+// queued is waited for on the pool. The caller decides what is small (src/netlink/native-transport.ts).
 Napi::Promise StartExchange(Napi::Env env, NetlinkSocket* socket, Napi::Buffer<uint8_t> data,
                             std::vector<size_t> chunkEnds, ExchangeMode mode, uint32_t untilSeq, int timeoutMs,
-                            Napi::Value into);
+                            Napi::Value into, bool beginHere);
 
 }  // namespace tandem

@@ -12,6 +12,12 @@
 // median delay during a 5,000-request batch stayed at the 1 ms resolution of the monitor.
 // The price is one thread hop per exchange: an acked NLMSG_NOOP round trip costs 0.13 ms and
 // a 4-link dump 0.22 ms, and batching amortises it.
+// The one exception is an exchange begun here (exchange's beginHere, chosen by the caller for
+// small batches only): its sends and the reads of replies already queued run on the JS thread,
+// and only a wait for a reply not yet queued goes to the pool. In the one-CPU UML guest a
+// weight change sent that way held the JS thread 0.16 ms (median) and its p99 round trip
+// halved, because each hop to the pool and back is a chance for another runnable thread to
+// take the CPU until the next 10 ms tick (bench/verdict-latency/floor.ts).
 //
 // The exchange itself runs in ExchangeWorker (netlink-exchange.cc).
 //
@@ -115,10 +121,11 @@ Napi::Value NetlinkSocket::Exchange(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 4 || !info[0].IsBuffer() || !info[1].IsArray() || !info[2].IsNumber() ||
       !info[3].IsNumber()) {
-    throw Napi::TypeError::New(env, "exchange(data: Buffer, chunkEnds: number[], untilSeq: number, timeoutMs: number)");
+    throw Napi::TypeError::New(env, "exchange(data: Buffer, chunkEnds: number[], untilSeq: number, timeoutMs: number, beginHere?: boolean)");
   }
+  bool beginHere = info.Length() > 4 && info[4].ToBoolean().Value();
   return Start(info, ExchangeMode::Together, info[2].As<Napi::Number>().Uint32Value(),
-               info[3].As<Napi::Number>().Int32Value(), env.Undefined());
+               info[3].As<Napi::Number>().Int32Value(), env.Undefined(), beginHere);
 }
 
 Napi::Value NetlinkSocket::ExchangeInTurn(const Napi::CallbackInfo& info) {
@@ -126,7 +133,7 @@ Napi::Value NetlinkSocket::ExchangeInTurn(const Napi::CallbackInfo& info) {
   if (info.Length() < 4 || !info[0].IsBuffer() || !info[1].IsArray() || !info[2].IsNumber() || !info[3].IsBuffer()) {
     throw Napi::TypeError::New(env, "exchangeInTurn(data: Buffer, chunkEnds: number[], timeoutMs: number, into: Buffer)");
   }
-  return Start(info, ExchangeMode::InTurn, 0, info[2].As<Napi::Number>().Int32Value(), info[3]);
+  return Start(info, ExchangeMode::InTurn, 0, info[2].As<Napi::Number>().Int32Value(), info[3], false);
 }
 
 Napi::Value NetlinkSocket::ExchangeInRing(const Napi::CallbackInfo& info) {
@@ -134,7 +141,7 @@ Napi::Value NetlinkSocket::ExchangeInRing(const Napi::CallbackInfo& info) {
   if (info.Length() < 4 || !info[0].IsBuffer() || !info[1].IsArray() || !info[2].IsNumber() || !info[3].IsBuffer()) {
     throw Napi::TypeError::New(env, "exchangeInRing(data: Buffer, chunkEnds: number[], timeoutMs: number, into: Buffer)");
   }
-  return Start(info, ExchangeMode::InRing, 0, info[2].As<Napi::Number>().Int32Value(), info[3]);
+  return Start(info, ExchangeMode::InRing, 0, info[2].As<Napi::Number>().Int32Value(), info[3], false);
 }
 
 int NetlinkSocket::Ring(DumpRing** ring) {
@@ -148,7 +155,7 @@ int NetlinkSocket::Ring(DumpRing** ring) {
 }
 
 Napi::Value NetlinkSocket::Start(const Napi::CallbackInfo& info, ExchangeMode mode, uint32_t untilSeq, int timeoutMs,
-                                 Napi::Value into) {
+                                 Napi::Value into, bool beginHere) {
   Napi::Env env = info.Env();
   Napi::Buffer<uint8_t> data = info[0].As<Napi::Buffer<uint8_t>>();
   Napi::Array ends = info[1].As<Napi::Array>();
@@ -166,7 +173,7 @@ Napi::Value NetlinkSocket::Start(const Napi::CallbackInfo& info, ExchangeMode mo
   // The transport queues its calls; two exchanges at once would steal each other's replies.
   if (busy_) throw ErrnoError(env, EBUSY, "sendmsg");
   busy_ = true;
-  return StartExchange(env, this, data, std::move(chunkEnds), mode, untilSeq, timeoutMs, into);
+  return StartExchange(env, this, data, std::move(chunkEnds), mode, untilSeq, timeoutMs, into, beginHere);
 }
 
 void NetlinkSocket::ExchangeFinished() {

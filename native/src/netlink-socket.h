@@ -11,7 +11,7 @@ namespace tandem {
 // JS surface (typed in src/kernel/native.ts):
 //   new NetlinkSocket(protocol: number, groups: number[], receiveBufferBytes: number)
 //   portId(): number
-//   exchange(data: Buffer, chunkEnds: number[], untilSeq: number, timeoutMs: number): Promise<Buffer[]>
+//   exchange(data: Buffer, chunkEnds: number[], untilSeq: number, timeoutMs: number, beginHere?: boolean): Promise<Buffer[]>
 //   exchangeInTurn(data: Buffer, chunkEnds: number[], timeoutMs: number, into: Buffer): Promise<Buffer>
 //   exchangeInRing(data: Buffer, chunkEnds: number[], timeoutMs: number, into: Buffer):
 //     Promise<{ bytes: Buffer, ringDumps: number }>
@@ -44,9 +44,9 @@ class NetlinkSocket : public Napi::ObjectWrap<NetlinkSocket> {
   Napi::Value ExchangeInTurn(const Napi::CallbackInfo& info);
   Napi::Value ExchangeInRing(const Napi::CallbackInfo& info);
   // Start validates the chunks and queues one exchange on the thread pool.
-  // `into` is the caller's receive buffer (exchangeInTurn) or undefined.
+  // `into` is the caller's receive buffer (exchangeInTurn) or undefined; beginHere: see StartExchange.
   Napi::Value Start(const Napi::CallbackInfo& info, ExchangeMode mode, uint32_t untilSeq, int timeoutMs,
-                    Napi::Value into);
+                    Napi::Value into, bool beginHere);
   void Listen(const Napi::CallbackInfo& info);
   void Close(const Napi::CallbackInfo& info);
   void CloseNow();

@@ -20,10 +20,10 @@ import { Notifier } from '../kernel/notify.js';
 import { PacketSocket } from '../kernel/packet-socket.js';
 import { NetlinkIpvs } from '../ipvs/netlink-ipvs.js';
 import type { IpvsAccess } from '../daemon/lvs-components.js';
-import { NETLINK_GENERIC, NETLINK_ROUTE } from '../netlink/constants.js';
+import { NETLINK_ROUTE } from '../netlink/constants.js';
 import { GenericFamilyMissingError } from '../netlink/generic-family.js';
-import { WritesFirst } from '../netlink/dump-runner.js';
 import { NativeNetlinkTransport } from '../netlink/native-transport.js';
+import { openIpvsSockets, type IpvsSockets } from './ipvs-sockets.js';
 
 /** RunOptions are the command's flags. */
 export interface RunOptions {
@@ -46,16 +46,8 @@ export async function runDaemon(options: RunOptions): Promise<number> {
       opened.push(route);
       const packets = PacketSocket.openSender();
       opened.push(packets);
-      // The listing socket yields to the writing one (dump-runner.ts, WritesFirst): the two share
-      // the JS thread, and a weight change's ack would otherwise wait behind the listing's decoding.
-      // The IPVS owner's full-pass slices wait for the same gate (IpvsOwnerPorts.writesFirst).
-      const writesFirst = new WritesFirst();
-      const generic = NativeNetlinkTransport.open(NETLINK_GENERIC, { writesFirst });
-      opened.push(generic);
-      // A second socket for the IPVS owner's full-pass listings: one socket runs one exchange at
-      // a time, so a verdict's weight change on `generic` never waits behind a table read.
-      const genericReads = NativeNetlinkTransport.open(NETLINK_GENERIC, { dumpsYieldTo: writesFirst });
-      opened.push(genericReads);
+      const ipvsSockets = openIpvsSockets();
+      opened.push(ipvsSockets.writes, ipvsSockets.reads);
       daemon = await Daemon.start(
         { configFile: options.config, node: options.node, hostname: hostname(), watchdogIntervalMs: notify.watchdogIntervalMs },
         {
@@ -63,7 +55,7 @@ export async function runDaemon(options: RunOptions): Promise<number> {
           links: new RtnetlinkLinks(route),
           announcer: new Announcer(packets),
           notify,
-          ipvs: await openIpvs(generic, genericReads, writesFirst),
+          ipvs: await openIpvs(ipvsSockets),
           clock: systemMonotonicClock(),
           log,
         },
@@ -88,10 +80,10 @@ export async function runDaemon(options: RunOptions): Promise<number> {
  * openIpvs resolves the IPVS family on both sockets (writes, and the owner's table reads), with the gate between them. Its absence (no ip_vs module) is not an error yet: the
  * daemon decides, because a director without virtual servers or a sync daemon can run without it.
  */
-async function openIpvs(transport: NativeNetlinkTransport, readTransport: NativeNetlinkTransport, writesFirst: WritesFirst): Promise<IpvsAccess> {
+async function openIpvs({ writes, reads, writesFirst }: IpvsSockets): Promise<IpvsAccess> {
   try {
-    const kernel = await NetlinkIpvs.open(transport);
-    return { available: true, kernel, tableReads: await NetlinkIpvs.open(readTransport), writesFirst, syncSysctls: new ProcIpvsSysctls() };
+    const kernel = await NetlinkIpvs.open(writes);
+    return { available: true, kernel, tableReads: await NetlinkIpvs.open(reads), writesFirst, syncSysctls: new ProcIpvsSysctls() };
   } catch (error) {
     if (error instanceof GenericFamilyMissingError) return { available: false, error };
     throw error;

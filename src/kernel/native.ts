@@ -38,8 +38,12 @@ export interface NativeNetlinkSocket {
    * sequence number `untilSeq`, or bytes that do not frame as netlink, and resolves with every
    * datagram read. Rejects with ETIMEDOUT (syscall "poll") after `timeoutMs` with nothing to
    * read, ENOBUFS when replies were dropped, EBUSY when another exchange is in flight.
+   * With `beginHere` the calling (JS) thread sends the chunks and reads the replies already
+   * queued, never waiting: when that ends the exchange (a small write request, whose ack the
+   * kernel queues inside sendmsg) the promise is settled before exchange returns, with no hop
+   * to the pool and back; only a wait for a reply not yet queued goes to the pool.
    */
-  exchange(data: Buffer, chunkEnds: readonly number[], untilSeq: number, timeoutMs: number): Promise<Buffer[]>;
+  exchange(data: Buffer, chunkEnds: readonly number[], untilSeq: number, timeoutMs: number, beginHere?: boolean): Promise<Buffer[]>;
   /**
    * exchangeInTurn sends each chunk of `data` as one datagram on a libuv pool thread, but only
    * once the previous chunk's terminal reply has arrived: NLMSG_ERROR or NLMSG_DONE carrying

@@ -65,6 +65,18 @@ export interface NativeTransportOptions {
   readonly writesFirst?: WritesFirst;
   /** dumpsYieldTo is the gate dumpMany waits for between its pieces of work (DumpRunner): give the listing socket the writing one's WritesFirst. */
   readonly dumpsYieldTo?: DumpGate;
+  /**
+   * sendBatchesHereUpToBytes: a batch whose framed bytes are at most this many is sent from
+   * the JS thread (the addon's exchange with beginHere), not from a pool thread. The kernel
+   * runs each write's handler inside sendmsg and queues the acks before it returns, so a small
+   * batch costs the JS thread a sendmsg and a recvmsg (0.16 ms median in the UML guest) and
+   * saves the hop to the pool and back, which there doubled a weight change's p99
+   * (bench/verdict-latency/floor.ts). Large batches, whose kernel work grows with their size,
+   * stay on the pool, as do request()s and dumps: a request may be a dump, or a command such
+   * as starting the sync daemon, whose handler creates kernel threads. 0 (the default) sends
+   * everything from the pool.
+   */
+  readonly sendBatchesHereUpToBytes?: number;
 }
 
 /** NativeSocketPort is the part of the addon's netlink socket the transport uses (fakeable). */
@@ -117,6 +129,7 @@ export class NativeNetlinkTransport implements NetlinkTransport {
   private tail: Promise<unknown> = Promise.resolve();
   private readonly dumps: DumpRunner;
   private readonly writesFirst: WritesFirst | undefined;
+  private readonly sendBatchesHereUpToBytes: number;
   /** framed is where dumpAt frames each dump, kept from one dump to the next. */
   private readonly framed: DumpMessages = { partStarts: [], partCount: 0, otherStarts: [], otherCount: 0, interrupted: false, end: 0 };
 
@@ -126,6 +139,7 @@ export class NativeNetlinkTransport implements NetlinkTransport {
     this.chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
     this.dumps = new DumpRunner(socket, options.useRing ?? true, options.dumpsYieldTo);
     this.writesFirst = options.writesFirst;
+    this.sendBatchesHereUpToBytes = options.sendBatchesHereUpToBytes ?? 0;
   }
 
   /**
@@ -154,7 +168,7 @@ export class NativeNetlinkTransport implements NetlinkTransport {
       const flags = request.flags | NLM_F_REQUEST | (dump ? 0 : NLM_F_ACK);
       for (let attempt = 1; ; attempt++) {
         const seq = this.allocate(1);
-        const replies = this.collect(await this.exchange([{ ...request, flags }], seq, seq, operation), seq, 1);
+        const replies = this.collect(await this.exchange([{ ...request, flags }], seq, seq, operation, 0), seq, 1);
         const outcome = replies[0];
         if (outcome === undefined) throw new NetlinkParseError(`${operation}: the reply ended without an ack`, 0);
         if (!outcome.ok) throw new NetlinkError(operation, { errno: outcome.errno, seq, requestType: request.type, ...extended(outcome) });
@@ -179,7 +193,7 @@ export class NativeNetlinkTransport implements NetlinkTransport {
       const barrierSeq = first + requests.length;
       const messages = requests.map((request) => ({ ...request, flags: (request.flags | NLM_F_REQUEST) & ~NLM_F_ACK }));
       messages.push(BARRIER);
-      const received = await this.exchange(messages, first, barrierSeq, `batch of ${requests.length} requests`);
+      const received = await this.exchange(messages, first, barrierSeq, `batch of ${requests.length} requests`, this.sendBatchesHereUpToBytes);
       const outcomes = this.collect(received, first, requests.length + 1);
       const barrier = outcomes.pop();
       if (barrier === undefined) throw new NetlinkParseError('the batch reply ended before the barrier ack', 0);
@@ -319,17 +333,21 @@ export class NativeNetlinkTransport implements NetlinkTransport {
     return first;
   }
 
-  /** exchange frames `messages` from sequence number `first` and returns every message read. */
+  /**
+   * exchange frames `messages` from sequence number `first` and returns every message read;
+   * it sends them from the JS thread when they frame to at most `sendHereUpToBytes`.
+   */
   private async exchange(
     messages: readonly NetlinkRequest[],
     first: number,
     untilSeq: number,
     operation: string,
+    sendHereUpToBytes: number,
   ): Promise<NetlinkMessage[]> {
     const { data, chunkEnds } = frame(messages, first, this.chunkBytes);
     let datagrams: Buffer[];
     try {
-      datagrams = await this.socket.exchange(data, chunkEnds, untilSeq, this.timeoutMs);
+      datagrams = await this.socket.exchange(data, chunkEnds, untilSeq, this.timeoutMs, data.length <= sendHereUpToBytes);
     } catch (error) {
       throw transportError(error, operation, this.timeoutMs);
     }

@@ -160,6 +160,67 @@ describe('NativeNetlinkTransport on the host kernel', () => {
     }
   });
 
+  it('the addon settles an exchange begun here before it returns, with the replies the pool reads', async () => {
+    const socket = new (loadNative().NetlinkSocket)(NETLINK_ROUTE, [], 1 << 20);
+    try {
+      const noop = encodeMessage({ type: 1, flags: NLM_F_REQUEST | NLM_F_ACK, payload: new Uint8Array(0) }, 20);
+      const settledBeforeAnyTurn = async (exchange: Promise<Buffer[]>): Promise<boolean> => {
+        let settled = false;
+        void exchange.then(() => (settled = true));
+        // A pool thread's result needs a turn of the event loop; microtasks alone do not give one.
+        for (let i = 0; i < 5; i++) await Promise.resolve();
+        return settled;
+      };
+      const here = socket.exchange(noop, [noop.length], 20, 5_000, true);
+      expect(await settledBeforeAnyTurn(here)).toBe(true);
+      const pool = socket.exchange(noop, [noop.length], 20, 5_000);
+      expect(await settledBeforeAnyTurn(pool)).toBe(false);
+      const shape = (datagrams: Buffer[]): number[][] => datagrams.flatMap((d) => decodeMessages(d)).map((m) => [m.seq, m.type]);
+      expect(shape(await here)).toEqual(shape(await pool));
+      expect(shape(await here)).toEqual([[20, 2]]);
+    } finally {
+      socket.close();
+    }
+  });
+
+  it('the addon leaves the wait for a reply not yet queued to the pool, which times out', async () => {
+    const socket = new (loadNative().NetlinkSocket)(NETLINK_ROUTE, [], 1 << 20);
+    try {
+      const noop = encodeMessage({ type: 1, flags: NLM_F_REQUEST | NLM_F_ACK, payload: new Uint8Array(0) }, 30);
+      // Sequence number 31 never comes: the JS thread must not be the one that waits for it.
+      const startedAt = performance.now();
+      const waiting = socket.exchange(noop, [noop.length], 31, 200, true);
+      expect(performance.now() - startedAt).toBeLessThan(100);
+      await expect(waiting).rejects.toMatchObject({ code: 'ETIMEDOUT', syscall: 'poll' });
+    } finally {
+      socket.close();
+    }
+  });
+
+  it('sends small batches from the JS thread and larger batches and requests from the pool', async () => {
+    const socket = new (loadNative().NetlinkSocket)(NETLINK_ROUTE, [], 1 << 20);
+    const sentHere: boolean[] = [];
+    const port = {
+      exchange: (data: Buffer, chunkEnds: readonly number[], untilSeq: number, timeoutMs: number, beginHere?: boolean) => {
+        sentHere.push(beginHere === true);
+        return socket.exchange(data, chunkEnds, untilSeq, timeoutMs, beginHere);
+      },
+      exchangeInTurn: socket.exchangeInTurn.bind(socket),
+      exchangeInRing: socket.exchangeInRing.bind(socket),
+      close: () => {
+        socket.close();
+      },
+    };
+    // A NLMSG_NOOP frames to 16 bytes, and every batch ends with one as its barrier.
+    transport = new NativeNetlinkTransport(port, { sendBatchesHereUpToBytes: 48 });
+    const noop = { type: 1, flags: NLM_F_REQUEST, payload: new Uint8Array(0) };
+    expect(await transport.batch([noop, noop])).toEqual([{ ok: true, replies: [] }, { ok: true, replies: [] }]);
+    expect(await transport.batch([noop, noop, noop])).toHaveLength(3);
+    await transport.request(addressRequest(RTM_DELADDR, MISSING_IFINDEX, '192.0.2.1', 32), 'delete address').catch(() => undefined);
+    expect(sentHere).toEqual([true, false, false]);
+    expect(transport.staleReplies).toBe(0);
+  });
+
   it('refuses a dump inside a batch', async () => {
     transport = NativeNetlinkTransport.open(NETLINK_ROUTE);
     await expect(transport.batch([linkDumpRequest()])).rejects.toMatchObject({ code: 'TANDEM_NETLINK_DUMP_IN_BATCH' });
