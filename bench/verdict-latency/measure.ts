@@ -10,7 +10,7 @@
  * outcome for the matching edit-real-server: on NetlinkIpvs that is the kernel's netlink
  * acknowledgement of the weight change.
  */
-import { performance } from 'node:perf_hooks';
+import { PerformanceObserver, performance } from 'node:perf_hooks';
 import { pino } from 'pino';
 import type { VirtualServer } from '../../src/config/types.js';
 import { parseConfig } from '../../src/config/load.js';
@@ -49,6 +49,8 @@ export interface Measurement extends TableSize {
   readonly queuedMs: readonly number[];
   /** metFullPass[i]: a full pass's listing was running when verdict i arrived, or started before its edit was accepted. */
   readonly metFullPass: readonly boolean[];
+  /** gcMs[i] is how long garbage collections (V8's gc performance entries) ran during verdict i. */
+  readonly gcMs: readonly number[];
   /** listingsMs are the full passes' listings (`listRules()` on `tableReads`) during the verdicts, in ms. */
   readonly listingsMs: readonly number[];
   /** verdictsMs is how long the verdict loop took, pauses included. */
@@ -158,6 +160,10 @@ async function measure(ipvs: IpvsPort, tableReads: IpvsPort, size: TableSize): P
   await owner.start();
   const startMs = performance.now() - started;
 
+  const collections: { readonly startTime: number; readonly duration: number }[] = [];
+  const gcObserver = new PerformanceObserver((list) => collections.push(...list.getEntries()));
+  gcObserver.observe({ entryTypes: ['gc'] });
+  const spans: [number, number][] = [];
   const down = new Set<string>();
   const latenciesMs: number[] = [];
   const queuedMs: number[] = [];
@@ -176,7 +182,9 @@ async function measure(ipvs: IpvsPort, tableReads: IpvsPort, size: TableSize): P
     const metListing = markListings();
     void owner.setVerdict(ref, goingDown ? 'down' : 'up');
     const calledAt = await applied;
-    latenciesMs.push(performance.now() - verdictAt);
+    const acceptedAt = performance.now();
+    spans.push([verdictAt, acceptedAt]);
+    latenciesMs.push(acceptedAt - verdictAt);
     queuedMs.push(calledAt - verdictAt);
     metFullPass.push(metListing());
     if (goingDown) down.add(ref);
@@ -185,7 +193,11 @@ async function measure(ipvs: IpvsPort, tableReads: IpvsPort, size: TableSize): P
   }
   const verdictsMs = performance.now() - loopStarted;
   await owner.stop();
-  return { ...size, latenciesMs, queuedMs, metFullPass, listingsMs, verdictsMs, startMs, stats: { ...owner.stats } };
+  // gc entries are delivered on a later turn: let the last ones arrive.
+  await new Promise((resolve) => setImmediate(resolve));
+  gcObserver.disconnect();
+  const gcMs = spans.map(([from, to]) => collections.reduce((sum, gc) => sum + Math.max(0, Math.min(to, gc.startTime + gc.duration) - Math.max(from, gc.startTime)), 0));
+  return { ...size, latenciesMs, queuedMs, metFullPass, gcMs, listingsMs, verdictsMs, startMs, stats: { ...owner.stats } };
 }
 
 /** Figures are one set of latencies' order statistics, in ms. */

@@ -4,29 +4,38 @@
  *   npx tsx bench/verdict-latency/run.ts [SERVICES=100] [SERVERS=10] [VERDICTS=2000] [MAX_PAUSE_MS=5] [LISTING_MS=0]
  *     in process against FakeIpvs: tandem's own path, no kernel; LISTING_MS makes each of the
  *     owner's full-pass listings take that much longer, as a large real table does;
- *   sudo npx tsx bench/verdict-latency/run.ts --guest [--baseline=DIR] [VERDICTS=500] [RUNS=3] [MAX_PAUSE_MS=5] [SERVICESxSERVERS...]
+ *   sudo npx tsx bench/verdict-latency/run.ts --guest [--baseline=DIR] [VERDICTS=500] [RUNS=3] [MAX_PAUSE_MS=5] [WARM_UP_VERDICTS=3000] [SERVICESxSERVERS...]
  *     boots a user-mode-linux guest (the kernel tier's harness) and runs the measurement inside
  *     it on NetlinkIpvs, i.e. Linux's IPVS over netlink, RUNS times at each table given (by
  *     default 10 × 10, 100 × 10 and 1000 × 20 real servers); each latency ends at the kernel's acknowledgement of the
  *     weight change. The sockets are those `tandem run` opens (src/cli/ipvs-sockets.ts): the
  *     owner's full passes list on a second one that yields to the writing one, and small
  *     batches are sent from the JS thread. Prints every run, then per table the medians over the
- *     runs. With --baseline, each run is made first in DIR (another checkout, e.g. an older
- *     commit with this file, measure.ts and dump-runner.ts copied in, and its own node_modules
- *     and addon) and then in this one, in the same guest, and the medians compare the two.
+ *     runs. Each run first makes WARM_UP_VERDICTS verdicts on the first table, reported apart
+ *     (onGuest says why). With --baseline, each run is made first in DIR (another checkout,
+ *     e.g. an older commit with this file, measure.ts, tsconfig.json and src/cli/ipvs-sockets.ts
+ *     copied in, and its own node_modules and addon) and then in this one, in the same guest,
+ *     and the medians compare the two.
  *
  * Verdicts come one at a time, a random 0 to MAX_PAUSE_MS apart (measure.ts says what each
- * pause measures). In the guest this file runs again with
- * `--in-guest VERDICTS MAX_PAUSE_MS SERVICESxSERVERS...` and prints
- * one JSON line per table; the host prints them with the host's 1-minute load average, since the
+ * pause measures). The guest runs this file compiled (see compiled()) with
+ * `--in-guest VERDICTS MAX_PAUSE_MS WARM_UP_VERDICTS SERVICESxSERVERS...`, which prints one JSON
+ * line per table; the host prints them with the host's 1-minute load average, since the
  * guest's CPU is the host's.
  */
+import { execFileSync } from 'node:child_process';
+import { existsSync, symlinkSync } from 'node:fs';
 import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { launcherNodeFlags } from '../../src/election-runtime/node-flags.js';
 import { FakeIpvs } from '../../test/fakes/fake-ipvs.js';
 import { formatMeasurement, formatMedians, measureVerdictLatency, type Measurement, type TableSize } from './measure.js';
 
 /** GUEST_TABLES are the default sizes, those the issue's goal is checked at: 100, 1,000 and 20,000 real servers. */
 const GUEST_TABLES = ['10x10', '100x10', '1000x20'] as const;
+
+/** WARM_UP_MAX_PAUSE_MS bounds the pauses between warm-up verdicts. */
+const WARM_UP_MAX_PAUSE_MS = 5;
 
 const load = (): string => loadavg()[0]?.toFixed(2) ?? '?';
 
@@ -37,8 +46,12 @@ function parseTable(text: string, verdicts: number, maxPauseMs: number): TableSi
   return { services, servers, verdicts, maxPauseMs };
 }
 
-/** inGuest measures each table on the guest kernel, from an empty table each time, and prints JSON lines. */
-async function inGuest(verdicts: number, maxPauseMs: number, tables: readonly string[]): Promise<void> {
+/**
+ * inGuest measures each table on the guest kernel, from an empty table each time, and prints
+ * JSON lines; first, when warmUpVerdicts > 0, that many verdicts on the first table, marked
+ * warmUp (see onGuest).
+ */
+async function inGuest(verdicts: number, maxPauseMs: number, warmUpVerdicts: number, tables: readonly string[]): Promise<void> {
   // Imported here, not at the top: loading the addon is only possible (and needed) in the guest.
   const { openIpvsSockets } = await import('../../src/cli/ipvs-sockets.js');
   const { NetlinkIpvs } = await import('../../src/ipvs/netlink-ipvs.js');
@@ -47,6 +60,12 @@ async function inGuest(verdicts: number, maxPauseMs: number, tables: readonly st
   try {
     const ipvs = await NetlinkIpvs.open(writes);
     const tableReads = await NetlinkIpvs.open(reads);
+    const [first] = tables;
+    if (warmUpVerdicts > 0 && first !== undefined) {
+      await ipvs.flush();
+      // Back to back whatever MAX_PAUSE_MS says: it is the compiling that has to be got through, not the time.
+      console.log(JSON.stringify({ ...(await measureVerdictLatency(ipvs, parseTable(first, warmUpVerdicts, WARM_UP_MAX_PAUSE_MS), tableReads)), warmUp: true }));
+    }
     for (const table of tables) {
       await ipvs.flush();
       console.log(JSON.stringify(await measureVerdictLatency(ipvs, parseTable(table, verdicts, maxPauseMs), tableReads)));
@@ -58,22 +77,47 @@ async function inGuest(verdicts: number, maxPauseMs: number, tables: readonly st
   }
 }
 
-/** onGuest boots a guest, runs this file in it with --in-guest (in `baseline` first, then here, each run), and prints its tables. */
-async function onGuest(verdicts: number, runs: number, maxPauseMs: number, sizes: readonly string[], baseline: string | undefined): Promise<void> {
+/**
+ * compiled compiles `checkout`'s sources and this bench to JavaScript in its dist-bench/, and
+ * returns the path of run.js there. The guest runs that, not this file through tsx: tsx's
+ * loader thread and its transpiling took a tenth of the guest's one CPU away from the
+ * measurement, and the daemon runs compiled code too.
+ */
+function compiled(checkout: string): string {
+  execFileSync(process.execPath, [join(checkout, 'node_modules/typescript/bin/tsc'), '-p', join(checkout, 'bench/verdict-latency/tsconfig.json')], { stdio: 'inherit' });
+  // src/kernel/native.ts finds the addon two levels up from itself.
+  const native = join(checkout, 'dist-bench/native');
+  if (!existsSync(native)) symlinkSync('../native', native);
+  return join(checkout, 'dist-bench/bench/verdict-latency/run.js');
+}
+
+/**
+ * onGuest boots a guest, runs this file in it with --in-guest (in `baseline` first, then here,
+ * each run), and prints its tables. Each run first makes warmUpVerdicts verdicts on the first
+ * table, reported apart: a fresh node process in the guest spends its first tens of seconds
+ * compiling on V8's background threads, which take the guest's one CPU from the verdicts, and
+ * the daemon is past that within a minute of starting.
+ */
+async function onGuest(verdicts: number, runs: number, maxPauseMs: number, warmUpVerdicts: number, sizes: readonly string[], baseline: string | undefined): Promise<void> {
   const { startGuest, REPO_ROOT } = await import('../../test/kernel/harness/guest.js');
   const loadBefore = load();
+  for (const size of sizes) parseTable(size, verdicts, maxPauseMs);
+  const checkouts = baseline === undefined ? [REPO_ROOT] : [baseline, REPO_ROOT];
+  const programs = new Map(checkouts.map((checkout) => [checkout, compiled(checkout)]));
   const guest = await startGuest({ timeoutMs: 120_000, memMb: 1024 });
   try {
-    for (const size of sizes) parseTable(size, verdicts, maxPauseMs);
-    const program = [process.execPath, '--import', 'tsx', 'bench/verdict-latency/run.ts', '--in-guest', String(verdicts), String(maxPauseMs), ...sizes];
-    const checkouts = baseline === undefined ? [REPO_ROOT] : [baseline, REPO_ROOT];
     const measurements: Measurement[] = [];
     for (let run = 0; run < runs; run++) {
       for (const cwd of checkouts) {
+        // With the node options the daemon runs with (bin/tandem.js), since they change how V8 uses the guest's one CPU.
+        const program = [process.execPath, ...launcherNodeFlags(), programs.get(cwd) ?? '', '--in-guest', String(verdicts), String(maxPauseMs), String(warmUpVerdicts), ...sizes];
         const result = await guest.run(program, { timeoutMs: 3_600_000, cwd });
         if (result.code !== 0) throw new Error(`the guest run in ${cwd} failed (${result.code}): ${result.stderr}`);
-        const arm = baseline === undefined ? undefined : cwd === baseline ? 'baseline' : 'this checkout';
-        for (const line of result.stdout.trim().split('\n')) measurements.push({ ...(JSON.parse(line) as Measurement), ...(arm === undefined ? {} : { arm }) });
+        for (const line of result.stdout.trim().split('\n')) {
+          const measurement = JSON.parse(line) as Measurement & { readonly warmUp?: boolean };
+          const arm = [baseline === undefined ? '' : cwd === baseline ? 'baseline' : 'this checkout', measurement.warmUp === true ? 'warm-up' : ''].filter((part) => part !== '').join(', ');
+          measurements.push({ ...measurement, ...(arm === '' ? {} : { arm }) });
+        }
       }
     }
     for (const measurement of measurements) console.log(`${formatMeasurement(measurement, 'Linux IPVS over netlink in a UML guest')}\n`);
@@ -88,10 +132,10 @@ async function onGuest(verdicts: number, runs: number, maxPauseMs: number, sizes
 const baselineFlag = process.argv.find((arg) => arg.startsWith('--baseline='));
 const args = process.argv.slice(2).filter((arg) => arg !== baselineFlag);
 if (args[0] === '--in-guest') {
-  await inGuest(Number(args[1]), Number(args[2]), args.slice(3));
+  await inGuest(Number(args[1]), Number(args[2]), Number(args[3]), args.slice(4));
 } else if (args[0] === '--guest') {
-  const sizes = args.slice(4);
-  await onGuest(Number(args[1] ?? '500'), Number(args[2] ?? '3'), Number(args[3] ?? '5'), sizes.length > 0 ? sizes : GUEST_TABLES, baselineFlag?.slice('--baseline='.length));
+  const sizes = args.slice(5);
+  await onGuest(Number(args[1] ?? '500'), Number(args[2] ?? '3'), Number(args[3] ?? '5'), Number(args[4] ?? '3000'), sizes.length > 0 ? sizes : GUEST_TABLES, baselineFlag?.slice('--baseline='.length));
 } else {
   const [services = '100', servers = '10', verdicts = '2000', maxPauseMs = '5', listingMs = '0'] = args;
   const loadBefore = load();
