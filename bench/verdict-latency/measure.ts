@@ -280,6 +280,7 @@ export function formatMeasurement(m: Measurement, where: string): string {
     row('  of which in tandem', inTandem),
     row('  of which the round trip', roundTrip),
     row('no full pass met', alone),
+    row('met a garbage collection', m.latenciesMs.filter((_, i) => (m.gcMs[i] ?? 0) > 0)),
     row('full-pass listings', m.listingsMs),
     `owner: ${m.stats.passes} full passes, ${m.stats.fastPasses} fast passes, ${m.stats.operations} operations, ${m.stats.refused} refused, ${m.stats.errors} errors`,
   ].join('\n');
