@@ -15,6 +15,12 @@ import { type Harness, configText, createHarness, destroyHarness, startDaemon, u
 const INTERVAL_MS = 200;
 const FALL = 2;
 const RISE = 2;
+/**
+ * TIMER_SLACK_MS: Date.now() truncates to the millisecond at both ends of a measured span, and
+ * libuv compares timers with a loop time cached at millisecond resolution, so a span timed here
+ * may read up to 2 ms shorter than the intervals the checks really waited.
+ */
+const TIMER_SLACK_MS = 2;
 
 let h: Harness | undefined;
 const servers: Server[] = [];
@@ -88,20 +94,21 @@ describe('Daemon with IPVS, health checks and sync daemons', () => {
     await startDaemon(h);
     expect(await weights(h)).toEqual({ [steadyPort]: 5, [flappingPort]: 3 });
 
+    // Timed from before the close: a check that starts while close() is still settling fails.
+    const closingAt = Date.now();
     await close(flapping);
-    const closedAt = Date.now();
     await until('weight 0', async () => (await weights(h!))[flappingPort] === 0);
     // Two failures in a row are needed, one interval apart (jitter 0): never sooner than (fall − 1) intervals.
-    expect(Date.now() - closedAt).toBeGreaterThanOrEqual((FALL - 1) * INTERVAL_MS);
+    expect(Date.now() - closingAt).toBeGreaterThanOrEqual((FALL - 1) * INTERVAL_MS - TIMER_SLACK_MS);
     expect((await weights(h))[steadyPort]).toBe(5);
     const down = h.logLines.filter((line) => line.event === 'health.down');
     expect(down).toHaveLength(1);
     expect(down[0]).toMatchObject({ component: 'health', rs: `tcp:192.0.2.100:80 -> 127.0.0.1:${flappingPort}` });
 
+    const reopeningAt = Date.now();
     await listen(flappingPort);
-    const reopenedAt = Date.now();
     await until('weight restored', async () => (await weights(h!))[flappingPort] === 3);
-    expect(Date.now() - reopenedAt).toBeGreaterThanOrEqual((RISE - 1) * INTERVAL_MS);
+    expect(Date.now() - reopeningAt).toBeGreaterThanOrEqual((RISE - 1) * INTERVAL_MS - TIMER_SLACK_MS);
     expect(h.logLines.filter((line) => line.event === 'health.up')).toHaveLength(1);
   });
 
