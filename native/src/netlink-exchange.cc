@@ -30,6 +30,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <vector>
 
 #include "errno-error.h"
@@ -510,8 +511,10 @@ Napi::Promise StartExchange(Napi::Env env, NetlinkSocket* socket, Napi::Buffer<u
   auto* worker = new ExchangeWorker(env, socket, data, std::move(chunkEnds), mode, untilSeq, timeoutMs, into);
   Napi::Promise promise = worker->Promise();
   if (beginHere && worker->BeginHere()) {
-    worker->OnOK();
-    delete worker;  // never queued: nothing else holds it
+    // Never queued, so nothing else holds it; owned here so that it is freed (its references
+    // to the socket and the buffer released) even if OnOK throws, e.g. when memory runs out.
+    std::unique_ptr<ExchangeWorker> owned(worker);
+    owned->OnOK();
   } else {
     worker->Queue();  // the worker deletes itself after OnOK
   }
