@@ -197,6 +197,22 @@ describe('NativeNetlinkTransport on the host kernel', () => {
     }
   });
 
+  it('the addon rejects an exchange begun here whose send fails, and frees the socket for the next', async () => {
+    const socket = new (loadNative().NetlinkSocket)(NETLINK_ROUTE, [], 1 << 20);
+    try {
+      // netlink_sendmsg refuses a datagram longer than the socket's send buffer (SO_SNDBUF,
+      // wmem_default unless set; socket(7)) with EMSGSIZE before the kernel reads a byte of it.
+      const tooLarge = Buffer.alloc(16 << 20);
+      const failing = socket.exchange(tooLarge, [tooLarge.length], 40, 5_000, true);
+      await expect(failing).rejects.toMatchObject({ code: 'EMSGSIZE', syscall: 'sendmsg' });
+      const noop = encodeMessage({ type: 1, flags: NLM_F_REQUEST | NLM_F_ACK, payload: new Uint8Array(0) }, 41);
+      const replies = await socket.exchange(noop, [noop.length], 41, 5_000, true);
+      expect(replies.flatMap((d) => decodeMessages(d)).map((m) => [m.seq, m.type])).toEqual([[41, 2]]);
+    } finally {
+      socket.close();
+    }
+  });
+
   it('sends small batches from the JS thread and larger batches and requests from the pool', async () => {
     const socket = new (loadNative().NetlinkSocket)(NETLINK_ROUTE, [], 1 << 20);
     const sentHere: boolean[] = [];
