@@ -63,7 +63,7 @@ async function inGuest(verdicts: number, maxPauseMs: number, warmUpVerdicts: num
     const [first] = tables;
     if (warmUpVerdicts > 0 && first !== undefined) {
       await ipvs.flush();
-      // Back to back whatever MAX_PAUSE_MS says: it is the compiling that has to be got through, not the time.
+      // Back to back (0–5 ms pauses) whatever MAX_PAUSE_MS says: it is the compiling that has to be got through, not the time.
       console.log(JSON.stringify({ ...(await measureVerdictLatency(ipvs, parseTable(first, warmUpVerdicts, WARM_UP_MAX_PAUSE_MS), tableReads)), warmUp: true }));
     }
     for (const table of tables) {
@@ -103,14 +103,14 @@ async function onGuest(verdicts: number, runs: number, maxPauseMs: number, warmU
   const loadBefore = load();
   for (const size of sizes) parseTable(size, verdicts, maxPauseMs);
   const checkouts = baseline === undefined ? [REPO_ROOT] : [baseline, REPO_ROOT];
-  const programs = new Map(checkouts.map((checkout) => [checkout, compiled(checkout)]));
+  const programs = checkouts.map((checkout) => ({ cwd: checkout, program: compiled(checkout) }));
   const guest = await startGuest({ timeoutMs: 120_000, memMb: 1024 });
   try {
     const measurements: Measurement[] = [];
     for (let run = 0; run < runs; run++) {
-      for (const cwd of checkouts) {
+      for (const { cwd, program: runJs } of programs) {
         // With the node options the daemon runs with (bin/tandem.js), since they change how V8 uses the guest's one CPU.
-        const program = [process.execPath, ...launcherNodeFlags(), programs.get(cwd) ?? '', '--in-guest', String(verdicts), String(maxPauseMs), String(warmUpVerdicts), ...sizes];
+        const program = [process.execPath, ...launcherNodeFlags(), runJs, '--in-guest', String(verdicts), String(maxPauseMs), String(warmUpVerdicts), ...sizes];
         const result = await guest.run(program, { timeoutMs: 3_600_000, cwd });
         if (result.code !== 0) throw new Error(`the guest run in ${cwd} failed (${result.code}): ${result.stderr}`);
         for (const line of result.stdout.trim().split('\n')) {

@@ -39,7 +39,8 @@ export interface NativeNetlinkSocket {
    * datagram read. Rejects with ETIMEDOUT (syscall "poll") after `timeoutMs` with nothing to
    * read, ENOBUFS when replies were dropped, EBUSY when another exchange is in flight.
    * With `beginHere` the calling (JS) thread sends the chunks and reads the replies already
-   * queued, never waiting: when that ends the exchange (a small write request, whose ack the
+   * queued, never polling (its sendmsg may still sleep briefly on a kernel lock that another
+   * socket's dump holds): when that ends the exchange (a small write request, whose ack the
    * kernel queues inside sendmsg) the promise is settled before exchange returns, with no hop
    * to the pool and back; only a wait for a reply not yet queued goes to the pool.
    */
