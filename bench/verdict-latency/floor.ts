@@ -1,12 +1,15 @@
 /**
  * floor: what the guest itself costs a verdict, with no IpvsOwner, no full passes and no
- * second socket. One service with 10 real servers; then VERDICTS weight changes, each a
+ * second socket. One service with 10 real servers (or the table given); then VERDICTS weight changes, each a
  * random 0 to 5 ms after the previous one was acknowledged, sent straight through
  * NetlinkIpvs.apply, from a libuv pool thread as before and sent from the JS thread
  * (NativeTransportOptions.sendBatchesHereUpToBytes), in alternating blocks of 50. Beside it, the same loop around a libuv pool round trip that does no work
  * (fs.promises.access('/')), and how late each pause's setTimeout fired.
  *
- *   sudo npx tsx bench/verdict-latency/floor.ts --guest [VERDICTS=1000] [RUNS=3]
+ *   sudo npx tsx bench/verdict-latency/floor.ts --guest [VERDICTS=1000] [RUNS=3] [SERVICESxSERVERS=1x10]
+ *
+ * With a larger table (e.g. 1000x20) the weight changes still go to its first service while the
+ * rest only sit in the kernel, which shows what a large table costs the kernel itself.
  */
 import { access } from 'node:fs/promises';
 import { loadavg } from 'node:os';
@@ -46,7 +49,7 @@ const add = (into: Timings, from: Timings): void => {
   into.lateMs.push(...from.lateMs);
 };
 
-async function inGuest(verdicts: number): Promise<void> {
+async function inGuest(verdicts: number, tableSize: { services: number; servers: number }): Promise<void> {
   const { NativeNetlinkTransport } = await import('../../src/netlink/native-transport.js');
   const { NETLINK_GENERIC } = await import('../../src/netlink/constants.js');
   const { NetlinkIpvs } = await import('../../src/ipvs/netlink-ipvs.js');
@@ -69,10 +72,17 @@ async function inGuest(verdicts: number): Promise<void> {
       },
     });
     await ipvs.flush();
-    const [vs] = configFor({ services: 1, servers: 10 });
+    // The weight changes go to the first service; the others only sit in the kernel's table.
+    const table = configFor(tableSize);
+    await ipvs.apply(
+      table.flatMap((each) => [
+        { kind: 'add-service' as const, service: ipvsService(each) },
+        ...each.realServers.map((rs) => ({ kind: 'add-real-server' as const, service: ipvsServiceId(each), realServer: ipvsRealServer(rs, rs.weight) })),
+      ]),
+    );
+    const [vs] = table;
     if (vs === undefined) throw new Error('no service');
     const service = ipvsServiceId(vs);
-    await ipvs.apply([{ kind: 'add-service', service: ipvsService(vs) }, ...vs.realServers.map((rs) => ({ kind: 'add-real-server' as const, service, realServer: ipvsRealServer(rs, rs.weight) }))]);
     const edit = (port: typeof ipvs) => (i: number) => {
       const rs = vs.realServers[i % vs.realServers.length];
       if (rs === undefined) throw new Error('no real server');
@@ -93,14 +103,14 @@ async function inGuest(verdicts: number): Promise<void> {
   }
 }
 
-async function onGuest(verdicts: number, runs: number): Promise<void> {
+async function onGuest(verdicts: number, runs: number, table: string): Promise<void> {
   const { startGuest, REPO_ROOT } = await import('../../test/kernel/harness/guest.js');
   const loadBefore = load();
   const guest = await startGuest({ timeoutMs: 120_000, memMb: 1024 });
   try {
     console.log(`${'ms'.padEnd(34)}${['min', 'p50', 'p90', 'p99', 'max'].map((h) => h.padStart(9)).join('')}${'n'.padStart(8)}`);
     for (let run = 0; run < runs; run++) {
-      const result = await guest.run([process.execPath, '--import', 'tsx', 'bench/verdict-latency/floor.ts', '--in-guest', String(verdicts)], { timeoutMs: 600_000, cwd: REPO_ROOT });
+      const result = await guest.run([process.execPath, '--import', 'tsx', 'bench/verdict-latency/floor.ts', '--in-guest', String(verdicts), table], { timeoutMs: 600_000, cwd: REPO_ROOT });
       if (result.code !== 0) throw new Error(`guest run failed (${result.code}): ${result.stderr}`);
       const { edits, editsHere, hops, heldMs } = JSON.parse(result.stdout) as Record<'edits' | 'editsHere' | 'hops', { latenciesMs: number[]; lateMs: number[] }> & { heldMs: number[] };
       console.log(figures(`run ${run + 1}: weight change, from the pool`, edits.latenciesMs));
@@ -115,6 +125,17 @@ async function onGuest(verdicts: number, runs: number): Promise<void> {
   console.log(`host 1-minute load average: ${loadBefore} before, ${load()} after`);
 }
 
+/** sizeOf reads "SERVICESxSERVERS". */
+function sizeOf(text: string): { services: number; servers: number } {
+  const [services, servers] = text.split('x').map(Number);
+  if (services === undefined || servers === undefined || !(services > 0) || !(servers > 0)) throw new Error(`table "${text}" is not SERVICESxSERVERS`);
+  return { services, servers };
+}
+
 const args = process.argv.slice(2);
-if (args[0] === '--in-guest') await inGuest(Number(args[1]));
-else await onGuest(Number(args[1] ?? '1000'), Number(args[2] ?? '3'));
+if (args[0] === '--in-guest') await inGuest(Number(args[1]), sizeOf(args[2] ?? '1x10'));
+else {
+  const table = args[3] ?? '1x10';
+  sizeOf(table);
+  await onGuest(Number(args[1] ?? '1000'), Number(args[2] ?? '3'), table);
+}
