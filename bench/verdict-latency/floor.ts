@@ -15,16 +15,9 @@ import { access } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { ipvsRealServer, ipvsService, ipvsServiceId } from '../../src/lvs/config-to-ipvs.js';
-import { configFor } from './measure.js';
-import { percentile } from '../order-statistics.js';
+import { configFor, parseTableSize, row } from './measure.js';
 
 const load = (): string => loadavg()[0]?.toFixed(2) ?? '?';
-
-function figures(label: string, valuesMs: readonly number[]): string {
-  const sorted = [...valuesMs].sort((a, b) => a - b);
-  const f = [sorted[0] ?? Number.NaN, percentile(sorted, 0.5), percentile(sorted, 0.9), percentile(sorted, 0.99), sorted.at(-1) ?? Number.NaN];
-  return `${label.padEnd(34)}${f.map((v) => v.toFixed(2).padStart(9)).join('')}${String(sorted.length).padStart(8)}`;
-}
 
 /** timed runs `step` `count` times, each after a random 0–5 ms pause, and returns its latencies and the pauses' lateness. */
 async function timed(count: number, step: (i: number) => Promise<unknown>): Promise<{ latenciesMs: number[]; lateMs: number[] }> {
@@ -108,16 +101,16 @@ async function onGuest(verdicts: number, runs: number, table: string): Promise<v
   const loadBefore = load();
   const guest = await startGuest({ timeoutMs: 120_000, memMb: 1024 });
   try {
-    console.log(`${'ms'.padEnd(34)}${['min', 'p50', 'p90', 'p99', 'max'].map((h) => h.padStart(9)).join('')}${'n'.padStart(8)}`);
+    console.log(`${'ms'.padEnd(34)}${['min', 'p50', 'p90', 'p99', 'max'].map((h) => h.padStart(9)).join('')}${'n'.padStart(10)}`);
     for (let run = 0; run < runs; run++) {
       const result = await guest.run([process.execPath, '--import', 'tsx', 'bench/verdict-latency/floor.ts', '--in-guest', String(verdicts), table], { timeoutMs: 600_000, cwd: REPO_ROOT });
       if (result.code !== 0) throw new Error(`guest run failed (${result.code}): ${result.stderr}`);
       const { edits, editsHere, hops, heldMs } = JSON.parse(result.stdout) as Record<'edits' | 'editsHere' | 'hops', { latenciesMs: number[]; lateMs: number[] }> & { heldMs: number[] };
-      console.log(figures(`run ${run + 1}: weight change, from the pool`, edits.latenciesMs));
-      console.log(figures(`run ${run + 1}: weight change, sent here`, editsHere.latenciesMs));
-      console.log(figures(`run ${run + 1}: JS thread held, sent here`, heldMs));
-      console.log(figures(`run ${run + 1}: pool round trip`, hops.latenciesMs));
-      console.log(figures(`run ${run + 1}: setTimeout lateness`, [...edits.lateMs, ...editsHere.lateMs, ...hops.lateMs]));
+      console.log(row(`run ${run + 1}: weight change, from the pool`, edits.latenciesMs, 34));
+      console.log(row(`run ${run + 1}: weight change, sent here`, editsHere.latenciesMs, 34));
+      console.log(row(`run ${run + 1}: JS thread held, sent here`, heldMs, 34));
+      console.log(row(`run ${run + 1}: pool round trip`, hops.latenciesMs, 34));
+      console.log(row(`run ${run + 1}: setTimeout lateness`, [...edits.lateMs, ...editsHere.lateMs, ...hops.lateMs], 34));
     }
   } finally {
     await guest.stop();
@@ -125,17 +118,10 @@ async function onGuest(verdicts: number, runs: number, table: string): Promise<v
   console.log(`host 1-minute load average: ${loadBefore} before, ${load()} after`);
 }
 
-/** sizeOf reads "SERVICESxSERVERS". */
-function sizeOf(text: string): { services: number; servers: number } {
-  const [services, servers] = text.split('x').map(Number);
-  if (services === undefined || servers === undefined || !(services > 0) || !(servers > 0)) throw new Error(`table "${text}" is not SERVICESxSERVERS`);
-  return { services, servers };
-}
-
 const args = process.argv.slice(2);
-if (args[0] === '--in-guest') await inGuest(Number(args[1]), sizeOf(args[2] ?? '1x10'));
+if (args[0] === '--in-guest') await inGuest(Number(args[1]), parseTableSize(args[2] ?? '1x10'));
 else {
   const table = args[3] ?? '1x10';
-  sizeOf(table);
+  parseTableSize(table);
   await onGuest(Number(args[1] ?? '1000'), Number(args[2] ?? '3'), table);
 }

@@ -233,10 +233,17 @@ function split(m: Measurement): { all: readonly number[]; queued: readonly numbe
 const ms = (value: number): string => value.toFixed(2).padStart(9);
 const FIGURE_HEADER = ['min', 'p50', 'p90', 'p99', 'max'].map((h) => h.padStart(9)).join('');
 
-/** row is min, p50, p90, p99 and max of `latenciesMs`, then how many there were. */
-function row(label: string, latenciesMs: readonly number[]): string {
+/** row is min, p50, p90, p99 and max of `latenciesMs`, then how many there were, after `label` padded to `labelWidth`. */
+export function row(label: string, latenciesMs: readonly number[], labelWidth = 28): string {
   const f = figuresOf(latenciesMs);
-  return `${label.padEnd(28)}${[f.min, f.p50, f.p90, f.p99, f.max].map(ms).join('')}${String(latenciesMs.length).padStart(10)}`;
+  return `${label.padEnd(labelWidth)}${[f.min, f.p50, f.p90, f.p99, f.max].map(ms).join('')}${String(latenciesMs.length).padStart(10)}`;
+}
+
+/** parseTableSize reads "SERVICESxSERVERS". */
+export function parseTableSize(text: string): Pick<TableSize, 'services' | 'servers'> {
+  const [services, servers] = text.split('x').map(Number);
+  if (services === undefined || servers === undefined || !(services > 0) || !(servers > 0)) throw new Error(`table "${text}" is not SERVICESxSERVERS`);
+  return { services, servers };
 }
 
 /**

@@ -29,7 +29,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { launcherNodeFlags } from '../../src/election-runtime/node-flags.js';
 import { FakeIpvs } from '../../test/fakes/fake-ipvs.js';
-import { formatMeasurement, formatMedians, measureVerdictLatency, type Measurement, type TableSize } from './measure.js';
+import { formatMeasurement, formatMedians, measureVerdictLatency, parseTableSize, type Measurement, type TableSize } from './measure.js';
 
 /** GUEST_TABLES are the default sizes, those the issue's goal is checked at: 100, 1,000 and 20,000 real servers. */
 const GUEST_TABLES = ['10x10', '100x10', '1000x20'] as const;
@@ -41,9 +41,7 @@ const load = (): string => loadavg()[0]?.toFixed(2) ?? '?';
 
 /** parseTable reads "SERVICESxSERVERS". */
 function parseTable(text: string, verdicts: number, maxPauseMs: number): TableSize {
-  const [services, servers] = text.split('x').map(Number);
-  if (services === undefined || servers === undefined || !(services > 0) || !(servers > 0)) throw new Error(`table "${text}" is not SERVICESxSERVERS`);
-  return { services, servers, verdicts, maxPauseMs };
+  return { ...parseTableSize(text), verdicts, maxPauseMs };
 }
 
 /**
