@@ -42,6 +42,7 @@ import { serviceKey } from './model.js';
 import { type OperationLabel, labelOperation, refusal } from './operation-label.js';
 import { IpvsRequestEncoder } from './request-encoder.js';
 import { ServiceFields, decodeService, decodeServiceRules } from './service-codec.js';
+import { type ListedService, type NestVisitor, UnchangedServices } from './unchanged-services.js';
 
 const { ESRCH } = constants.errno;
 
@@ -54,6 +55,9 @@ export class NetlinkIpvs implements IpvsPort, SyncDaemonPort {
   private readonly serviceFields = new ServiceFields();
   /** realServerRules reads real servers; its AddressSpellings keeps their address strings from one read to the next. */
   private readonly realServerRules = new RealServerRulesReader(new AddressSpellings());
+  /** unchangedServices hands a read-back the entries of services whose rules are as the last one read them. */
+  private readonly unchangedServices = new UnchangedServices();
+  private readonly serviceRules: NestReader<VirtualService> = (buf, start, end) => decodeServiceRules(buf, start, end, this.serviceFields);
 
   /** Use open() unless the family id is already known (tests, or a shared resolution). */
   constructor(transport: NetlinkTransport, familyId: number) {
@@ -129,13 +133,27 @@ export class NetlinkIpvs implements IpvsPort, SyncDaemonPort {
   async listRules(): Promise<IpvsRules> {
     // In place (dumpManyInPlace): 20,000 real servers are 20,000 reply messages, and an object
     // and a Buffer view for each cost more in the guest than decoding them (bench/ipvs-table).
-    const services = await this.dumpServices((buf, start, end) => decodeServiceRules(buf, start, end, this.serviceFields));
-    return this.withRealServers(services, (requests, familyAt) =>
-      dumpManyInPlace(this.transport, requests, (view, index) => {
-        const family = familyAt(index);
-        return this.nestsIn(view, IPVS_CMD_ATTR_DEST, (buf, start, end) => this.realServerRules.read(buf, start, end, family));
-      }),
+    // A service whose rules are as the last read-back read them is that read's entry, not decoded again.
+    const read = this.unchangedServices.read();
+    const services = await this.dumpServices((buf, start, end) => read.service(buf, start, end, this.serviceRules));
+    const encoder = this.encoder(services.length);
+    const dumps = await this.dumpEach(
+      services,
+      (listed) => encoder.dumpRealServers(listed.service),
+      (listed) => realServersLabel(listed.service),
+      (requests, itemAt) =>
+        dumpManyInPlace(this.transport, requests, (view, index) => {
+          const listed: ListedService = itemAt(index);
+          const { family } = listed.service;
+          return read.rules(
+            listed,
+            (visit) => { this.eachNestIn(view, IPVS_CMD_ATTR_DEST, visit); },
+            () => this.nestsIn(view, IPVS_CMD_ATTR_DEST, (buf, start, end) => this.realServerRules.read(buf, start, end, family)),
+          );
+        }),
     );
+    read.finish();
+    return { services: dumps.map(({ value }) => value) };
   }
 
   async apply(operations: readonly IpvsOperation[]): Promise<readonly OperationOutcome[]> {
@@ -267,26 +285,35 @@ export class NetlinkIpvs implements IpvsPort, SyncDaemonPort {
   }
 
   /**
-   * nestsIn reads the first-level nests of `type` of one dump's parts in place, each with
-   * `read`. Indexed loops: a first read-back runs this for 20,000 real servers in the
-   * interpreter, where an iterator step per part costs more than the part (bench/ipvs-table).
+   * nestsIn reads the first-level nests of `type` of one dump's parts in place, each with `read`.
    */
-  private nestsIn<T>({ bytes, partStarts }: DumpView, type: number, read: NestReader<T>): T[] {
+  private nestsIn<T>(view: DumpView, type: number, read: NestReader<T>): T[] {
     // Room for one nest a part, as the kernel sends them, instead of growing the array as it fills.
-    const found = new Array<T>(partStarts.length);
+    const found = new Array<T>(view.partStarts.length);
     let count = 0;
+    this.eachNestIn(view, type, (buf, start, end) => {
+      found[count++] = read(buf, start, end);
+    });
+    found.length = count;
+    return found;
+  }
+
+  /**
+   * eachNestIn visits the first-level nests of `type` of one dump's parts in place, in order.
+   * Indexed loops: a first read-back runs this for 20,000 real servers in the interpreter,
+   * where an iterator step per part costs more than the part (bench/ipvs-table).
+   */
+  private eachNestIn({ bytes, partStarts }: DumpView, type: number, visit: NestVisitor): void {
     for (let p = 0; p < partStarts.length; p++) {
       const at = partStarts[p] ?? 0;
       if (u16At(bytes, at + 4) !== this.familyId) continue;
       const end = at + u32At(bytes, at);
       for (let nest = genericAttributesStart(at + NLMSG_HDRLEN, end); nest < end; ) {
         const nestEnd = attributeEnd(bytes, nest, end);
-        if (attributeType(bytes, nest) === type) found[count++] = read(bytes, nest + NLA_HDRLEN, nestEnd);
+        if (attributeType(bytes, nest) === type) visit(bytes, nest + NLA_HDRLEN, nestEnd);
         nest += align4(nestEnd - nest);
       }
     }
-    found.length = count;
-    return found;
   }
 
   /** nests decodes each IPVS reply message and returns its one first-level nest of `type`. */
@@ -342,9 +369,6 @@ function genericAttributesStart(start: number, end: number): number {
 
 /** NestReader makes a value of the nest payload at buf[start, end). */
 type NestReader<T> = (buf: Buffer, start: number, end: number) => T;
-
-/** NestVisitor is told where a nest's payload lies: buf[start, end). */
-type NestVisitor = (buf: Buffer, start: number, end: number) => void;
 
 /** RealServerDumps runs the GET_DEST dumps and decodes each; `familyAt` is dump `index`'s service family. */
 type RealServerDumps<R> = (requests: readonly NetlinkRequest[], familyAt: (index: number) => AddressFamily) => Promise<readonly DumpOutcome<R>[]>;

@@ -10,9 +10,22 @@ import { describe, expect, it } from 'vitest';
 import { IpvsError } from '../../../src/ipvs/ipvs-error.js';
 import { NetlinkIpvs } from '../../../src/ipvs/netlink-ipvs.js';
 import type { NetlinkMessage, NetlinkRequest } from '../../../src/netlink/message.js';
+import { type IpvsRules, serviceKey } from '../../../src/ipvs/model.js';
 import type { DumpViewDecoder } from '../../../src/netlink/dump-view.js';
 import type { DumpDecoder, DumpOutcome, NetlinkTransport, RequestOutcome } from '../../../src/netlink/transport.js';
 import { toJson } from '../../contract/ipvs-json.js';
+import { forEachAttribute } from '../../../src/ipvs/attribute-scan.js';
+import {
+  IPVS_CMD_ATTR_DEST,
+  IPVS_CMD_ATTR_SERVICE,
+  IPVS_DEST_ATTR_ACTIVE_CONNS,
+  IPVS_DEST_ATTR_STATS64,
+  IPVS_DEST_ATTR_WEIGHT,
+  IPVS_SVC_ATTR_PORT,
+  IPVS_SVC_ATTR_STATS64,
+  IPVS_SVC_ATTR_TIMEOUT,
+} from '../../../src/ipvs/constants.js';
+import { GENL_HDRLEN } from '../../../src/netlink/constants.js';
 
 interface WireMessage {
   readonly type: number;
@@ -41,6 +54,8 @@ const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
 /** DumpingTransport answers dumps from the recording; `refuse` names requests to refuse with ESRCH. */
 class DumpingTransport implements NetlinkTransport {
   readonly calls: number[] = [];
+  /** edit changes a dump's recorded replies before they are answered: how a test changes the kernel's table. */
+  edit: (operation: string, parts: NetlinkMessage[]) => NetlinkMessage[] = (_operation, parts) => parts;
   constructor(private readonly refuse: (operation: string) => boolean = () => false) {}
 
   request(): Promise<readonly NetlinkMessage[]> {
@@ -58,7 +73,10 @@ class DumpingTransport implements NetlinkTransport {
         const entry = listing.find((candidate) => candidate.request.payload === hex(request.payload) && candidate.request.type === request.type);
         if (entry === undefined) throw new Error(`no recorded dump for ${hex(request.payload)}`);
         if (this.refuse(entry.operation)) return { ok: false, errno: 3 };
-        const parts = (entry.replies ?? []).map((reply) => ({ type: reply.type, flags: reply.flags, seq: 0, pid: 0, payload: Buffer.from(reply.payload, 'hex') }));
+        const parts = this.edit(
+          entry.operation,
+          (entry.replies ?? []).map((reply) => ({ type: reply.type, flags: reply.flags, seq: 0, pid: 0, payload: Buffer.from(reply.payload, 'hex') })),
+        );
         return { ok: true, value: decode(parts, index) };
       }),
     );
@@ -139,5 +157,101 @@ describe('NetlinkIpvs.list() over dumpMany', () => {
     const transport = new DumpingTransport((operation) => operation === 'list virtual services');
     await expect(new NetlinkIpvs(transport, familyId).list()).rejects.toMatchObject({ code: 'ESRCH', action: 'list virtual services' });
     expect(transport.calls).toEqual([1]);
+  });
+});
+
+/** findPayload is where the attribute at `path` (types, outermost first) of a generic netlink payload keeps its payload, if it has one. */
+function findPayload(payload: Buffer, path: readonly number[]): { readonly start: number; readonly end: number } | undefined {
+  let within: { start: number; end: number } | undefined = { start: GENL_HDRLEN, end: payload.length };
+  for (const type of path) {
+    const found: { start: number; end: number }[] = [];
+    forEachAttribute(payload, within.start, within.end, (attributeType, start, end) => {
+      if (attributeType === type) found.push({ start, end });
+    });
+    within = found[0];
+    if (within === undefined) return undefined;
+  }
+  return within;
+}
+
+function payloadAt(payload: Buffer, path: readonly number[]): { readonly start: number; readonly end: number } {
+  const found = findPayload(payload, path);
+  if (found === undefined) throw new Error(`no attribute ${path.join('/')}`);
+  return found;
+}
+
+/** sameEntries says, service by service, whether `after` holds the very entry `before` held. */
+function sameEntries(after: IpvsRules, before: IpvsRules): boolean[] {
+  return after.services.map((service, index) => service === before.services[index]);
+}
+
+describe('NetlinkIpvs.listRules() after a read-back', () => {
+  /** Three reads of the recorded table: the first digests nothing, the second keeps what it decoded, the third reuses it. */
+  async function readThrice(): Promise<{ transport: InPlaceTransport; ipvs: NetlinkIpvs; before: IpvsRules }> {
+    const transport = new InPlaceTransport();
+    const ipvs = new NetlinkIpvs(transport, familyId);
+    await ipvs.listRules();
+    const second = await ipvs.listRules();
+    const before = await ipvs.listRules();
+    expect(sameEntries(before, second)).toEqual(before.services.map(() => true));
+    return { transport, ipvs, before };
+  }
+
+  /** fresh is the table as a NetlinkIpvs that never read it decodes it from `transport`'s replies. */
+  async function fresh(transport: InPlaceTransport): Promise<IpvsRules> {
+    const other = new InPlaceTransport();
+    other.edit = transport.edit;
+    return new NetlinkIpvs(other, familyId).listRules();
+  }
+
+  it('hands back the very entries of the last read while the rules are unchanged, whatever the counters did', async () => {
+    const { transport, ipvs, before } = await readThrice();
+    transport.edit = (operation, parts) =>
+      parts.map((part) => {
+        const payload = Buffer.from(part.payload);
+        const counters = operation === 'list virtual services' ? [[IPVS_CMD_ATTR_SERVICE, IPVS_SVC_ATTR_STATS64]] : [[IPVS_CMD_ATTR_DEST, IPVS_DEST_ATTR_STATS64], [IPVS_CMD_ATTR_DEST, IPVS_DEST_ATTR_ACTIVE_CONNS]];
+        for (const path of counters) payload.fill(0x5a, payloadAt(payload, path).start, payloadAt(payload, path).end);
+        return { ...part, payload };
+      });
+    const after = await ipvs.listRules();
+    expect(sameEntries(after, before)).toEqual(after.services.map(() => true));
+  });
+
+  it('decodes anew only the service whose real server changed weight, into what a first read decodes', async () => {
+    const { transport, ipvs, before } = await readThrice();
+    transport.edit = (operation, parts) =>
+      operation !== 'list real servers tcp:192.0.2.1:80'
+        ? parts
+        : parts.map((part, index) => {
+            if (index !== 1) return part;
+            const payload = Buffer.from(part.payload);
+            payload.writeUInt32LE(77, payloadAt(payload, [IPVS_CMD_ATTR_DEST, IPVS_DEST_ATTR_WEIGHT]).start);
+            return { ...part, payload };
+          });
+    const after = await ipvs.listRules();
+    expect(after).toEqual(await fresh(transport));
+    const changed = after.services.findIndex((service) => serviceKey(service) === 'tcp:192.0.2.1:80');
+    expect(after.services[changed]?.realServers[1]?.weight).toBe(77);
+    expect(sameEntries(after, before)).toEqual(after.services.map((_service, index) => index !== changed));
+  });
+
+  it('decodes anew a service whose own settings changed, or that lost a real server', async () => {
+    const { transport, ipvs, before } = await readThrice();
+    transport.edit = (operation, parts) => {
+      if (operation === 'list real servers tcp:192.0.2.1:80') return parts.slice(1);
+      if (operation !== 'list virtual services') return parts;
+      return parts.map((part) => {
+        const payload = Buffer.from(part.payload);
+        const port = findPayload(payload, [IPVS_CMD_ATTR_SERVICE, IPVS_SVC_ATTR_PORT]);
+        if (port !== undefined && payload.readUInt16BE(port.start) === 443) payload.writeUInt32LE(4242, payloadAt(payload, [IPVS_CMD_ATTR_SERVICE, IPVS_SVC_ATTR_TIMEOUT]).start);
+        return { ...part, payload };
+      });
+    };
+    const after = await ipvs.listRules();
+    expect(after).toEqual(await fresh(transport));
+    const keys = after.services.map(serviceKey);
+    expect(after.services[keys.indexOf('tcp:[2001:db8::1]:443')]?.persistence?.timeoutSeconds).toBe(4242);
+    expect(after.services[keys.indexOf('tcp:192.0.2.1:80')]?.realServers).toHaveLength(1);
+    expect(sameEntries(after, before)).toEqual(keys.map((key) => key === 'fwmark:4:42'));
   });
 });
