@@ -48,6 +48,7 @@ import type { MonotonicClock } from '../election-runtime/monotonic-clock.js';
 import type { IpvsOperation, IpvsPort, OperationOutcome } from '../ipvs/ipvs-port.js';
 import { type IpvsRules, serviceKey } from '../ipvs/model.js';
 import { applyToRules } from './apply-to-rules.js';
+import { CleanPlans } from './clean-plans.js';
 import { reportBatch } from './ipvs-batch-report.js';
 import { IpvsTimeouts } from './ipvs-timeouts.js';
 import { KnownServices } from './known-services.js';
@@ -147,6 +148,8 @@ export class IpvsOwner {
   #fastQueued: Promise<void> | undefined;
   /** #desired is each configured service's desired entry for the current inputs (desired-services.ts). */
   readonly #desired: DesiredServices;
+  /** #cleanPlans spares a full pass's diff the services it found converged last time, as the same entries (clean-plans.ts). */
+  readonly #cleanPlans = new CleanPlans();
   /** #listingLog is what this owner changed since the running full pass began its listing; undefined while none lists. */
   #listingLog: ListingLog | undefined;
   /** #writes is held while a batch is in flight: a full pass's slices outside the line wait for it (#yieldToWrites). */
@@ -333,7 +336,7 @@ export class IpvsOwner {
       const desired = await this.#desired.rebuild(config.virtualServers, this.#yieldToWrites);
       if (desired === undefined || config !== this.#config) continue;
       const options = { purgeUnmanaged: config.ipvs.purgeUnmanaged, retired: new Set(this.#retired) };
-      const early = { config, desired, diff: await diffTable(desired, rules, [...log.accepted], options, this.#yieldToWrites) };
+      const early = { config, desired, diff: await diffTable(desired, rules, [...log.accepted], options, this.#yieldToWrites, this.#cleanPlans) };
       if (this.#isCurrent(early)) return early;
     }
     return undefined;

@@ -89,11 +89,12 @@ export interface ServicePlan {
 }
 
 /**
- * NOTHING_TO_DO is the plan of every service whose entry is as wanted, shared: a full pass keeps
+ * NOTHING_TO_DO is the plan of every service whose entry is as wanted, shared (planService
+ * returns this very object when there is nothing to do): a full pass keeps
  * its plans from its diff to its batch, and at 20,000 real servers one object per converged
  * service would be 1,000 objects the garbage collector copies in between (bench/verdict-latency).
  */
-const NOTHING_TO_DO: ServicePlan = Object.freeze({ removeServers: [], putService: [], putServers: [] });
+export const NOTHING_TO_DO: ServicePlan = Object.freeze({ removeServers: [], putService: [], putServers: [] });
 
 /**
  * planService is the operations that make one service's kernel entry (`present`, or undefined

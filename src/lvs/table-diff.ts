@@ -17,8 +17,9 @@ import type { IpvsOperation } from '../ipvs/ipvs-port.js';
 import { type IpvsRules, type ServiceRules, serviceKey } from '../ipvs/model.js';
 import { applyToService } from './apply-to-rules.js';
 import type { DesiredService } from './desired-table.js';
+import { CleanPlans } from './clean-plans.js';
 import { Slices } from './event-loop-slices.js';
-import { type ReconcileOptions, type ServicePlan, orderOperations, planService, removedServices } from './reconcile.js';
+import { NOTHING_TO_DO, type ReconcileOptions, type ServicePlan, orderOperations, planService, removedServices } from './reconcile.js';
 
 /**
  * TableDiff is each desired service's plan, by serviceKey in the desired table's order, the keys
@@ -38,6 +39,7 @@ export interface TableDiff {
  * kernel accepted, in order, since the listing began) replayed on it, awaiting `yieldLoop` after
  * each slice of real servers (event-loop-slices.ts). Services outside `desired` are deleted as `options` allow; the
  * owner's fast passes, the only source of `accepted` operations, touch configured services only.
+ * A service `clean` remembers as needing nothing, as the same two entries, is not planned again.
  */
 export async function diffTable(
   desired: ReadonlyMap<string, DesiredService>,
@@ -45,19 +47,29 @@ export async function diffTable(
   accepted: readonly IpvsOperation[],
   options: ReconcileOptions,
   yieldLoop: () => Promise<void>,
+  clean = new CleanPlans(),
 ): Promise<TableDiff> {
   const slices = new Slices(yieldLoop);
   const listed = new Map<string, ServiceRules>();
   for (const service of listing.services) {
     listed.set(serviceKey(service), service);
-    await slices.done(service.realServers.length + 1);
+    await slices.done(1);
   }
   const byService = acceptedByService(accepted);
   const diff: TableDiff = { plans: new Map(), planned: new Set(), removeServices: [], listed };
   for (const [key, wanted] of desired) {
-    setPlan(diff, key, planService(wanted, replayed(listed.get(key), byService.get(key))));
+    const present = replayed(listed.get(key), byService.get(key));
+    if (clean.has(key, wanted, present)) {
+      setPlan(diff, key, NOTHING_TO_DO);
+      await slices.done(1);
+      continue;
+    }
+    const plan = planService(wanted, present);
+    clean.note(key, wanted, present, plan === NOTHING_TO_DO);
+    setPlan(diff, key, plan);
     await slices.done(wanted.realServers.length + 1);
   }
+  clean.keepOnly(desired);
   const removeServices = removedServices(desired, listed, options);
   await yieldLoop();
   return { ...diff, removeServices };
