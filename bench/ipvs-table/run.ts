@@ -16,6 +16,8 @@ interface RunFigures {
   readonly sameAsIpvsadm: boolean;
   readonly rulesMs: number;
   readonly rulesWarmMs: number;
+  /** rulesChangedWarmMs: a warm listRules() after a change to every service, so none is handed back unchanged. */
+  readonly rulesChangedWarmMs: number;
   readonly rulesServices: number;
   readonly rulesServers: number;
   readonly rulesMatch: boolean;
@@ -76,6 +78,7 @@ try {
     ['program the table', of((r) => r.applyMs), of((r) => r.restoreMs)],
     ['read the rules back, first call (listRules() vs ipvsadm-save -n)', of((r) => r.rulesMs), of((r) => r.saveMs)],
     ['read the rules back, warm (median of 5 listRules() in a row vs ipvsadm-save -n)', of((r) => r.rulesWarmMs), of((r) => r.saveMs)],
+    ['read the rules back, warm, every service changed since the last read (median of 5)', of((r) => r.rulesChangedWarmMs), of((r) => r.saveMs)],
     ['read it all back with counters (list() vs ipvsadm-save -n)', of((r) => r.listMs), of((r) => r.saveMs)],
     ['change one weight', of((r) => r.weightMs), of((r) => r.editMs)],
   ];
