@@ -8,8 +8,11 @@
  * listings of the same rules digest alike whatever passed through meanwhile, and an attribute
  * a newer kernel adds changes the digest (the entry is then decoded, as before).
  *
- * Two 32-bit multiply-and-rotate lanes, folded into 53 bits so the digest is a safe integer: two
- * different entries share a digest with odds of about 2^-53 per comparison.
+ * Two 32-bit lanes, folded into 53 bits so the digest is a safe integer. Each lane scrambles a
+ * word (multiply, rotate, multiply, as MurmurHash3 does) before it takes it in, with its own
+ * constants: a lane that took words in raw let a change of the top bit of one word and of bit 14
+ * of the next cancel out (a review found such a pair of IPv6 real servers). Two different entries
+ * then share a digest only by chance, with odds of about 2^-53 per comparison.
  */
 import { align4 } from '../netlink/constants.js';
 import { i32At } from '../netlink/bytes.js';
@@ -83,9 +86,19 @@ export class RulesDigest {
   }
 
   #mix(word: number): void {
-    const a = Math.imul(this.#a ^ word, 0x9e3779b1);
-    this.#a = (a << 15) | (a >>> 17);
-    const b = Math.imul((this.#b + word) | 0, 0x85ebca6b);
-    this.#b = b ^ (b >>> 13);
+    this.#a = takeIn(this.#a, scramble(word, 0xcc9e2d51, 0x1b873593), 0xe6546b64);
+    this.#b = takeIn(this.#b, scramble(word, 0x85ebca6b, 0xc2b2ae35), 0x561ccd1b);
   }
+}
+
+/** scramble spreads every bit of `word` over the whole of it: multiply, rotate by 15, multiply. */
+function scramble(word: number, first: number, second: number): number {
+  const k = Math.imul(word, first);
+  return Math.imul((k << 15) | (k >>> 17), second);
+}
+
+/** takeIn adds a scrambled word to a lane: xor, rotate by 13, multiply by 5 and add `offset`. */
+function takeIn(lane: number, scrambled: number, offset: number): number {
+  const h = lane ^ scrambled;
+  return (Math.imul((h << 13) | (h >>> 19), 5) + offset) | 0;
 }

@@ -43,9 +43,16 @@ export class UnchangedServices {
   #kept = new Map<number, KeptService>();
   #reads = 0;
 
-  /** read begins one read-back: call its service() and rules() as the dumps are read, then finish(). */
+  /**
+   * read begins one read-back: call its service() and rules() as the dumps are read, then
+   * finish(). Until it finishes, the next read has nothing to compare with: a read that failed
+   * midway (a refused dump, a reply that did not parse) leaves no entry behind that could be
+   * wrong, and the read after it decodes everything.
+   */
   read(): UnchangedServicesRead {
-    return new UnchangedServicesRead(this.#reads++ > 0, this.#kept, this.#services, this.#realServers, (kept) => {
+    const before = this.#kept;
+    this.#kept = new Map();
+    return new UnchangedServicesRead(this.#reads++ > 0, before, this.#services, this.#realServers, (kept) => {
       this.#kept = kept;
     });
   }

@@ -19,9 +19,13 @@ import {
   IPVS_CMD_ATTR_DEST,
   IPVS_CMD_ATTR_SERVICE,
   IPVS_DEST_ATTR_ACTIVE_CONNS,
+  IPVS_DEST_ATTR_INACT_CONNS,
+  IPVS_DEST_ATTR_PERSIST_CONNS,
+  IPVS_DEST_ATTR_STATS,
   IPVS_DEST_ATTR_STATS64,
   IPVS_DEST_ATTR_WEIGHT,
   IPVS_SVC_ATTR_PORT,
+  IPVS_SVC_ATTR_STATS,
   IPVS_SVC_ATTR_STATS64,
   IPVS_SVC_ATTR_TIMEOUT,
 } from '../../../src/ipvs/constants.js';
@@ -209,7 +213,10 @@ describe('NetlinkIpvs.listRules() after a read-back', () => {
     transport.edit = (operation, parts) =>
       parts.map((part) => {
         const payload = Buffer.from(part.payload);
-        const counters = operation === 'list virtual services' ? [[IPVS_CMD_ATTR_SERVICE, IPVS_SVC_ATTR_STATS64]] : [[IPVS_CMD_ATTR_DEST, IPVS_DEST_ATTR_STATS64], [IPVS_CMD_ATTR_DEST, IPVS_DEST_ATTR_ACTIVE_CONNS]];
+        const counters =
+          operation === 'list virtual services'
+            ? [IPVS_SVC_ATTR_STATS, IPVS_SVC_ATTR_STATS64].map((type) => [IPVS_CMD_ATTR_SERVICE, type])
+            : [IPVS_DEST_ATTR_ACTIVE_CONNS, IPVS_DEST_ATTR_INACT_CONNS, IPVS_DEST_ATTR_PERSIST_CONNS, IPVS_DEST_ATTR_STATS, IPVS_DEST_ATTR_STATS64].map((type) => [IPVS_CMD_ATTR_DEST, type]);
         for (const path of counters) payload.fill(0x5a, payloadAt(payload, path).start, payloadAt(payload, path).end);
         return { ...part, payload };
       });
@@ -253,5 +260,16 @@ describe('NetlinkIpvs.listRules() after a read-back', () => {
     expect(after.services[keys.indexOf('tcp:[2001:db8::1]:443')]?.persistence?.timeoutSeconds).toBe(4242);
     expect(after.services[keys.indexOf('tcp:192.0.2.1:80')]?.realServers).toHaveLength(1);
     expect(sameEntries(after, before)).toEqual(keys.map((key) => key === 'fwmark:4:42'));
+  });
+
+  it('keeps nothing from a read that failed midway: the read after it decodes every service anew', async () => {
+    const { transport, ipvs, before } = await readThrice();
+    // The last real server's reply cut short: the read parses it last and fails there.
+    transport.edit = (operation, parts) => (operation === 'list real servers fwmark:4:42' ? parts.map((part) => ({ ...part, payload: part.payload.subarray(0, 30) })) : parts);
+    await expect(ipvs.listRules()).rejects.toThrow();
+    transport.edit = (_operation, parts) => parts;
+    const after = await ipvs.listRules();
+    expect(after).toEqual(before);
+    expect(sameEntries(after, before)).toEqual(after.services.map(() => false));
   });
 });
