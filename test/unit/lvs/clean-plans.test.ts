@@ -1,6 +1,7 @@
 /**
- * clean-plans: a service is skipped only as the very two entries found to need nothing, and
- * a whole-table diff that carries CleanPlans from pass to pass plans what one without it plans.
+ * clean-plans: a service is skipped only as the very two entries found to need nothing; a
+ * whole-table diff that carries CleanPlans from pass to pass does skip them (their listed real
+ * servers are not read), and plans a service again once its listed entry changed.
  */
 import { describe, expect, it } from 'vitest';
 import { serviceKey } from '../../../src/ipvs/model.js';
@@ -43,6 +44,26 @@ describe('CleanPlans', () => {
     clean.note(KEY, wanted, wanted, true);
     clean.keepOnly(new Map());
     expect(clean.has(KEY, wanted, wanted)).toBe(false);
+  });
+
+  it('lets diffTable skip planning a converged service: its listed real servers are not even read', async () => {
+    const clean = new CleanPlans();
+    const wanted = service(5);
+    let reads = 0;
+    const { realServers, ...settings } = service(5);
+    const listed: DesiredService = Object.defineProperty({ ...settings, realServers: [] }, 'realServers', {
+      get: () => {
+        reads++;
+        return realServers;
+      },
+    });
+    const listing = { services: [listed] };
+    await diffTable(new Map([[KEY, wanted]]), listing, [], options, noYield, clean);
+    const readsPlanning = reads;
+    expect(readsPlanning).toBeGreaterThan(0);
+    const again = await diffTable(new Map([[KEY, wanted]]), listing, [], options, noYield, clean);
+    expect(again.planned.size).toBe(0);
+    expect(reads).toBe(readsPlanning);
   });
 
   it('lets diffTable skip a converged service yet plan it again once the listing changed', async () => {
