@@ -18,17 +18,15 @@
  *     and the medians compare the two.
  *
  * Verdicts come one at a time, a random 0 to MAX_PAUSE_MS apart (measure.ts says what each
- * pause measures). The guest runs this file compiled (see compiled()) with
+ * pause measures). The guest runs this file compiled (compiled.ts) with
  * `--in-guest VERDICTS MAX_PAUSE_MS WARM_UP_VERDICTS SERVICESxSERVERS...`, which prints one JSON
  * line per table; the host prints them with the host's 1-minute load average, since the
  * guest's CPU is the host's.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, symlinkSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { join } from 'node:path';
 import { launcherNodeFlags } from '../../src/election-runtime/node-flags.js';
 import { FakeIpvs } from '../../test/fakes/fake-ipvs.js';
+import { compiled } from './compiled.js';
 import { formatMeasurement, formatMedians, measureVerdictLatency, parseTableSize, type Measurement, type TableSize } from './measure.js';
 
 /** GUEST_TABLES are the default sizes, those the issue's goal is checked at: 100, 1,000 and 20,000 real servers. */
@@ -73,20 +71,6 @@ async function inGuest(verdicts: number, maxPauseMs: number, warmUpVerdicts: num
     reads.close();
     writes.close();
   }
-}
-
-/**
- * compiled compiles `checkout`'s sources and this bench to JavaScript in its dist-bench/, and
- * returns the path of run.js there. The guest runs that, not this file through tsx: tsx's
- * loader thread and its transpiling took a tenth of the guest's one CPU away from the
- * measurement, and the daemon runs compiled code too.
- */
-function compiled(checkout: string): string {
-  execFileSync(process.execPath, [join(checkout, 'node_modules/typescript/bin/tsc'), '-p', join(checkout, 'bench/verdict-latency/tsconfig.json')], { stdio: 'inherit' });
-  // src/kernel/native.ts finds the addon two levels up from itself.
-  const native = join(checkout, 'dist-bench/native');
-  if (!existsSync(native)) symlinkSync('../native', native);
-  return join(checkout, 'dist-bench/bench/verdict-latency/run.js');
 }
 
 /**

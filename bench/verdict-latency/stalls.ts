@@ -9,16 +9,15 @@
  * SERVICES × SERVERS real servers programmed (the kernel then holds that table, and nothing
  * else runs). A stall is a gap between two consecutive clock reads; prints, per spin, how
  * many stalls passed 2, 5 and 10 ms, the share of the time spent in stalls over 10 ms, and
- * the largest. The guest spins through compiled code (run.ts's compiled()), one fresh
+ * the largest. The guest spins through compiled code (compiled.ts), one fresh
  * `node` per spin with the daemon's node flags.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, symlinkSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { launcherNodeFlags } from '../../src/election-runtime/node-flags.js';
-import { parseTableSize } from './measure.js';
+import { ipvsRealServer, ipvsService, ipvsServiceId } from '../../src/lvs/config-to-ipvs.js';
+import { compiled } from './compiled.js';
+import { configFor, parseTableSize } from './measure.js';
 
 /** Stalls are the gaps over 2 ms between consecutive clock reads of one spin. */
 interface Stalls {
@@ -52,20 +51,15 @@ async function inGuest(seconds: number, table: string): Promise<void> {
   // Imported here: the addon loads only in the guest.
   const { openIpvsSockets } = await import('../../src/cli/ipvs-sockets.js');
   const { NetlinkIpvs } = await import('../../src/ipvs/netlink-ipvs.js');
-  const { ipvsServiceId } = await import('../../src/lvs/config-to-ipvs.js');
-  const { configFor } = await import('./measure.js');
   const { writes, reads } = openIpvsSockets(120_000);
   try {
     const ipvs = await NetlinkIpvs.open(writes);
     await ipvs.flush();
     if (table !== 'empty') {
-      const operations = configFor(parseTableSize(table)).flatMap((vs) => {
-        const service = { ...ipvsServiceId(vs), scheduler: vs.scheduler, schedulerFlags: [], onePacket: false };
-        return [
-          { kind: 'add-service' as const, service },
-          ...vs.realServers.map((rs) => ({ kind: 'add-real-server' as const, service, realServer: { address: rs.address, port: rs.port, forward: 'masquerade' as const, weight: rs.weight, upperThreshold: 0, lowerThreshold: 0 } })),
-        ];
-      });
+      const operations = configFor(parseTableSize(table)).flatMap((vs) => [
+        { kind: 'add-service' as const, service: ipvsService(vs) },
+        ...vs.realServers.map((rs) => ({ kind: 'add-real-server' as const, service: ipvsServiceId(vs), realServer: ipvsRealServer(rs, rs.weight) })),
+      ]);
       const refused = (await ipvs.apply(operations)).filter((outcome) => !outcome.ok).length;
       if (refused > 0) throw new Error(`${refused} operations refused`);
     }
@@ -82,14 +76,12 @@ async function onGuest(seconds: number, table: string): Promise<void> {
   const { startGuest, REPO_ROOT } = await import('../../test/kernel/harness/guest.js');
   parseTableSize(table);
   const loadBefore = loadavg()[0]?.toFixed(2) ?? '?';
-  execFileSync(process.execPath, [join(REPO_ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(REPO_ROOT, 'bench/verdict-latency/tsconfig.json')], { stdio: 'inherit' });
-  const native = join(REPO_ROOT, 'dist-bench/native');
-  if (!existsSync(native)) symlinkSync('../native', native);
+  const stallsJs = compiled(REPO_ROOT, 'stalls.js');
   const results = [spin('host', seconds)];
   const guest = await startGuest({ timeoutMs: 120_000, memMb: 1024 });
   try {
     for (const size of ['empty', table, 'empty', table]) {
-      const program = [process.execPath, ...launcherNodeFlags(), join(REPO_ROOT, 'dist-bench/bench/verdict-latency/stalls.js'), '--in-guest', String(seconds), size];
+      const program = [process.execPath, ...launcherNodeFlags(), stallsJs, '--in-guest', String(seconds), size];
       const result = await guest.run(program, { timeoutMs: 600_000 });
       if (result.code !== 0) throw new Error(`the guest spin failed (${result.code}): ${result.stderr}`);
       results.push(JSON.parse(result.stdout) as Stalls);
