@@ -14,7 +14,7 @@ import { FakeClock } from '../fakes/fake-clock.js';
 import { FakeIpvsSysctls } from '../fakes/fake-ipvs-sysctls.js';
 import { guestSkipReason, type Guest } from './harness/guest.js';
 import { startGuestIpvs, type GuestIpvs } from './harness/guest-ipvs.js';
-import { ipvsadmRealServers, ipvsadmSave, startGuestOwner } from './harness/guest-ipvs-owner.js';
+import { fullPass, ipvsadmRealServers, ipvsadmSave, startGuestOwner } from './harness/guest-ipvs-owner.js';
 
 const skipReason = guestSkipReason();
 
@@ -65,6 +65,20 @@ describe.skipIf(skipReason !== undefined)('guest kernel: lvs owners', () => {
     }, { timeout: 30_000, interval: 100 });
     await owner.stop();
     expect(await ipvsadmSave(guest)).toContain('-a -t 192.0.2.1:80 -r 192.0.2.11:80 -g -w 5');
+    await port.reset();
+  });
+
+  it('repairs a weight edited and a real server deleted by hand after read-backs that handed back unchanged entries', async () => {
+    const guestOwner = await startGuestOwner(port, [web]);
+    const programmed = await ipvsadmSave(guest);
+    // From the third read-back on, the guest's NetlinkIpvs hands back the entries it decoded
+    // before (src/ipvs/unchanged-services.ts): the drift below must still be seen.
+    for (let pass = 0; pass < 3; pass++) expect(await fullPass(guestOwner)).toBe(0);
+    expect((await guest.run('ipvsadm -e -t 192.0.2.1:80 -r 192.0.2.10:80 -g -w 9 && ipvsadm -d -t 192.0.2.1:80 -r 192.0.2.11:80')).code).toBe(0);
+    expect(await fullPass(guestOwner)).toBe(2);
+    expect(await ipvsadmSave(guest)).toBe(programmed);
+    expect(await fullPass(guestOwner)).toBe(0);
+    await guestOwner.owner.stop();
     await port.reset();
   });
 
