@@ -14,9 +14,9 @@
  * of the next cancel out (a review found such a pair of IPv6 real servers). Two different entries
  * then share a digest only by chance, with odds of about 2^-53 per comparison.
  */
-import { align4 } from '../netlink/constants.js';
+import { NLA_HDRLEN } from '../netlink/constants.js';
 import { i32At } from '../netlink/bytes.js';
-import { attributeEnd, attributeType } from './attribute-scan.js';
+import { type AttributeVisitor, forEachAttribute } from './attribute-scan.js';
 import {
   IPVS_DEST_ATTR_ACTIVE_CONNS,
   IPVS_DEST_ATTR_INACT_CONNS,
@@ -48,6 +48,8 @@ export class RulesDigest {
   readonly #counted: Uint8Array;
   #a = SEED_A;
   #b = SEED_B;
+  /** #buf is the buffer add() is walking. */
+  #buf: Buffer = Buffer.alloc(0);
 
   constructor(counters: readonly number[]) {
     this.#counted = new Uint8Array(Math.max(0, ...counters) + 1).fill(1);
@@ -64,19 +66,20 @@ export class RulesDigest {
   add(buf: Buffer, start: number, end: number): void {
     // The nest's length first, so the same attributes split into nests differently digest apart.
     this.#mix(end - start);
-    for (let at = start; at < end; ) {
-      const attributeEndAt = attributeEnd(buf, at, end);
-      const type = attributeType(buf, at);
-      if (type >= this.#counted.length || this.#counted[type] === 1) {
-        for (let word = at; word < attributeEndAt; word += 4) {
-          const left = attributeEndAt - word;
-          // The bytes past an attribute's length are padding or the next header: left out.
-          this.#mix(left >= 4 ? i32At(buf, word) : i32At(buf, word) & ((1 << (8 * left)) - 1));
-        }
-      }
-      at += align4(attributeEndAt - at);
-    }
+    this.#buf = buf;
+    forEachAttribute(buf, start, end, this.#addAttribute);
   }
+
+  /** #addAttribute digests one attribute of #buf, its header and payload, unless it is a counter. */
+  readonly #addAttribute: AttributeVisitor = (type, payloadStart, attributeEndAt) => {
+    if (type < this.#counted.length && this.#counted[type] === 0) return;
+    const buf = this.#buf;
+    for (let word = payloadStart - NLA_HDRLEN; word < attributeEndAt; word += 4) {
+      const left = attributeEndAt - word;
+      // The bytes past an attribute's length are padding or the next header: left out.
+      this.#mix(left >= 4 ? i32At(buf, word) : i32At(buf, word) & ((1 << (8 * left)) - 1));
+    }
+  };
 
   /** value is the digest of what was added since start(): a non-negative integer below 2^53. */
   value(): number {
