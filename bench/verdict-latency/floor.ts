@@ -14,8 +14,8 @@
 import { access } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { ipvsRealServer, ipvsService, ipvsServiceId } from '../../src/lvs/config-to-ipvs.js';
-import { configFor, parseTableSize, row } from './measure.js';
+import { ipvsRealServer, ipvsServiceId } from '../../src/lvs/config-to-ipvs.js';
+import { configFor, parseTableSize, programmingOperations, row } from './measure.js';
 
 const load = (): string => loadavg()[0]?.toFixed(2) ?? '?';
 
@@ -67,12 +67,7 @@ async function inGuest(verdicts: number, tableSize: { services: number; servers:
     await ipvs.flush();
     // The weight changes go to the first service; the others only sit in the kernel's table.
     const table = configFor(tableSize);
-    await ipvs.apply(
-      table.flatMap((each) => [
-        { kind: 'add-service' as const, service: ipvsService(each) },
-        ...each.realServers.map((rs) => ({ kind: 'add-real-server' as const, service: ipvsServiceId(each), realServer: ipvsRealServer(rs, rs.weight) })),
-      ]),
-    );
+    await ipvs.apply(programmingOperations(table));
     const [vs] = table;
     if (vs === undefined) throw new Error('no service');
     const service = ipvsServiceId(vs);

@@ -15,9 +15,9 @@ import { pino } from 'pino';
 import type { VirtualServer } from '../../src/config/types.js';
 import { parseConfig } from '../../src/config/load.js';
 import { systemMonotonicClock } from '../../src/election-runtime/monotonic-clock.js';
-import type { IpvsPort } from '../../src/ipvs/ipvs-port.js';
+import type { IpvsOperation, IpvsPort } from '../../src/ipvs/ipvs-port.js';
 import { serviceKey } from '../../src/ipvs/model.js';
-import { ipvsServiceId, realServerRef } from '../../src/lvs/config-to-ipvs.js';
+import { ipvsRealServer, ipvsService, ipvsServiceId, realServerRef } from '../../src/lvs/config-to-ipvs.js';
 import { IpvsOwner, type IpvsOwnerStats } from '../../src/lvs/ipvs-owner.js';
 import { median, percentile } from '../order-statistics.js';
 
@@ -80,6 +80,14 @@ export function configFor({ services, servers }: Pick<TableSize, 'services' | 's
   const result = parseConfig(JSON.stringify(doc), 'bench.yaml', { node: 'alpha' });
   if (!result.ok) throw new Error(`bench config invalid: ${JSON.stringify(result.issues.slice(0, 3))}`);
   return result.config.virtualServers;
+}
+
+/** programmingOperations adds every service of `virtualServers` and its real servers, at their configured weights, to an empty table. */
+export function programmingOperations(virtualServers: readonly VirtualServer[]): IpvsOperation[] {
+  return virtualServers.flatMap((vs) => [
+    { kind: 'add-service' as const, service: ipvsService(vs) },
+    ...vs.realServers.map((rs) => ({ kind: 'add-real-server' as const, service: ipvsServiceId(vs), realServer: ipvsRealServer(rs, rs.weight) })),
+  ]);
 }
 
 /**

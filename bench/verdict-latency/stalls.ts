@@ -15,9 +15,8 @@
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { launcherNodeFlags } from '../../src/election-runtime/node-flags.js';
-import { ipvsRealServer, ipvsService, ipvsServiceId } from '../../src/lvs/config-to-ipvs.js';
 import { compiled } from './compiled.js';
-import { configFor, parseTableSize } from './measure.js';
+import { configFor, parseTableSize, programmingOperations } from './measure.js';
 
 /** Stalls are the gaps over 2 ms between consecutive clock reads of one spin. */
 interface Stalls {
@@ -56,11 +55,7 @@ async function inGuest(seconds: number, table: string): Promise<void> {
     const ipvs = await NetlinkIpvs.open(writes);
     await ipvs.flush();
     if (table !== 'empty') {
-      const operations = configFor(parseTableSize(table)).flatMap((vs) => [
-        { kind: 'add-service' as const, service: ipvsService(vs) },
-        ...vs.realServers.map((rs) => ({ kind: 'add-real-server' as const, service: ipvsServiceId(vs), realServer: ipvsRealServer(rs, rs.weight) })),
-      ]);
-      const refused = (await ipvs.apply(operations)).filter((outcome) => !outcome.ok).length;
+      const refused = (await ipvs.apply(programmingOperations(configFor(parseTableSize(table))))).filter((outcome) => !outcome.ok).length;
       if (refused > 0) throw new Error(`${refused} operations refused`);
     }
     await new Promise((resolve) => setTimeout(resolve, 3000));
