@@ -52,6 +52,14 @@ interface CallPhases {
   readonly collections: number;
 }
 
+/** FirstCallFloor is what first-call-floor.mjs prints: a fresh process's first read-back with no real server decoded. */
+interface FirstCallFloor {
+  readonly ms: number;
+  readonly servicesMs: number;
+  readonly destDumpsMs: number;
+  readonly faults: number;
+}
+
 const [services = '1000', servers = '20', runs = '3'] = process.argv.slice(2);
 // The host is shared: the 1-minute load average goes next to the figures it weighed on.
 const loadBefore = loadavg()[0] ?? 0;
@@ -66,12 +74,17 @@ try {
     dumpPaths: { ring: number; inTurn: number; ringUnavailable?: string };
   };
   // The first listRules() of a fresh process, opened as the daemon opens its table-read port,
-  // against the table guest-bench.mjs left programmed: once per run, each a new node.
+  // against the table guest-bench.mjs left programmed: once per run, each a new node. After each,
+  // in another new node, the floor under that call: the same dumps with no real server decoded.
   const fresh: { first: CallPhases; warm: CallPhases[] }[] = [];
+  const floors: FirstCallFloor[] = [];
   for (let run = 0; run < Number(runs); run++) {
     const phases = await guest.node('bench/ipvs-table/first-call-phases.mjs', [], { timeoutMs: 600_000 });
     if (phases.code !== 0) throw new Error(`first-call-phases failed (${phases.code}): ${phases.stderr}`);
     fresh.push(JSON.parse(phases.stdout) as { first: CallPhases; warm: CallPhases[] });
+    const floor = await guest.node('bench/ipvs-table/first-call-floor.mjs', [], { timeoutMs: 600_000 });
+    if (floor.code !== 0) throw new Error(`first-call-floor failed (${floor.code}): ${floor.stderr}`);
+    floors.push(JSON.parse(floor.stdout) as FirstCallFloor);
   }
   const of = (pick: (run: RunFigures) => number): number => median(report.runs.map(pick));
   const rows: [string, number, number][] = [
@@ -117,6 +130,12 @@ try {
       `${fresh[0]?.first.exchanges.length ?? 0} addon exchanges in flight ${firstOf(exchangesMs)} ms (overlapping the decoding); ${firstOf((c) => c.faults)} page faults; the calls after it: ` +
       fresh.map(({ warm }) => warm.map((call) => call.ms.toFixed(0)).join(' / ')).join(', ') +
       ' ms',
+  );
+  const floorOf = (pick: (floor: FirstCallFloor) => number): number => median(floors.map(pick));
+  console.log(
+    `its floor, the first read-back of a fresh process with no real server decoded (first-call-floor.mjs, median of ${floors.length}): ` +
+      `${floorOf((f) => f.ms).toFixed(0)} ms (services dumped and decoded ${floorOf((f) => f.servicesMs).toFixed(0)} ms, ${report.services} GET_DEST dumps framed ${floorOf((f) => f.destDumpsMs).toFixed(0)} ms), ` +
+      `${floorOf((f) => f.faults).toFixed(0)} page faults; ipvsadm-save -n is ${(of((r) => r.saveMs) / floorOf((f) => f.ms)).toFixed(1)}× that; per run ${floors.map((f) => f.ms.toFixed(0)).join(' / ')} ms`,
   );
   console.log(`(ipvsadm figures include its start through /bin/sh, ${of((r) => r.ipvsadmStartMs).toFixed(0)} ms measured here; tandem's exclude node's start-up, ${of((r) => r.nodeStartMs).toFixed(0)} ms for an empty node -e)`);
   console.log(`host 1-minute load average: ${loadBefore.toFixed(2)} before, ${(loadavg()[0] ?? 0).toFixed(2)} after`);
