@@ -8,6 +8,7 @@
 // would still take this long. Prints one JSON line: { ms, servicesMs, destDumpsMs, faults, dumps }.
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
+import { IPVS_GENL_NAME } from '../../dist/ipvs/constants.js';
 import { NetlinkIpvs } from '../../dist/ipvs/netlink-ipvs.js';
 import { IpvsRequestEncoder } from '../../dist/ipvs/request-encoder.js';
 import { NETLINK_GENERIC } from '../../dist/netlink/constants.js';
@@ -18,8 +19,9 @@ import { NativeNetlinkTransport } from '../../dist/netlink/native-transport.js';
 const minorFaults = () => Number(readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ')[7]);
 
 const transport = NativeNetlinkTransport.open(NETLINK_GENERIC);
-const ipvs = await NetlinkIpvs.open(transport);
-const familyId = (await resolveGenericFamily(transport, 'IPVS')).id;
+// What NetlinkIpvs.open does, with the family id kept for the GET_DEST requests.
+const familyId = (await resolveGenericFamily(transport, IPVS_GENL_NAME)).id;
+const ipvs = new NetlinkIpvs(transport, familyId);
 
 const faults = minorFaults();
 const started = performance.now();
