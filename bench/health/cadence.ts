@@ -33,6 +33,10 @@ import { PEER_ADDRESS, writeBenchConfig } from './bench-config.js';
 import { busyShare, listenDrops, machineCpuTicks, processCpuSeconds, type CpuTicks } from './machine-load.js';
 import { startLoopbackServers, type LoopbackServers } from './servers-process.js';
 import { percentile } from '../order-statistics.js';
+import { relaunchWithLauncherFlags } from '../launcher-flags.js';
+
+// Measured under the daemon's node options (bench/launcher-flags.ts).
+relaunchWithLauncherFlags();
 
 const [realServers = 10_000, seconds = 30] = process.argv.slice(2, 4).map(Number);
 /** maxConcurrentArgument: a number or 'auto' (check-scheduler.ts autoMaxConcurrent); absent, the config's default. */

@@ -34,6 +34,10 @@ import { probeKey, type Probe } from '../../src/health/probe-set.js';
 import { checkOf } from '../../test/unit/health/check-fixtures.js';
 import { startLoopbackServers } from './servers-process.js';
 import { median } from '../order-statistics.js';
+import { relaunchWithLauncherFlags } from '../launcher-flags.js';
+
+// Measured under the daemon's node options (bench/launcher-flags.ts).
+relaunchWithLauncherFlags();
 
 const [tcpCount = 20_000, httpCount = 10_000, concurrency = 64, rounds = 5] = process.argv.slice(2).map(Number);
 
