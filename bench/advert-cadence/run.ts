@@ -30,6 +30,10 @@ import {
   startAdvertCapture,
 } from '../../test/component/election-runtime/runtime-harness.js';
 import { percentile } from '../order-statistics.js';
+import { relaunchWithLauncherFlags } from '../launcher-flags.js';
+
+// Measured under the daemon's node options (bench/launcher-flags.ts).
+relaunchWithLauncherFlags();
 
 const secondsPerCase = Number(process.argv[2] ?? 10);
 const threadScheduling = schedulingFor(process.argv[3] ?? 'rr');
