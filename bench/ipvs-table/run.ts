@@ -1,7 +1,9 @@
 /**
  * run: the IPVS table benchmark. Boots one user-mode-linux guest through the kernel-tier
  * harness, runs guest-bench.mjs in it (1,000 virtual services × 20 real servers by default),
- * and prints the median of each figure next to ipvsadm's for the same rules.
+ * then, RUNS times each in a new node, first-call-phases.mjs (a fresh process's first read-back)
+ * and first-call-floor.mjs (the same with no real server decoded), and prints the median of each
+ * figure next to ipvsadm's for the same rules.
  *
  *   sudo npm run build:ts && sudo npx tsx bench/ipvs-table/run.ts [SERVICES] [SERVERS] [RUNS]
  */
