@@ -42,7 +42,7 @@ import { serviceKey } from './model.js';
 import { type OperationLabel, labelOperation, refusal } from './operation-label.js';
 import { IpvsRequestEncoder } from './request-encoder.js';
 import { ServiceFields, decodeService, decodeServiceRules } from './service-codec.js';
-import { type ListedService, type NestVisitor, UnchangedServices } from './unchanged-services.js';
+import { type NestVisitor, UnchangedServices } from './unchanged-services.js';
 
 const { ESRCH } = constants.errno;
 
@@ -125,9 +125,10 @@ export class NetlinkIpvs implements IpvsPort, SyncDaemonPort {
   }
 
   async list(): Promise<IpvsTable> {
-    return this.withRealServers(await this.listVirtualServices(), (requests, familyAt) =>
-      this.transport.dumpMany(requests, (parts, index) => this.realServers(parts, familyAt(index))),
+    const dumps = await this.dumpRealServers(await this.listVirtualServices(), (service) => service, (requests, itemAt) =>
+      this.transport.dumpMany(requests, (parts, index) => this.realServers(parts, itemAt(index).family)),
     );
+    return { services: dumps.map(({ item, value }) => ({ ...item, realServers: value })) };
   }
 
   async listRules(): Promise<IpvsRules> {
@@ -136,14 +137,12 @@ export class NetlinkIpvs implements IpvsPort, SyncDaemonPort {
     // A service whose rules are as the last read-back read them is that read's entry, not decoded again.
     const read = this.unchangedServices.read();
     const services = await this.dumpServices((buf, start, end) => read.service(buf, start, end, this.serviceRules));
-    const encoder = this.encoder(services.length);
-    const dumps = await this.dumpEach(
+    const dumps = await this.dumpRealServers(
       services,
-      (listed) => encoder.dumpRealServers(listed.service),
-      (listed) => realServersLabel(listed.service),
+      (listed) => listed.service,
       (requests, itemAt) =>
         dumpManyInPlace(this.transport, requests, (view, index) => {
-          const listed: ListedService = itemAt(index);
+          const listed = itemAt(index);
           const { family } = listed.service;
           return read.rules(
             listed,
@@ -227,19 +226,17 @@ export class NetlinkIpvs implements IpvsPort, SyncDaemonPort {
   }
 
   /**
-   * withRealServers pairs each service with its real servers, as `dump` reads them from the
-   * service's GET_DEST dump (`familyAt` gives the family of dump `index`'s service). One dump
-   * per service (the kernel has no "all destinations" dump), all in one transport call.
+   * dumpRealServers makes the GET_DEST dump of each item's service (`serviceOf`), all in one
+   * transport call (`dump`; `itemAt` gives dump `index`'s item), and pairs each item with its
+   * value. One dump per service: the kernel has no "all destinations" dump.
    */
-  private async withRealServers<S extends VirtualServiceId, R>(
-    services: readonly S[],
-    dump: RealServerDumps<R[]>,
-  ): Promise<{ services: (S & { realServers: R[] })[] }> {
-    const encoder = this.encoder(services.length);
-    const dumps = await this.dumpEach(services, (service) => encoder.dumpRealServers(service), realServersLabel, (requests, itemAt) =>
-      dump(requests, (index) => itemAt(index).family),
-    );
-    return { services: dumps.map(({ item, value }) => ({ ...item, realServers: value })) };
+  private dumpRealServers<S, T>(
+    items: readonly S[],
+    serviceOf: (item: S) => VirtualServiceId,
+    dump: (requests: readonly NetlinkRequest[], itemAt: (index: number) => S) => Promise<readonly DumpOutcome<T>[]>,
+  ): Promise<{ item: S; value: T }[]> {
+    const encoder = this.encoder(items.length);
+    return this.dumpEach(items, (item) => encoder.dumpRealServers(serviceOf(item)), (item) => realServersLabel(serviceOf(item)), dump);
   }
 
   /**
@@ -370,8 +367,6 @@ function genericAttributesStart(start: number, end: number): number {
 /** NestReader makes a value of the nest payload at buf[start, end). */
 type NestReader<T> = (buf: Buffer, start: number, end: number) => T;
 
-/** RealServerDumps runs the GET_DEST dumps and decodes each; `familyAt` is dump `index`'s service family. */
-type RealServerDumps<R> = (requests: readonly NetlinkRequest[], familyAt: (index: number) => AddressFamily) => Promise<readonly DumpOutcome<R>[]>;
 
 function realServersLabel(service: VirtualServiceId): OperationLabel {
   return { action: 'list real servers', object: serviceKey(service), context: {} };
