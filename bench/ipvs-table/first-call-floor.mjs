@@ -6,7 +6,6 @@
 // nothing. The process is opened as the daemon opens its table-read port (first-call-phases.mjs).
 // So this is a floor for the first listRules() of a fresh process: a decoder that cost nothing
 // would still take this long. Prints one JSON line: { ms, servicesMs, destDumpsMs, faults, dumps }.
-import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { IPVS_GENL_NAME } from '../../dist/ipvs/constants.js';
 import { NetlinkIpvs } from '../../dist/ipvs/netlink-ipvs.js';
@@ -15,8 +14,7 @@ import { NETLINK_GENERIC } from '../../dist/netlink/constants.js';
 import { dumpManyInPlace } from '../../dist/netlink/dump-view.js';
 import { resolveGenericFamily } from '../../dist/netlink/generic-family.js';
 import { NativeNetlinkTransport } from '../../dist/netlink/native-transport.js';
-
-const minorFaults = () => Number(readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ')[7]);
+import { minorFaults } from './minor-faults.mjs';
 
 const transport = NativeNetlinkTransport.open(NETLINK_GENERIC);
 // What NetlinkIpvs.open does, with the family id kept for the GET_DEST requests.

@@ -7,13 +7,11 @@
 // receive buffer; wall ms while in flight and minor page faults, /proc/self/stat field 10),
 // the JS thread's busy time (framing, decoding; event loop utilisation), the time it waited
 // for the addon, and the garbage collections.
-import { readFileSync } from 'node:fs';
 import { PerformanceObserver, performance } from 'node:perf_hooks';
 import { NetlinkIpvs } from '../../dist/ipvs/netlink-ipvs.js';
 import { NETLINK_GENERIC } from '../../dist/netlink/constants.js';
 import { NativeNetlinkTransport } from '../../dist/netlink/native-transport.js';
-
-const minorFaults = () => Number(readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ')[7]);
+import { minorFaults } from './minor-faults.mjs';
 
 // Garbage collections, as the gc performance entries report them (pauses on the JS thread).
 const collections = [];
