@@ -48,11 +48,12 @@ function format({ where, seconds, gapsMs }: Stalls): string {
 /** inGuest programs the table when asked (from empty), waits for the kernel to settle, spins, and prints one JSON line. */
 async function inGuest(seconds: number, table: string): Promise<void> {
   // Imported here: the addon loads only in the guest.
-  const { openIpvsSockets } = await import('../../src/cli/ipvs-sockets.js');
+  const { NativeNetlinkTransport } = await import('../../src/netlink/native-transport.js');
+  const { NETLINK_GENERIC } = await import('../../src/netlink/constants.js');
   const { NetlinkIpvs } = await import('../../src/ipvs/netlink-ipvs.js');
-  const { writes, reads } = openIpvsSockets(120_000);
+  const transport = NativeNetlinkTransport.open(NETLINK_GENERIC, { timeoutMs: 120_000 });
   try {
-    const ipvs = await NetlinkIpvs.open(writes);
+    const ipvs = await NetlinkIpvs.open(transport);
     await ipvs.flush();
     if (table !== 'empty') {
       const refused = (await ipvs.apply(programmingOperations(configFor(parseTableSize(table))))).filter((outcome) => !outcome.ok).length;
@@ -62,8 +63,7 @@ async function inGuest(seconds: number, table: string): Promise<void> {
     console.log(JSON.stringify(spin(`guest, table ${table}`, seconds)));
     await ipvs.flush();
   } finally {
-    reads.close();
-    writes.close();
+    transport.close();
   }
 }
 
