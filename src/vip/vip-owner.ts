@@ -238,11 +238,7 @@ export class VipOwner {
         await this.#ports.addresses.add(vip);
         take?.present(vip.address);
         if (!this.#holdingNow()) continue;
-        // A link without a MAC has no neighbour cache to update: nothing to send, nothing owed.
-        if (mac !== undefined) {
-          await this.#ports.announcer.announce(vip.address, { ifindex: vip.ifindex, mac });
-          this.stats.announcements++;
-        }
+        await this.#announceOne(vip, mac);
         take?.announced(vip.address);
         announced++;
       } catch (error) {
@@ -374,6 +370,16 @@ export class VipOwner {
     await this.#announcePresent(only);
   }
 
+  /**
+   * #announceOne sends one gratuitous ARP / NA for `vip` from `mac`, unless none is owed: a link
+   * without a MAC has no neighbour cache to update, and announce.count 0 asks for no frames at all.
+   */
+  async #announceOne(vip: PlacedVip, mac: string | undefined): Promise<void> {
+    if (mac === undefined || this.#announce.count === 0) return;
+    await this.#ports.announcer.announce(vip.address, { ifindex: vip.ifindex, mac });
+    this.stats.announcements++;
+  }
+
   /** #announcePresent announces every placed VIP (or `only`) known on its interface; it converges nothing. */
   async #announcePresent(only?: readonly PlacedVip[]): Promise<void> {
     try {
@@ -389,10 +395,7 @@ export class VipOwner {
         if (take?.isPresent(vip.address) === false) continue;
         const link = links.find((candidate) => candidate.index === vip.ifindex);
         if (link === undefined) continue;
-        if (link.mac !== undefined) {
-          await this.#ports.announcer.announce(vip.address, { ifindex: vip.ifindex, mac: link.mac });
-          this.stats.announcements++;
-        }
+        await this.#announceOne(vip, link.mac);
         take?.announced(vip.address);
       }
     } catch (error) {

@@ -1,7 +1,7 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { AnnounceConfig, Vip } from '../../../src/config/types.js';
-import { VipOwner } from '../../../src/vip/vip-owner.js';
+import { DEFAULT_VERIFY_INTERVAL_MS, VipOwner } from '../../../src/vip/vip-owner.js';
 import { FakeAddresses } from '../../fakes/fake-addresses.js';
 import { FakeAnnouncer } from '../../fakes/fake-announcer.js';
 import { FakeClock } from '../../fakes/fake-clock.js';
@@ -204,6 +204,26 @@ describe('VipOwner', () => {
     expect(await t.held()).toEqual(['198.51.100.10/32', '2001:db8::10/128']);
     expect(t.announcer.sent.map((a) => a.vip)).toEqual(['198.51.100.10', '2001:db8::10']);
     expect(await t.owner.whenHeld()).toBe(true);
+    await t.owner.stop();
+  });
+
+  it('sends nothing with announce.count 0, yet reports the take held and retries a refused add on the verify tick', async () => {
+    const t = setup({ announce: { count: 0, intervalMs: 20, repeatAfterMs: 5000, refreshIntervalMs: 1000 } });
+    await t.owner.start();
+    await t.owner.hold();
+    expect(await t.owner.whenHeld()).toBe(true);
+    await t.owner.release('step-down');
+    // Taken again from the last placement (the immediate take), the first add refused.
+    t.addresses.refuseNext('add', 'EPERM');
+    t.addresses.refuseNext('add', 'EPERM');
+    await t.owner.hold();
+    const held = heldOutcome(t);
+    await t.advance(DEFAULT_VERIFY_INTERVAL_MS + 100);
+    expect(await t.held()).toEqual(['198.51.100.10/32', '2001:db8::10/128']);
+    expect(held.value).toBe(true);
+    await t.advance(20_000);
+    expect(t.announcer.sent).toEqual([]);
+    expect(t.owner.stats.announcements).toBe(0);
     await t.owner.stop();
   });
 
